@@ -1,0 +1,197 @@
+//! The scenarios: each is one origin whose connection policy is known in advance, so
+//! what a browser reports can be checked against what the server did.
+
+use serde::Serialize;
+use std::time::Duration;
+
+/// The wire protocol an origin speaks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum Protocol {
+    #[serde(rename = "http/1.1")]
+    Http1,
+    /// HTTP/2 over TLS, negotiated by ALPN (HTTP/1.1 is offered as the fallback).
+    #[serde(rename = "h2")]
+    H2,
+}
+
+/// One origin's connection policy, as data.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Scenario {
+    pub id: &'static str,
+    pub title: &'static str,
+    pub explanation: &'static str,
+    pub protocol: Protocol,
+    pub tls: bool,
+    /// Whether a connection may carry more than one request.
+    pub keep_alive: bool,
+    /// The server closes a connection that has been idle this long.
+    pub idle_timeout: Option<Duration>,
+    /// The server closes a connection after this many requests (nginx's keepalive_requests).
+    pub max_requests: Option<u32>,
+    /// Whether responses carry `Timing-Allow-Origin: *`.
+    pub timing_allow_origin: bool,
+}
+
+const KEEPALIVE_IDLE: Duration = Duration::from_secs(5);
+
+/// Every scenario the testbed serves, in the order the app lists them.
+pub fn all() -> Vec<Scenario> {
+    let base = Scenario {
+        id: "",
+        title: "",
+        explanation: "",
+        protocol: Protocol::Http1,
+        tls: false,
+        keep_alive: true,
+        idle_timeout: Some(KEEPALIVE_IDLE),
+        max_requests: None,
+        timing_allow_origin: true,
+    };
+    vec![
+        Scenario {
+            id: "keepalive",
+            title: "HTTP/1.1 keep-alive",
+            explanation: "Persistent connections: after a response the connection stays open (5 s idle timeout) and the next request to this origin can reuse it without a new TCP handshake.",
+            ..base.clone()
+        },
+        Scenario {
+            id: "close",
+            title: "Connection: close",
+            explanation: "Every response says Connection: close and the server hangs up after it, as HTTP/1.0 did: each request pays for a new TCP handshake.",
+            keep_alive: false,
+            idle_timeout: None,
+            ..base.clone()
+        },
+        Scenario {
+            id: "short-idle",
+            title: "Short idle timeout (1 s)",
+            explanation: "Persistent, but the server closes a connection that has been idle for 1 s: a request after a pause needs a new connection.",
+            idle_timeout: Some(Duration::from_secs(1)),
+            ..base.clone()
+        },
+        Scenario {
+            id: "max-3",
+            title: "At most 3 requests per connection",
+            explanation: "Persistent, but the server closes each connection after its 3rd request (like nginx's keepalive_requests), so every 4th request opens a new one.",
+            max_requests: Some(3),
+            ..base.clone()
+        },
+        Scenario {
+            id: "h2",
+            title: "HTTP/2 over TLS",
+            explanation: "HTTPS with ALPN h2: one TLS connection carries every request to this origin at the same time (multiplexing), so only the first pays for TCP and TLS handshakes.",
+            protocol: Protocol::H2,
+            tls: true,
+            ..base.clone()
+        },
+        Scenario {
+            id: "https-keepalive",
+            title: "HTTPS/1.1 keep-alive",
+            explanation: "HTTP/1.1 over TLS with persistent connections: the TLS handshake is paid once per connection, then reused.",
+            tls: true,
+            ..base.clone()
+        },
+        Scenario {
+            id: "https-close",
+            title: "HTTPS/1.1 with Connection: close",
+            explanation: "HTTP/1.1 over TLS, closing after every response: every request pays for a TCP and a TLS handshake.",
+            tls: true,
+            keep_alive: false,
+            idle_timeout: None,
+            ..base.clone()
+        },
+        Scenario {
+            id: "cdn",
+            title: "Second origin (CDN)",
+            explanation: "A second keep-alive origin that test pages take part of their images from: browsers keep a separate pool of connections per origin.",
+            ..base.clone()
+        },
+        Scenario {
+            id: "opaque",
+            title: "No Timing-Allow-Origin",
+            explanation: "Keep-alive with CORS but without Timing-Allow-Origin: the browser hides DNS, connect, TLS and waiting times of these cross-origin requests, so reuse cannot be seen.",
+            timing_allow_origin: false,
+            ..base
+        },
+    ]
+}
+
+/// What `GET /api/scenarios` lists for one scenario.
+#[derive(Debug, Clone, Serialize)]
+pub struct ScenarioInfo {
+    pub id: &'static str,
+    pub title: &'static str,
+    pub explanation: &'static str,
+    pub origin: String,
+    pub protocol: Protocol,
+    pub tls: bool,
+    pub keep_alive: bool,
+    pub idle_timeout_ms: Option<u64>,
+    pub max_requests: Option<u32>,
+    pub timing_allow_origin: bool,
+}
+
+impl Scenario {
+    pub fn info(&self, origin: String) -> ScenarioInfo {
+        ScenarioInfo {
+            id: self.id,
+            title: self.title,
+            explanation: self.explanation,
+            origin,
+            protocol: self.protocol,
+            tls: self.tls,
+            keep_alive: self.keep_alive,
+            idle_timeout_ms: self.idle_timeout.map(|d| d.as_millis() as u64),
+            max_requests: self.max_requests,
+            timing_allow_origin: self.timing_allow_origin,
+        }
+    }
+
+    /// `Keep-Alive` header advertising the policy, as Apache and nginx do.
+    pub fn keep_alive_header(&self) -> Option<String> {
+        if !self.keep_alive || self.protocol == Protocol::H2 {
+            return None;
+        }
+        let mut parts = Vec::new();
+        if let Some(idle) = self.idle_timeout {
+            parts.push(format!("timeout={}", idle.as_secs().max(1)));
+        }
+        if let Some(max) = self.max_requests {
+            parts.push(format!("max={max}"));
+        }
+        (!parts.is_empty()).then(|| parts.join(", "))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_are_unique_and_url_safe() {
+        let all = all();
+        let mut ids: Vec<_> = all.iter().map(|s| s.id).collect();
+        ids.sort();
+        ids.dedup();
+        assert_eq!(ids.len(), all.len());
+        assert!(ids.iter().all(|id| id
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')));
+    }
+
+    #[test]
+    fn keep_alive_header_states_the_policy() {
+        let all = all();
+        let find = |id| all.iter().find(|s| s.id == id).unwrap();
+        assert_eq!(
+            find("keepalive").keep_alive_header().as_deref(),
+            Some("timeout=5")
+        );
+        assert_eq!(
+            find("max-3").keep_alive_header().as_deref(),
+            Some("timeout=5, max=3")
+        );
+        assert_eq!(find("close").keep_alive_header(), None);
+        assert_eq!(find("h2").keep_alive_header(), None);
+    }
+}
