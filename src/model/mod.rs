@@ -1,1 +1,17 @@
-//! Pure model.
+//! The model: everything connscope decides, in plain Rust (no web-sys, js-sys or yew), so
+//! it is tested natively. Timing entries in; phases, reuse verdicts, connections,
+//! summaries, HAR and waterfall geometry out.
+
+pub mod discover;
+pub mod geometry;
+pub mod phases;
+pub mod reuse;
+pub mod run;
+pub mod session;
+pub mod timing;
+
+pub use phases::{Phase, Phases, Segment};
+pub use reuse::{Agreement, Reuse, UnknownReason, Verdict};
+pub use run::{analyse, Analysed, Analysis, Connection, Kind, Outcome, Request, Source, Summary};
+pub use session::{Event, Level, Message, RunState, Session};
+pub use timing::{ServerTimingEntry, ServerTruth, Timing};

@@ -1,1 +1,213 @@
-fn main() {}
+//! `cargo xtask run | test | bench` — the project's two commands (and its benchmarks).
+//! Each installs what is missing first, so they work on a fresh machine of this kind.
+
+mod bench;
+mod tools;
+
+use anyhow::{bail, Context, Result};
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let result = match args.first().map(String::as_str) {
+        Some("run") => run(&args[1..]),
+        Some("test") => test(),
+        Some("bench") => bench::bench(),
+        Some("build") => tools::ensure_build_tools().and_then(|t| build_app(&t)),
+        _ => {
+            eprintln!("usage: cargo xtask run [testbed flags] | test | bench | build");
+            eprintln!("  run    install what is missing, build the app, serve it with every scenario");
+            eprintln!("  test   install what is missing, run every check (fmt, clippy, native, wasm, e2e)");
+            eprintln!("  bench  speed and size benchmarks");
+            std::process::exit(2);
+        }
+    };
+    if let Err(e) = result {
+        eprintln!("\nxtask: error: {e:#}");
+        std::process::exit(1);
+    }
+}
+
+pub fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("xtask lives in the workspace").to_path_buf()
+}
+
+pub fn step(what: &str) {
+    eprintln!("\n==> {what}");
+}
+
+/// Runs a command in the workspace root, failing with a message naming it.
+pub fn cmd(program: &str, args: &[&str], envs: &[(&str, String)]) -> Result<()> {
+    let status = Command::new(program)
+        .args(args)
+        .envs(envs.iter().map(|(k, v)| (k, v)))
+        .current_dir(root())
+        .status()
+        .with_context(|| format!("cannot start {program}"))?;
+    if !status.success() {
+        bail!("`{program} {}` failed ({status})", args.join(" "));
+    }
+    Ok(())
+}
+
+fn build_app(tools: &tools::Tools) -> Result<()> {
+    step("Building the app (trunk build --release --offline)");
+    cmd("trunk", &["build", "--release", "--offline"], &[("PATH", tools.path.clone())])?;
+    Ok(())
+}
+
+fn build_testbed() -> Result<PathBuf> {
+    step("Building the testbed");
+    cmd("cargo", &["build", "--quiet", "--profile", "serve", "-p", "testbed"], &[])?;
+    Ok(root().join("target/serve/testbed"))
+}
+
+fn run(testbed_args: &[String]) -> Result<()> {
+    let tools = tools::ensure_build_tools()?;
+    build_app(&tools)?;
+    let testbed = build_testbed()?;
+    step("Starting the testbed (Ctrl-C stops)");
+    let mut args = vec!["--dist".to_string(), root().join("dist").display().to_string()];
+    args.extend(testbed_args.iter().cloned());
+    let status = Command::new(testbed).args(&args).status().context("cannot start the testbed")?;
+    if !status.success() {
+        bail!("the testbed exited with {status}");
+    }
+    Ok(())
+}
+
+/// Counts from every test runner's `test result:` lines.
+#[derive(Default)]
+struct Tally {
+    passed: u64,
+    failed: u64,
+    ignored: u64,
+}
+
+impl Tally {
+    fn add_line(&mut self, line: &str) {
+        // "test result: ok. 13 passed; 0 failed; 0 ignored; ..."
+        let Some(rest) = line.trim().strip_prefix("test result: ") else { return };
+        for part in rest.split(';') {
+            let words: Vec<&str> = part.split_whitespace().collect();
+            let n = |w: &[&str]| w.iter().rev().nth(1).and_then(|n| n.parse::<u64>().ok()).unwrap_or(0);
+            match words.last() {
+                Some(&"passed") => self.passed += n(&words),
+                Some(&"failed") => self.failed += n(&words),
+                Some(&"ignored") => self.ignored += n(&words),
+                _ => {}
+            }
+        }
+    }
+}
+
+/// Runs a test command, echoing its output and counting its results.
+fn counted(tally: &mut Tally, program: &str, args: &[&str], envs: &[(&str, String)]) -> Result<()> {
+    let mut child = Command::new(program)
+        .args(args)
+        .envs(envs.iter().map(|(k, v)| (k, v)))
+        .current_dir(root())
+        .stdout(Stdio::piped())
+        .spawn()
+        .with_context(|| format!("cannot start {program}"))?;
+    if let Some(out) = child.stdout.take() {
+        for line in BufReader::new(out).lines().map_while(Result::ok) {
+            println!("{line}");
+            tally.add_line(&line);
+        }
+    }
+    let status = child.wait()?;
+    if !status.success() {
+        bail!("`{program} {}` failed ({status})", args.join(" "));
+    }
+    Ok(())
+}
+
+fn test() -> Result<()> {
+    let tools = tools::ensure_build_tools()?;
+    let browsers = tools::ensure_browsers()?;
+    let mut tally = Tally::default();
+    let outcome = run_checks(&tools, &browsers, &mut tally);
+    if let Err(e) = &outcome {
+        eprintln!("\nxtask: {e:#}");
+        tally.failed = tally.failed.max(1);
+    }
+    println!("\n{} passed, {} failed", tally.passed, tally.failed);
+    if outcome.is_err() {
+        std::process::exit(1);
+    }
+    Ok(())
+}
+
+fn run_checks(tools: &tools::Tools, browsers: &tools::Browsers, tally: &mut Tally) -> Result<()> {
+    let path = || ("PATH", tools.path.clone());
+    step("1/6 cargo fmt --check");
+    cmd("cargo", &["fmt", "--all", "--", "--check"], &[]).context("step 1 (formatting) failed: run `cargo fmt --all`")?;
+
+    step("2/6 clippy, native and wasm32 (-D warnings)");
+    cmd("cargo", &["clippy", "--quiet", "--workspace", "--all-targets", "--", "-D", "warnings"], &[])
+        .context("step 2 (clippy, native) failed")?;
+    cmd(
+        "cargo",
+        &["clippy", "--quiet", "-p", "connscope", "--target", "wasm32-unknown-unknown", "--all-targets", "--", "-D", "warnings"],
+        &[],
+    )
+    .context("step 2 (clippy, wasm32) failed")?;
+
+    step("3/6 native tests");
+    counted(tally, "cargo", &["test", "--workspace", "--exclude", "e2e"], &[]).context("step 3 (native tests) failed")?;
+
+    step("4/6 wasm tests in headless Chromium and Firefox");
+    let testbed_bin = build_testbed()?;
+    let testbed = tools::Background::testbed(&testbed_bin, None)?;
+    let wasm_env = |driver: (&'static str, String)| {
+        vec![path(), driver, ("CONNSCOPE_TESTBED", testbed.app_url.clone()), ("WASM_BINDGEN_TEST_TIMEOUT", "120".to_string())]
+    };
+    counted(
+        tally,
+        "cargo",
+        &["test", "-p", "connscope", "--target", "wasm32-unknown-unknown"],
+        &wasm_env(("CHROMEDRIVER", browsers.chromedriver.clone())),
+    )
+    .context("step 4 (wasm tests, Chromium) failed")?;
+    if let Some(gecko) = &browsers.geckodriver {
+        counted(
+            tally,
+            "cargo",
+            &["test", "-p", "connscope", "--target", "wasm32-unknown-unknown"],
+            &wasm_env(("GECKODRIVER", gecko.clone())),
+        )
+        .context("step 4 (wasm tests, Firefox) failed")?;
+    }
+    drop(testbed);
+
+    step("5/6 building the app for the end-to-end tests");
+    build_app(tools)?;
+
+    step("6/6 end-to-end tests of the built app in real browsers");
+    let mut envs = vec![
+        ("CONNSCOPE_DIST", root().join("dist").display().to_string()),
+        ("CHROMEDRIVER", browsers.chromedriver.clone()),
+    ];
+    if let Some(g) = &browsers.geckodriver {
+        envs.push(("GECKODRIVER", g.clone()));
+    }
+    counted(tally, "cargo", &["test", "-p", "e2e", "--", "--test-threads=1"], &envs).context("step 6 (end-to-end tests) failed")?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Tally;
+
+    #[test]
+    fn tally_reads_cargo_and_wasm_bindgen_result_lines() {
+        let mut t = Tally::default();
+        t.add_line("test result: ok. 13 passed; 0 failed; 2 ignored; 0 measured; 0 filtered out; finished in 2.09s");
+        t.add_line("test result: FAILED. 1 passed; 3 failed; 0 ignored; 0 measured; 0 filtered out");
+        t.add_line("running 4 tests");
+        assert_eq!((t.passed, t.failed, t.ignored), (14, 3, 2));
+    }
+}

@@ -1,0 +1,4 @@
+//! The wasm entry point (built by Trunk).
+fn main() {
+    connscope::start();
+}

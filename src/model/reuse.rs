@@ -1,0 +1,263 @@
+//! Did a request open a new connection or reuse one? From the timing entry alone, and —
+//! where the testbed told the truth in `Server-Timing` — from the server, with a record of
+//! whether the two agree. "Unknown" is an honest answer and always says why.
+
+use super::phases::{same, EPSILON_MS};
+use super::timing::{ServerTruth, Timing};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Reuse {
+    New,
+    Reused,
+    Unknown,
+}
+
+impl Reuse {
+    /// The `data-reuse` value.
+    pub fn key(self) -> &'static str {
+        match self {
+            Reuse::New => "new",
+            Reuse::Reused => "reused",
+            Reuse::Unknown => "unknown",
+        }
+    }
+}
+
+/// Why reuse cannot be told.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum UnknownReason {
+    /// Cross-origin without Timing-Allow-Origin: connection times are zeroed.
+    NoTimingAllowOrigin,
+    /// The browser made no timing entry (CORS or CSP block, network error before a response).
+    NoEntry,
+    /// Served from the HTTP cache: no connection was used.
+    Cache,
+    /// The entry's connection times contradict each other.
+    Inconsistent,
+}
+
+impl UnknownReason {
+    pub fn explanation(self) -> &'static str {
+        match self {
+            UnknownReason::NoTimingAllowOrigin => "The response came from another origin without a Timing-Allow-Origin header, so the browser hides its DNS, connect, TLS and waiting times (they read as 0). Zero connect time here does NOT mean reused.",
+            UnknownReason::NoEntry => "The browser recorded no timing for this request (blocked by CORS or CSP, or it failed before any response).",
+            UnknownReason::Cache => "Served from the browser's cache: no connection was used at all.",
+            UnknownReason::Inconsistent => "The connection times in the entry contradict each other, so they say nothing reliable about the connection.",
+        }
+    }
+}
+
+/// What the timing entry alone says.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Inference {
+    pub reuse: Reuse,
+    pub reason: Option<UnknownReason>,
+    /// TCP + TLS time this request paid, when it opened a connection.
+    pub handshake_ms: Option<f64>,
+}
+
+pub fn infer(t: Option<&Timing>) -> Inference {
+    let unknown = |reason| Inference { reuse: Reuse::Unknown, reason: Some(reason), handshake_ms: None };
+    let Some(t) = t else { return unknown(UnknownReason::NoEntry) };
+    if t.is_opaque() {
+        return unknown(UnknownReason::NoTimingAllowOrigin);
+    }
+    if t.from_cache() {
+        return unknown(UnknownReason::Cache);
+    }
+    if t.connect_end > t.connect_start + EPSILON_MS {
+        if t.connect_start + EPSILON_MS < t.fetch_start {
+            return unknown(UnknownReason::Inconsistent);
+        }
+        return Inference { reuse: Reuse::New, reason: None, handshake_ms: Some(t.connect_end - t.connect_start) };
+    }
+    // Fetch clamps the connection times of a connection that existed before the fetch
+    // started to fetchStart: all equal to it means "already open".
+    let clamped = [t.domain_lookup_start, t.domain_lookup_end, t.connect_start, t.connect_end]
+        .iter()
+        .all(|v| same(*v, t.fetch_start));
+    if clamped {
+        Inference { reuse: Reuse::Reused, reason: None, handshake_ms: None }
+    } else {
+        unknown(UnknownReason::Inconsistent)
+    }
+}
+
+/// How the timing inference compares with the server's truth.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Agreement {
+    /// No truth, or no inference: nothing to compare.
+    NotComparable,
+    Agrees,
+    /// The browser had the connection open before the fetch started, but this was the
+    /// first request on it (a preconnected or spare socket): timing says reused, the
+    /// server says new — both are right.
+    Preconnected,
+    /// The browser started a connection for this request but sent the request on another
+    /// that became free first (Chromium binds requests to sockets late).
+    LateBinding,
+}
+
+impl Agreement {
+    pub fn key(self) -> &'static str {
+        match self {
+            Agreement::NotComparable => "n/a",
+            Agreement::Agrees => "agrees",
+            Agreement::Preconnected => "preconnected",
+            Agreement::LateBinding => "late-binding",
+        }
+    }
+}
+
+/// The verdict shown for a request, with its evidence as a sentence.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Verdict {
+    pub reuse: Reuse,
+    pub evidence: String,
+    pub inference: Inference,
+    pub truth: Option<ServerTruth>,
+    pub agreement: Agreement,
+}
+
+pub fn verdict(t: Option<&Timing>) -> Verdict {
+    let inference = infer(t);
+    let truth = t.and_then(Timing::server_truth);
+    let timing_sentence = match (&inference.reuse, inference.reason) {
+        (Reuse::New, _) => format!(
+            "The entry shows a connect phase of {:.2} ms: the browser opened a new connection.",
+            inference.handshake_ms.unwrap_or(0.0)
+        ),
+        (Reuse::Reused, _) => "Its DNS and connect times all equal fetchStart: the connection was already open when the fetch started.".to_string(),
+        (Reuse::Unknown, Some(reason)) => reason.explanation().to_string(),
+        (Reuse::Unknown, None) => UnknownReason::Inconsistent.explanation().to_string(),
+    };
+    let Some(truth) = truth.clone() else {
+        return Verdict { reuse: inference.reuse, evidence: timing_sentence, inference, truth: None, agreement: Agreement::NotComparable };
+    };
+    let reuse = if truth.request_number == 1 { Reuse::New } else { Reuse::Reused };
+    let server_sentence = if truth.request_number == 1 {
+        format!("The server says this was the first request on connection {}.", truth.connection)
+    } else {
+        format!("The server says connection {} carried this as its request #{}.", truth.connection, truth.request_number)
+    };
+    let (agreement, why) = match (inference.reuse, reuse) {
+        (Reuse::Unknown, _) => (Agreement::NotComparable, String::new()),
+        (a, b) if a == b => (Agreement::Agrees, " The timing agrees.".to_string()),
+        (Reuse::Reused, Reuse::New) => (
+            Agreement::Preconnected,
+            " The timing shows no handshake because the browser had opened this connection before the fetch started (a preconnected or spare socket) and had not used it yet: already open, but new to this page.".to_string(),
+        ),
+        _ => (
+            Agreement::LateBinding,
+            " The timing shows a handshake because the browser began opening a connection for this request, but sent it on another one that became free first.".to_string(),
+        ),
+    };
+    let evidence = if agreement == Agreement::NotComparable {
+        format!("{server_sentence} {timing_sentence}")
+    } else {
+        format!("{server_sentence}{why} {timing_sentence}")
+    };
+    Verdict { reuse, evidence, inference, truth: Some(truth), agreement }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::timing::ServerTimingEntry;
+
+    fn reused() -> Timing {
+        Timing {
+            start_time: 30.0,
+            fetch_start: 30.0,
+            domain_lookup_start: 30.0,
+            domain_lookup_end: 30.0,
+            connect_start: 30.0,
+            connect_end: 30.0,
+            request_start: 31.0,
+            response_start: 32.0,
+            response_end: 33.0,
+            transfer_size: 500.0,
+            decoded_body_size: 200.0,
+            next_hop_protocol: "http/1.1".into(),
+            ..Timing::default()
+        }
+    }
+
+    fn with_truth(mut t: Timing, conn: &str, req: u32) -> Timing {
+        t.server_timing = vec![
+            ServerTimingEntry { name: "conn".into(), duration: 0.0, description: conn.into() },
+            ServerTimingEntry { name: "req".into(), duration: 0.0, description: req.to_string() },
+        ];
+        t
+    }
+
+    #[test]
+    fn clamped_connect_times_mean_reused() {
+        assert_eq!(infer(Some(&reused())).reuse, Reuse::Reused);
+    }
+
+    #[test]
+    fn a_connect_phase_means_new() {
+        let t = Timing { connect_start: 30.1, connect_end: 30.4, ..reused() };
+        let i = infer(Some(&t));
+        assert_eq!(i.reuse, Reuse::New);
+        assert!((i.handshake_ms.unwrap() - 0.3).abs() < 1e-9);
+    }
+
+    #[test]
+    fn dns_on_a_reused_connection_does_not_make_it_new() {
+        // HTTP/2 coalescing: a lookup happened, but the connection existed.
+        let t = Timing { domain_lookup_start: 30.0, domain_lookup_end: 30.5, ..reused() };
+        assert_ne!(infer(Some(&t)).reuse, Reuse::New);
+    }
+
+    #[test]
+    fn opaque_entries_are_unknown_never_reused() {
+        let t = Timing { start_time: 5.0, fetch_start: 5.0, response_end: 9.0, ..Timing::default() };
+        let v = verdict(Some(&t));
+        assert_eq!(v.reuse, Reuse::Unknown);
+        assert_eq!(v.inference.reason, Some(UnknownReason::NoTimingAllowOrigin));
+        assert!(v.evidence.contains("Timing-Allow-Origin"));
+    }
+
+    #[test]
+    fn cached_entries_are_unknown() {
+        let t = Timing { transfer_size: 0.0, decoded_body_size: 300.0, ..reused() };
+        assert_eq!(infer(Some(&t)).reason, Some(UnknownReason::Cache));
+    }
+
+    #[test]
+    fn no_entry_is_unknown_with_a_reason() {
+        assert_eq!(infer(None).reason, Some(UnknownReason::NoEntry));
+    }
+
+    #[test]
+    fn the_server_truth_decides_and_agreement_is_recorded() {
+        let v = verdict(Some(&with_truth(reused(), "4", 2)));
+        assert_eq!((v.reuse, v.agreement), (Reuse::Reused, Agreement::Agrees));
+        let new = Timing { connect_start: 30.1, connect_end: 30.4, ..reused() };
+        let v = verdict(Some(&with_truth(new, "5", 1)));
+        assert_eq!((v.reuse, v.agreement), (Reuse::New, Agreement::Agrees));
+    }
+
+    #[test]
+    fn a_preconnected_socket_is_new_to_the_server_and_explained() {
+        let v = verdict(Some(&with_truth(reused(), "9", 1)));
+        assert_eq!(v.reuse, Reuse::New);
+        assert_eq!(v.agreement, Agreement::Preconnected);
+        assert!(v.evidence.contains("before the fetch started"), "{}", v.evidence);
+    }
+
+    #[test]
+    fn truth_on_an_opaque_entry_is_not_compared() {
+        // Server-Timing is hidden without TAO too, but a HAR import can carry it.
+        let t = with_truth(Timing { start_time: 5.0, fetch_start: 5.0, response_end: 9.0, ..Timing::default() }, "3", 2);
+        let v = verdict(Some(&t));
+        assert_eq!(v.reuse, Reuse::Reused);
+        assert_eq!(v.agreement, Agreement::NotComparable);
+    }
+}

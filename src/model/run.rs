@@ -1,0 +1,386 @@
+//! A run: the requests of one page load, and everything derived from them — verdicts,
+//! phases, connections (from the server's truth and inferred from timing), summaries per
+//! origin and a plain-language reading.
+
+use super::phases::Phases;
+use super::reuse::{verdict, Agreement, Reuse, Verdict};
+use super::timing::Timing;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// What kind of resource a request fetched, as the loader discovered it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Kind {
+    Document,
+    Stylesheet,
+    Script,
+    Image,
+    Font,
+    Media,
+    Other,
+}
+
+impl Kind {
+    pub fn label(self) -> &'static str {
+        match self {
+            Kind::Document => "document",
+            Kind::Stylesheet => "stylesheet",
+            Kind::Script => "script",
+            Kind::Image => "image",
+            Kind::Font => "font",
+            Kind::Media => "media",
+            Kind::Other => "other",
+        }
+    }
+}
+
+/// How a request ended, as the loader saw it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase", tag = "state")]
+pub enum Outcome {
+    Pending,
+    Running,
+    Done { status: u16 },
+    Failed { message: String },
+}
+
+/// One request of a run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Request {
+    pub id: usize,
+    /// The URL as the page named it (without the run token).
+    pub url: String,
+    pub origin: String,
+    pub kind: Kind,
+    pub parent: Option<usize>,
+    pub depth: u32,
+    pub outcome: Outcome,
+    pub timing: Option<Timing>,
+    /// A connection id recorded by the browser itself (HAR `connection`), when imported.
+    pub recorded_connection: Option<String>,
+}
+
+/// Where a connection's identity comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Source {
+    /// The server's `Server-Timing` (or the browser's own id in a HAR).
+    Truth,
+    /// Guessed from timing: a lane, not a proven connection.
+    Inferred,
+}
+
+/// A connection and the requests it carried, in start order.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Connection {
+    /// The id shown to the user: the server's id, or `~N` for an inferred lane.
+    pub id: String,
+    pub origin: String,
+    pub protocol: String,
+    pub source: Source,
+    pub requests: Vec<usize>,
+    /// The handshake (TCP + TLS) measured on the request that opened it, when seen.
+    pub handshake_ms: Option<f64>,
+    /// The request whose timing shows the handshake.
+    pub opened_by: Option<usize>,
+}
+
+/// Everything derived for one request.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Analysed {
+    pub verdict: Verdict,
+    pub phases: Phases,
+    /// Index into `Analysis::truth_connections`.
+    pub truth_connection: Option<usize>,
+    /// Index into `Analysis::inferred_connections`.
+    pub inferred_connection: Option<usize>,
+}
+
+/// Totals for one origin, or for the whole run.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct Summary {
+    pub origin: String,
+    pub requests: usize,
+    pub new_connections: usize,
+    pub reused: usize,
+    pub unknown: usize,
+    /// reused / (new + reused); None when nothing is known.
+    pub reuse_ratio: Option<f64>,
+    pub dns_ms: f64,
+    pub tcp_ms: f64,
+    pub tls_ms: f64,
+    pub protocols: Vec<String>,
+    /// From the first request's start to the last one's end.
+    pub span_ms: f64,
+    /// Median TCP+TLS handshake measured on this origin in this run.
+    pub median_handshake_ms: Option<f64>,
+    /// Handshakes the reused requests avoided, priced at the median handshake.
+    pub saved_ms: Option<f64>,
+    /// Requests whose timing verdict and server truth were compared / agreed (or explained).
+    pub compared: usize,
+    pub agreed: usize,
+}
+
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct Analysis {
+    pub requests: Vec<Analysed>,
+    pub truth_connections: Vec<Connection>,
+    pub inferred_connections: Vec<Connection>,
+    pub origins: Vec<Summary>,
+    pub total: Summary,
+    pub reading: String,
+}
+
+pub fn analyse(requests: &[Request]) -> Analysis {
+    let mut analysed: Vec<Analysed> = requests
+        .iter()
+        .map(|r| {
+            let mut v = verdict(r.timing.as_ref());
+            if r.timing.is_none() {
+                if let Outcome::Failed { message } = &r.outcome {
+                    v.evidence = format!("{} ({message})", v.evidence);
+                }
+            }
+            Analysed {
+                verdict: v,
+                phases: r.timing.as_ref().map(Phases::from_timing).unwrap_or_default(),
+                truth_connection: None,
+                inferred_connection: None,
+            }
+        })
+        .collect();
+    let truth_connections = truth_connections(requests, &mut analysed);
+    let inferred_connections = inferred_connections(requests, &mut analysed);
+    let mut by_origin: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+    for r in requests {
+        by_origin.entry(r.origin.as_str()).or_default().push(r.id);
+    }
+    let origins: Vec<Summary> =
+        by_origin.iter().map(|(o, ids)| summarise(o, ids, requests, &analysed)).collect();
+    let all: Vec<usize> = (0..requests.len()).collect();
+    let total = summarise("all origins", &all, requests, &analysed);
+    let reading = reading(&origins, &total);
+    Analysis { requests: analysed, truth_connections, inferred_connections, origins, total, reading }
+}
+
+fn start_of(r: &Request) -> f64 {
+    r.timing.as_ref().map_or(f64::INFINITY, |t| t.start_time)
+}
+
+fn protocol_of(r: &Request) -> String {
+    r.timing.as_ref().and_then(|t| t.protocol()).unwrap_or("unknown").to_string()
+}
+
+fn ordered(requests: &[Request]) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..requests.len()).collect();
+    order.sort_by(|a, b| start_of(&requests[*a]).total_cmp(&start_of(&requests[*b])).then(a.cmp(b)));
+    order
+}
+
+/// Connections as the server (or the browser's own HAR) identified them.
+fn truth_connections(requests: &[Request], analysed: &mut [Analysed]) -> Vec<Connection> {
+    let mut conns: Vec<Connection> = Vec::new();
+    let mut index: BTreeMap<String, usize> = BTreeMap::new();
+    for i in ordered(requests) {
+        let r = &requests[i];
+        let id = match (&analysed[i].verdict.truth, &r.recorded_connection) {
+            (Some(t), _) => format!("{}|{}", r.origin, t.connection),
+            (None, Some(c)) => format!("{}|{c}", r.origin),
+            (None, None) => continue,
+        };
+        let shown = id.split_once('|').map_or(id.as_str(), |(_, c)| c).to_string();
+        let k = *index.entry(id).or_insert_with(|| {
+            conns.push(Connection {
+                id: shown,
+                origin: r.origin.clone(),
+                protocol: protocol_of(r),
+                source: Source::Truth,
+                requests: Vec::new(),
+                handshake_ms: None,
+                opened_by: None,
+            });
+            conns.len() - 1
+        });
+        let c = &mut conns[k];
+        c.requests.push(i);
+        if c.handshake_ms.is_none() {
+            if let Some(h) = analysed[i].verdict.inference.handshake_ms {
+                c.handshake_ms = Some(h);
+                c.opened_by = Some(i);
+            }
+        }
+        if c.protocol == "unknown" {
+            c.protocol = protocol_of(r);
+        }
+        analysed[i].truth_connection = Some(k);
+    }
+    conns
+}
+
+/// Lanes guessed from timing alone. HTTP/1.1 carries one request at a time, so a request
+/// that shows a handshake opens a lane and a reused one takes the lane that fell free most
+/// recently before it was sent (browsers reuse the most recently used idle socket). h2/h3
+/// multiplex: one lane per origin until a request shows a new handshake.
+fn inferred_connections(requests: &[Request], analysed: &mut [Analysed]) -> Vec<Connection> {
+    let mut lanes: Vec<Connection> = Vec::new();
+    let mut busy_until: Vec<f64> = Vec::new();
+    for i in ordered(requests) {
+        let r = &requests[i];
+        let Some(t) = r.timing.as_ref() else { continue };
+        let reuse = analysed[i].verdict.inference.reuse;
+        if reuse == Reuse::Unknown {
+            continue;
+        }
+        let protocol = protocol_of(r);
+        let sent = if t.request_start > 0.0 { t.request_start } else { t.fetch_start };
+        let candidates = lanes.iter().enumerate().filter(|(_, l)| l.origin == r.origin && l.protocol == protocol);
+        let lane = if reuse == Reuse::New {
+            None
+        } else if t.is_multiplexed() {
+            candidates.map(|(k, _)| k).next_back()
+        } else {
+            candidates
+                .filter(|(k, _)| busy_until[*k] <= sent + super::phases::EPSILON_MS)
+                .max_by(|(a, _), (b, _)| busy_until[*a].total_cmp(&busy_until[*b]))
+                .map(|(k, _)| k)
+        };
+        let k = match lane {
+            Some(k) => k,
+            None => {
+                lanes.push(Connection {
+                    id: format!("~{}", lanes.len() + 1),
+                    origin: r.origin.clone(),
+                    protocol,
+                    source: Source::Inferred,
+                    requests: Vec::new(),
+                    handshake_ms: analysed[i].verdict.inference.handshake_ms,
+                    opened_by: (reuse == Reuse::New).then_some(i),
+                });
+                busy_until.push(0.0);
+                lanes.len() - 1
+            }
+        };
+        lanes[k].requests.push(i);
+        busy_until[k] = busy_until[k].max(t.response_end);
+        analysed[i].inferred_connection = Some(k);
+    }
+    lanes
+}
+
+fn median(mut v: Vec<f64>) -> Option<f64> {
+    if v.is_empty() {
+        return None;
+    }
+    v.sort_by(f64::total_cmp);
+    let n = v.len();
+    Some(if n % 2 == 1 { v[n / 2] } else { (v[n / 2 - 1] + v[n / 2]) / 2.0 })
+}
+
+fn summarise(origin: &str, ids: &[usize], requests: &[Request], analysed: &[Analysed]) -> Summary {
+    use super::phases::Phase;
+    let mut s = Summary { origin: origin.to_string(), requests: ids.len(), ..Summary::default() };
+    let mut handshakes = Vec::new();
+    let (mut first, mut last) = (f64::INFINITY, f64::NEG_INFINITY);
+    for &i in ids {
+        let a = &analysed[i];
+        match a.verdict.reuse {
+            Reuse::New => s.new_connections += 1,
+            Reuse::Reused => s.reused += 1,
+            Reuse::Unknown => s.unknown += 1,
+        }
+        if a.verdict.agreement != Agreement::NotComparable {
+            s.compared += 1;
+            s.agreed += 1;
+        }
+        s.dns_ms += a.phases.duration(Phase::Dns).unwrap_or(0.0);
+        s.tcp_ms += a.phases.duration(Phase::Tcp).unwrap_or(0.0);
+        s.tls_ms += a.phases.duration(Phase::Tls).unwrap_or(0.0);
+        if let Some(h) = a.verdict.inference.handshake_ms {
+            handshakes.push(h);
+        }
+        if let Some(t) = &requests[i].timing {
+            first = first.min(t.start_time);
+            last = last.max(t.response_end);
+            if let Some(p) = t.protocol() {
+                if !s.protocols.iter().any(|q| q == p) {
+                    s.protocols.push(p.to_string());
+                }
+            }
+        }
+    }
+    let known = s.new_connections + s.reused;
+    s.reuse_ratio = (known > 0).then(|| s.reused as f64 / known as f64);
+    s.span_ms = if last >= first { last - first } else { 0.0 };
+    s.median_handshake_ms = median(handshakes);
+    s.saved_ms = s.median_handshake_ms.map(|m| m * s.reused as f64);
+    s
+}
+
+fn ms(v: f64) -> String {
+    if v >= 100.0 {
+        format!("{v:.0} ms")
+    } else if v >= 1.0 {
+        format!("{v:.1} ms")
+    } else {
+        format!("{v:.2} ms")
+    }
+}
+
+/// A paragraph a student can read aloud.
+fn reading(origins: &[Summary], total: &Summary) -> String {
+    if total.requests == 0 {
+        return "No requests yet.".to_string();
+    }
+    let mut out = format!(
+        "{} requests to {} origin{} took {} from the first start to the last byte. ",
+        total.requests,
+        origins.len(),
+        if origins.len() == 1 { "" } else { "s" },
+        ms(total.span_ms)
+    );
+    let known = total.new_connections + total.reused;
+    if known == 0 {
+        out.push_str("Whether connections were reused cannot be told for any of them: ");
+        out.push_str("the browser hid their connection times (no Timing-Allow-Origin) or recorded none.");
+        return out;
+    }
+    out.push_str(&format!(
+        "{} opened a new connection and {} reused one that was already open",
+        total.new_connections, total.reused
+    ));
+    if total.unknown > 0 {
+        out.push_str(&format!("; for {} it cannot be told", total.unknown));
+    }
+    out.push_str(". ");
+    for o in origins.iter().filter(|o| o.new_connections + o.reused > 0) {
+        let proto = if o.protocols.is_empty() { "an unknown protocol".to_string() } else { o.protocols.join(" and ") };
+        out.push_str(&format!(
+            "{} ({proto}): {} connection{} for {} request{}",
+            o.origin,
+            o.new_connections,
+            if o.new_connections == 1 { "" } else { "s" },
+            o.requests,
+            if o.requests == 1 { "" } else { "s" }
+        ));
+        match (o.median_handshake_ms, o.saved_ms) {
+            (Some(h), Some(saved)) if o.reused > 0 => out.push_str(&format!(
+                "; each handshake cost about {}, so reuse saved about {} of connection setup. ",
+                ms(h),
+                ms(saved)
+            )),
+            (None, _) if o.reused > 0 => {
+                out.push_str("; no handshake was measured here, so what reuse saved is not priced. ")
+            }
+            _ => out.push_str(". "),
+        }
+    }
+    if total.compared > 0 {
+        out.push_str(&format!(
+            "The server's own record of its connections was checked against the timing for {} request{}.",
+            total.compared,
+            if total.compared == 1 { "" } else { "s" }
+        ));
+    }
+    out.trim_end().to_string()
+}

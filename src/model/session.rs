@@ -1,0 +1,189 @@
+//! A run as a sequence of events (STYLE.md: state as a reducer). The loader reports what
+//! happens; `Session::apply` records it. Pure, so the whole life of a run is tested natively.
+
+use super::discover::origin_of;
+use super::run::{Kind, Outcome, Request};
+use super::timing::Timing;
+use serde::{Deserialize, Serialize};
+
+/// The `data-run-state` of the app's root.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RunState {
+    #[default]
+    Idle,
+    Running,
+    Done,
+    Failed,
+}
+
+impl RunState {
+    pub fn key(self) -> &'static str {
+        match self {
+            RunState::Idle => "idle",
+            RunState::Running => "running",
+            RunState::Done => "done",
+            RunState::Failed => "failed",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Level {
+    Info,
+    Warning,
+    Error,
+}
+
+/// Something the user should read about the run.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Message {
+    pub level: Level,
+    pub text: String,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Event {
+    Started { target: String },
+    Discovered { url: String, kind: Kind, parent: Option<usize>, depth: u32 },
+    RequestStarted { id: usize },
+    RequestFinished { id: usize, status: u16, timing: Option<Timing> },
+    RequestFailed { id: usize, message: String, timing: Option<Timing> },
+    Note { level: Level, text: String },
+    Finished,
+    Failed { message: String },
+    Cancelled,
+    /// A whole recording (HAR import) replaces the run.
+    Imported { target: String, requests: Vec<Request>, notes: Vec<String> },
+}
+
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Session {
+    pub state: RunState,
+    pub target: String,
+    pub requests: Vec<Request>,
+    pub messages: Vec<Message>,
+}
+
+impl Session {
+    pub fn apply(&mut self, event: Event) {
+        match event {
+            Event::Started { target } => {
+                *self = Session { state: RunState::Running, target, ..Session::default() };
+            }
+            Event::Discovered { url, kind, parent, depth } => {
+                let id = self.requests.len();
+                let origin = origin_of(&url).unwrap_or_else(|| "(no origin)".to_string());
+                self.requests.push(Request {
+                    id,
+                    url,
+                    origin,
+                    kind,
+                    parent,
+                    depth,
+                    outcome: Outcome::Pending,
+                    timing: None,
+                    recorded_connection: None,
+                });
+            }
+            Event::RequestStarted { id } => {
+                if let Some(r) = self.requests.get_mut(id) {
+                    r.outcome = Outcome::Running;
+                }
+            }
+            Event::RequestFinished { id, status, timing } => {
+                if let Some(r) = self.requests.get_mut(id) {
+                    r.outcome = Outcome::Done { status };
+                    r.timing = timing;
+                }
+            }
+            Event::RequestFailed { id, message, timing } => {
+                if let Some(r) = self.requests.get_mut(id) {
+                    r.outcome = Outcome::Failed { message };
+                    r.timing = timing;
+                }
+            }
+            Event::Note { level, text } => self.messages.push(Message { level, text }),
+            Event::Finished => {
+                if self.state == RunState::Running {
+                    self.state = RunState::Done;
+                }
+            }
+            Event::Failed { message } => {
+                self.state = RunState::Failed;
+                self.messages.push(Message { level: Level::Error, text: message });
+            }
+            Event::Cancelled => {
+                for r in &mut self.requests {
+                    if matches!(r.outcome, Outcome::Pending | Outcome::Running) {
+                        r.outcome = Outcome::Failed { message: "cancelled".into() };
+                    }
+                }
+                self.state = RunState::Done;
+                self.messages.push(Message { level: Level::Warning, text: "Run cancelled: the requests that finished are shown.".into() });
+            }
+            Event::Imported { target, requests, notes } => {
+                *self = Session { state: RunState::Done, target, requests, ..Session::default() };
+                self.messages.extend(notes.into_iter().map(|text| Message { level: Level::Warning, text }));
+            }
+        }
+    }
+
+    /// (finished, discovered), for the progress bar.
+    pub fn progress(&self) -> (usize, usize) {
+        let done = self.requests.iter().filter(|r| matches!(r.outcome, Outcome::Done { .. } | Outcome::Failed { .. })).count();
+        (done, self.requests.len())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_run_goes_from_idle_to_done_through_its_events() {
+        let mut s = Session::default();
+        assert_eq!(s.state, RunState::Idle);
+        s.apply(Event::Started { target: "http://h/page.html".into() });
+        s.apply(Event::Discovered { url: "http://h/page.html".into(), kind: Kind::Document, parent: None, depth: 0 });
+        s.apply(Event::Discovered { url: "http://cdn:81/a.svg".into(), kind: Kind::Image, parent: Some(0), depth: 1 });
+        assert_eq!(s.requests[1].origin, "http://cdn:81");
+        s.apply(Event::RequestStarted { id: 0 });
+        s.apply(Event::RequestFinished { id: 0, status: 200, timing: None });
+        assert_eq!(s.progress(), (1, 2));
+        s.apply(Event::RequestFailed { id: 1, message: "timeout".into(), timing: None });
+        s.apply(Event::Finished);
+        assert_eq!(s.state, RunState::Done);
+        assert_eq!(s.progress(), (2, 2));
+    }
+
+    #[test]
+    fn events_for_unknown_requests_are_ignored() {
+        let mut s = Session::default();
+        s.apply(Event::RequestFinished { id: 7, status: 200, timing: None });
+        assert!(s.requests.is_empty());
+    }
+
+    #[test]
+    fn cancelling_marks_what_was_left_and_keeps_the_rest() {
+        let mut s = Session::default();
+        s.apply(Event::Started { target: "t".into() });
+        s.apply(Event::Discovered { url: "http://h/a".into(), kind: Kind::Document, parent: None, depth: 0 });
+        s.apply(Event::Discovered { url: "http://h/b".into(), kind: Kind::Image, parent: Some(0), depth: 1 });
+        s.apply(Event::RequestFinished { id: 0, status: 200, timing: None });
+        s.apply(Event::Cancelled);
+        assert_eq!(s.requests[0].outcome, Outcome::Done { status: 200 });
+        assert_eq!(s.requests[1].outcome, Outcome::Failed { message: "cancelled".into() });
+        assert_eq!(s.state, RunState::Done);
+    }
+
+    #[test]
+    fn a_failure_keeps_its_message() {
+        let mut s = Session::default();
+        s.apply(Event::Started { target: "t".into() });
+        s.apply(Event::Failed { message: "not HTML".into() });
+        assert_eq!(s.state, RunState::Failed);
+        assert_eq!(s.messages[0].level, Level::Error);
+    }
+}

@@ -1,0 +1,130 @@
+//! One request's Resource Timing entry, as browsers expose it (PerformanceResourceTiming).
+//! Field names follow the entry's `toJSON()`, so entries captured from a browser with
+//! `JSON.stringify(entry)` deserialise directly.
+
+use serde::{Deserialize, Serialize};
+
+/// A PerformanceResourceTiming entry. Times are in ms relative to the page's time origin;
+/// 0 means "not exposed" (opaque cross-origin entries, failed fetches).
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct Timing {
+    pub name: String,
+    pub initiator_type: String,
+    pub start_time: f64,
+    pub duration: f64,
+    pub redirect_start: f64,
+    pub redirect_end: f64,
+    pub fetch_start: f64,
+    pub domain_lookup_start: f64,
+    pub domain_lookup_end: f64,
+    pub connect_start: f64,
+    pub connect_end: f64,
+    pub secure_connection_start: f64,
+    pub request_start: f64,
+    pub response_start: f64,
+    pub response_end: f64,
+    pub transfer_size: f64,
+    pub encoded_body_size: f64,
+    pub decoded_body_size: f64,
+    pub next_hop_protocol: String,
+    /// Not in every browser (Firefox and Safari lacked it for long).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub response_status: Option<u16>,
+    /// Not in every browser (Firefox has none).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub delivery_type: Option<String>,
+    pub server_timing: Vec<ServerTimingEntry>,
+}
+
+/// One metric of a `Server-Timing` header.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ServerTimingEntry {
+    pub name: String,
+    pub duration: f64,
+    pub description: String,
+}
+
+/// What the testbed says carried a request: `Server-Timing: conn;desc="<id>", req;desc="<n>"`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ServerTruth {
+    pub connection: String,
+    /// 1 for the first request on that connection.
+    pub request_number: u32,
+}
+
+impl Timing {
+    /// The server's account of the connection, when the response carried one.
+    pub fn server_truth(&self) -> Option<ServerTruth> {
+        let find = |name: &str| self.server_timing.iter().find(|e| e.name == name).map(|e| e.description.trim());
+        let connection = find("conn").filter(|c| !c.is_empty())?;
+        let request_number = find("req")?.parse().ok().filter(|n| *n >= 1)?;
+        Some(ServerTruth { connection: connection.to_string(), request_number })
+    }
+
+    /// The protocol as the ALPN id (`http/1.1`, `h2`, `h3`), or None when not exposed.
+    pub fn protocol(&self) -> Option<&str> {
+        let p = self.next_hop_protocol.trim();
+        (!p.is_empty()).then_some(p)
+    }
+
+    /// Whether the protocol carries one request at a time per connection.
+    pub fn is_multiplexed(&self) -> bool {
+        matches!(self.protocol(), Some(p) if p == "h2" || p == "h3" || p.starts_with("h3-"))
+    }
+
+    /// Cross-origin without Timing-Allow-Origin (or a failed fetch): the browser zeroed
+    /// everything between fetchStart and responseEnd.
+    pub fn is_opaque(&self) -> bool {
+        self.request_start == 0.0
+            && self.response_start == 0.0
+            && self.connect_start == 0.0
+            && self.domain_lookup_start == 0.0
+    }
+
+    /// Served from the HTTP cache: no bytes crossed the network.
+    pub fn from_cache(&self) -> bool {
+        (self.transfer_size == 0.0 && self.decoded_body_size > 0.0 && !self.is_opaque())
+            || self.delivery_type.as_deref() == Some("cache")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn server_truth_is_read_from_server_timing() {
+        let t = Timing {
+            server_timing: vec![
+                ServerTimingEntry { name: "conn".into(), duration: 0.0, description: "17".into() },
+                ServerTimingEntry { name: "req".into(), duration: 0.0, description: "3".into() },
+            ],
+            ..Timing::default()
+        };
+        assert_eq!(t.server_truth(), Some(ServerTruth { connection: "17".into(), request_number: 3 }));
+    }
+
+    #[test]
+    fn malformed_server_timing_gives_no_truth() {
+        for (conn, req) in [("", "1"), ("5", "zero"), ("5", "0"), ("5", "-1")] {
+            let t = Timing {
+                server_timing: vec![
+                    ServerTimingEntry { name: "conn".into(), duration: 0.0, description: conn.into() },
+                    ServerTimingEntry { name: "req".into(), duration: 0.0, description: req.into() },
+                ],
+                ..Timing::default()
+            };
+            assert_eq!(t.server_truth(), None, "{conn:?} {req:?}");
+        }
+    }
+
+    #[test]
+    fn entries_without_optional_fields_deserialise() {
+        let t: Timing = serde_json::from_str(r#"{"name":"x","startTime":1.5,"fetchStart":1.5,"responseEnd":3}"#).unwrap();
+        assert_eq!(t.response_status, None);
+        assert_eq!(t.delivery_type, None);
+        assert!(t.is_opaque());
+    }
+}

@@ -1,0 +1,89 @@
+//! `cargo xtask bench`: how fast the model analyses entries, and how big the app is.
+
+use anyhow::{Context, Result};
+use connscope::model::{analyse, Kind, Outcome, Request, ServerTimingEntry, Timing};
+use std::io::Write;
+use std::time::Instant;
+
+/// A run of `n` requests over 4 origins, HTTP/1.1 and h2, with new and reused connections.
+pub fn synthetic_requests(n: usize) -> Vec<Request> {
+    (0..n)
+        .map(|i| {
+            let origin = format!("http://127.0.0.1:{}", 9000 + i % 4);
+            let start = i as f64 * 0.7;
+            let new = i % 6 == 0;
+            let conn_at = if new { start + 0.2 } else { start };
+            let timing = Timing {
+                name: format!("{origin}/r/{i}.svg"),
+                start_time: start,
+                fetch_start: start,
+                domain_lookup_start: start,
+                domain_lookup_end: start,
+                connect_start: start,
+                connect_end: conn_at,
+                secure_connection_start: if new && i % 4 == 3 { start + 0.1 } else { 0.0 },
+                request_start: conn_at + 0.05,
+                response_start: conn_at + 1.5,
+                response_end: conn_at + 2.0,
+                transfer_size: 4400.0,
+                encoded_body_size: 4096.0,
+                decoded_body_size: 4096.0,
+                next_hop_protocol: if i % 4 == 3 { "h2".into() } else { "http/1.1".into() },
+                server_timing: vec![
+                    ServerTimingEntry { name: "conn".into(), duration: 0.0, description: format!("{}", i / 6) },
+                    ServerTimingEntry { name: "req".into(), duration: 0.0, description: format!("{}", i % 6 + 1) },
+                ],
+                ..Timing::default()
+            };
+            Request {
+                id: i,
+                url: timing.name.clone(),
+                origin,
+                kind: Kind::Image,
+                parent: Some(0),
+                depth: 1,
+                outcome: Outcome::Done { status: 200 },
+                timing: Some(timing),
+                recorded_connection: None,
+            }
+        })
+        .collect()
+}
+
+fn gzip9(bytes: &[u8]) -> Result<usize> {
+    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    enc.write_all(bytes)?;
+    Ok(enc.finish()?.len())
+}
+
+pub fn bench() -> Result<()> {
+    let requests = synthetic_requests(10_000);
+    let rounds = 5;
+    let mut best = f64::INFINITY;
+    for _ in 0..rounds {
+        let started = Instant::now();
+        let analysis = analyse(&requests);
+        let elapsed = started.elapsed().as_secs_f64();
+        assert_eq!(analysis.requests.len(), requests.len());
+        best = best.min(elapsed);
+    }
+    println!("analyse 10,000 entries: {:.1} ms ({:.2} µs per entry, best of {rounds})", best * 1e3, best * 1e6 / 10_000.0);
+
+    let dist = crate::root().join("dist");
+    if !dist.join("index.html").is_file() {
+        let tools = crate::tools::ensure_build_tools()?;
+        crate::cmd("trunk", &["build", "--release", "--offline"], &[("PATH", tools.path)])?;
+    }
+    let mut total = 0usize;
+    for entry in std::fs::read_dir(&dist).context("reading dist/")? {
+        let path = entry?.path();
+        let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("");
+        if path.is_file() && matches!(ext, "html" | "js" | "wasm" | "css") {
+            let size = gzip9(&std::fs::read(&path)?)?;
+            println!("  {:<40} {:>8.1} KB gzip -9", path.file_name().unwrap_or_default().to_string_lossy(), size as f64 / 1024.0);
+            total += size;
+        }
+    }
+    println!("app transfer size: {:.1} KB (index.html + js + wasm + css, gzip -9)", total as f64 / 1024.0);
+    Ok(())
+}
