@@ -1,1 +1,278 @@
+//! Helpers for the end-to-end tests: a testbed serving the built app, WebDriver sessions
+//! in real browsers (real clock: never `--virtual-time-budget`), and reading the DOM
+//! contract of ARCHITECTURE.md — the same attributes a person's devtools would show.
 
+use anyhow::{bail, Context, Result};
+use fantoccini::{Client, ClientBuilder, Locator};
+use serde_json::{json, Value};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+use testbed::{Config, Testbed};
+
+pub fn workspace() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+/// The built app: `CONNSCOPE_DIST`, else `dist/` of the workspace.
+pub fn dist() -> Result<PathBuf> {
+    let dist = std::env::var_os("CONNSCOPE_DIST")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| workspace().join("dist"));
+    if !dist.join("index.html").is_file() {
+        bail!("{} has no index.html: build the app first (`cargo xtask build`, or run `cargo xtask test`)", dist.display());
+    }
+    Ok(dist)
+}
+
+pub async fn start_testbed() -> Result<Testbed> {
+    Ok(Testbed::start(Config {
+        dist: Some(dist()?),
+        ..Config::default()
+    })
+    .await?)
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Engine {
+    Chromium,
+    Firefox,
+    WebKit,
+}
+
+impl Engine {
+    pub fn name(self) -> &'static str {
+        match self {
+            Engine::Chromium => "chromium",
+            Engine::Firefox => "firefox",
+            Engine::WebKit => "webkit",
+        }
+    }
+
+    fn driver(self) -> Option<PathBuf> {
+        let (env, names): (&str, &[&str]) = match self {
+            Engine::Chromium => ("CHROMEDRIVER", &["chromedriver"]),
+            Engine::Firefox => ("GECKODRIVER", &["geckodriver"]),
+            Engine::WebKit => ("WEBKITDRIVER", &["WebKitWebDriver"]),
+        };
+        if let Some(p) = std::env::var_os(env) {
+            return Some(PathBuf::from(p));
+        }
+        let mut dirs: Vec<PathBuf> = std::env::var_os("PATH")
+            .map(|p| std::env::split_paths(&p).collect())
+            .unwrap_or_default();
+        if let Some(home) = std::env::var_os("HOME") {
+            dirs.push(PathBuf::from(home).join(".cargo/bin"));
+        }
+        names
+            .iter()
+            .find_map(|n| dirs.iter().map(|d| d.join(n)).find(|p| p.is_file()))
+    }
+
+    /// Whether this engine's driver is installed here.
+    pub fn available(self) -> bool {
+        self.driver().is_some()
+    }
+}
+
+fn free_port() -> Result<u16> {
+    Ok(std::net::TcpListener::bind("127.0.0.1:0")?
+        .local_addr()?
+        .port())
+}
+
+/// A browser driven through WebDriver; the driver process (and Xvfb) end on drop.
+pub struct Browser {
+    pub client: Client,
+    pub engine: Engine,
+    driver: Child,
+    xvfb: Option<Child>,
+}
+
+impl Browser {
+    pub async fn start(engine: Engine, testbed: &Testbed) -> Result<Browser> {
+        let driver_path = engine
+            .driver()
+            .with_context(|| format!("no WebDriver for {}", engine.name()))?;
+        let port = free_port()?;
+        let mut xvfb = None;
+        let mut command = Command::new(&driver_path);
+        match engine {
+            Engine::Chromium => {
+                command.arg(format!("--port={port}"));
+            }
+            Engine::Firefox => {
+                command.args(["--port", &port.to_string(), "--host", "127.0.0.1"]);
+            }
+            Engine::WebKit => {
+                command.arg(format!("--port={port}"));
+                if std::env::var_os("DISPLAY").is_none() {
+                    let display = format!(":{}", 90 + port % 100);
+                    xvfb = Some(
+                        Command::new("Xvfb")
+                            .args([
+                                display.as_str(),
+                                "-screen",
+                                "0",
+                                "1400x1800x24",
+                                "-nolisten",
+                                "tcp",
+                            ])
+                            .stdout(Stdio::null())
+                            .stderr(Stdio::null())
+                            .spawn()
+                            .context("WebKit needs Xvfb (apt-get install xvfb)")?,
+                    );
+                    command.env("DISPLAY", display);
+                    std::thread::sleep(Duration::from_millis(500));
+                }
+            }
+        }
+        let driver = command
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .with_context(|| format!("cannot start {}", driver_path.display()))?;
+        let caps = match engine {
+            Engine::Chromium => json!({
+                "browserName": "chrome",
+                "acceptInsecureCerts": true,
+                "goog:chromeOptions": {
+                    "binary": std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into()),
+                    "args": [
+                        "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                        "--disable-background-networking", "--disable-component-update", "--no-first-run",
+                        "--disable-sync", "--disable-quic", "--window-size=1280,1600",
+                        format!("--ignore-certificate-errors-spki-list={}", testbed.tls_spki_sha256),
+                    ]
+                }
+            }),
+            Engine::Firefox => json!({
+                "browserName": "firefox",
+                "acceptInsecureCerts": true,
+                "moz:firefoxOptions": { "args": ["-headless", "--width=1280", "--height=1600"] }
+            }),
+            Engine::WebKit => json!({
+                "browserName": "MiniBrowser",
+                "acceptInsecureCerts": true,
+                "webkitgtk:browserOptions": { "binary": "/usr/lib/x86_64-linux-gnu/webkit2gtk-4.1/MiniBrowser", "args": ["--automation"] }
+            }),
+        };
+        let caps = match caps {
+            Value::Object(m) => m,
+            _ => unreachable!("capabilities are an object"),
+        };
+        let url = format!("http://127.0.0.1:{port}");
+        let started = Instant::now();
+        let client = loop {
+            let mut builder =
+                ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new());
+            builder.capabilities(caps.clone());
+            match builder.connect(&url).await {
+                Ok(c) => break c,
+                Err(e) if started.elapsed() < Duration::from_secs(20) => {
+                    let _ = e;
+                    tokio::time::sleep(Duration::from_millis(200)).await;
+                }
+                Err(e) => bail!("cannot open a {} session: {e}", engine.name()),
+            }
+        };
+        Ok(Browser {
+            client,
+            engine,
+            driver,
+            xvfb,
+        })
+    }
+
+    pub async fn close(self) {
+        let Browser {
+            client,
+            mut driver,
+            xvfb,
+            ..
+        } = self;
+        let _ = client.close().await;
+        let _ = driver.kill();
+        let _ = driver.wait();
+        if let Some(mut x) = xvfb {
+            let _ = x.kill();
+            let _ = x.wait();
+        }
+    }
+
+    /// Waits until the app's root says `data-run-state` is one of `states`.
+    pub async fn wait_for_state(&self, states: &[&str], timeout: Duration) -> Result<String> {
+        let started = Instant::now();
+        loop {
+            let state = self
+                .client
+                .execute("const m = document.querySelector('main[data-run-state]'); return m ? m.getAttribute('data-run-state') : null;", vec![])
+                .await?;
+            if let Some(s) = state.as_str() {
+                if states.contains(&s) {
+                    return Ok(s.to_string());
+                }
+            }
+            if started.elapsed() > timeout {
+                bail!("data-run-state stayed {state} for {timeout:?} (waiting for {states:?})");
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// Every waterfall row's DOM contract.
+    pub async fn rows(&self) -> Result<Vec<Row>> {
+        let v = self
+            .client
+            .execute(
+                r#"return Array.from(document.querySelectorAll('.waterfall [data-request-url]')).map(e => {
+                    const phases = {};
+                    for (const a of e.attributes) if (a.name.startsWith('data-phase-')) phases[a.name.slice(11)] = parseFloat(a.value);
+                    return { url: e.getAttribute('data-request-url'), reuse: e.getAttribute('data-reuse'),
+                             connection: e.getAttribute('data-connection'), agreement: e.getAttribute('data-agreement'),
+                             protocol: e.getAttribute('data-protocol'), kind: e.getAttribute('data-kind'),
+                             server_connection: e.getAttribute('data-server-connection'),
+                             server_request: e.getAttribute('data-server-request'), phases };
+                });"#,
+                vec![],
+            )
+            .await?;
+        Ok(serde_json::from_value(v)?)
+    }
+
+    pub async fn text(&self, css: &str) -> Result<String> {
+        Ok(self.client.find(Locator::Css(css)).await?.text().await?)
+    }
+
+    /// Saves a screenshot as `target/e2e/<name>.png` and returns its path.
+    pub async fn screenshot(&self, name: &str) -> Result<PathBuf> {
+        let dir = workspace().join("target/e2e");
+        std::fs::create_dir_all(&dir)?;
+        let path = dir.join(format!("{name}.png"));
+        std::fs::write(&path, self.client.screenshot().await?)?;
+        Ok(path)
+    }
+}
+
+/// One waterfall row as the DOM shows it.
+#[derive(Debug, Clone, serde::Deserialize)]
+pub struct Row {
+    pub url: String,
+    pub reuse: String,
+    pub connection: String,
+    pub agreement: Option<String>,
+    pub protocol: Option<String>,
+    pub kind: Option<String>,
+    pub server_connection: Option<String>,
+    pub server_request: Option<String>,
+    pub phases: std::collections::BTreeMap<String, f64>,
+}
+
+impl Row {
+    pub fn origin(&self) -> String {
+        let rest = self.url.split_once("://").map_or("", |(_, r)| r);
+        let scheme = self.url.split("://").next().unwrap_or("");
+        format!("{scheme}://{}", rest.split('/').next().unwrap_or(""))
+    }
+}

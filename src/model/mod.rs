@@ -2,6 +2,7 @@
 //! it is tested natively. Timing entries in; phases, reuse verdicts, connections,
 //! summaries, HAR and waterfall geometry out.
 
+pub mod config;
 pub mod discover;
 pub mod geometry;
 pub mod phases;

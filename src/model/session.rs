@@ -45,17 +45,43 @@ pub struct Message {
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Event {
-    Started { target: String },
-    Discovered { url: String, kind: Kind, parent: Option<usize>, depth: u32 },
-    RequestStarted { id: usize },
-    RequestFinished { id: usize, status: u16, timing: Option<Timing> },
-    RequestFailed { id: usize, message: String, timing: Option<Timing> },
-    Note { level: Level, text: String },
+    Started {
+        target: String,
+    },
+    Discovered {
+        url: String,
+        kind: Kind,
+        parent: Option<usize>,
+        depth: u32,
+    },
+    RequestStarted {
+        id: usize,
+    },
+    RequestFinished {
+        id: usize,
+        status: u16,
+        timing: Option<Timing>,
+    },
+    RequestFailed {
+        id: usize,
+        message: String,
+        timing: Option<Timing>,
+    },
+    Note {
+        level: Level,
+        text: String,
+    },
     Finished,
-    Failed { message: String },
+    Failed {
+        message: String,
+    },
     Cancelled,
     /// A whole recording (HAR import) replaces the run.
-    Imported { target: String, requests: Vec<Request>, notes: Vec<String> },
+    Imported {
+        target: String,
+        requests: Vec<Request>,
+        notes: Vec<String>,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -70,9 +96,18 @@ impl Session {
     pub fn apply(&mut self, event: Event) {
         match event {
             Event::Started { target } => {
-                *self = Session { state: RunState::Running, target, ..Session::default() };
+                *self = Session {
+                    state: RunState::Running,
+                    target,
+                    ..Session::default()
+                };
             }
-            Event::Discovered { url, kind, parent, depth } => {
+            Event::Discovered {
+                url,
+                kind,
+                parent,
+                depth,
+            } => {
                 let id = self.requests.len();
                 let origin = origin_of(&url).unwrap_or_else(|| "(no origin)".to_string());
                 self.requests.push(Request {
@@ -98,7 +133,11 @@ impl Session {
                     r.timing = timing;
                 }
             }
-            Event::RequestFailed { id, message, timing } => {
+            Event::RequestFailed {
+                id,
+                message,
+                timing,
+            } => {
                 if let Some(r) = self.requests.get_mut(id) {
                     r.outcome = Outcome::Failed { message };
                     r.timing = timing;
@@ -112,27 +151,51 @@ impl Session {
             }
             Event::Failed { message } => {
                 self.state = RunState::Failed;
-                self.messages.push(Message { level: Level::Error, text: message });
+                self.messages.push(Message {
+                    level: Level::Error,
+                    text: message,
+                });
             }
             Event::Cancelled => {
                 for r in &mut self.requests {
                     if matches!(r.outcome, Outcome::Pending | Outcome::Running) {
-                        r.outcome = Outcome::Failed { message: "cancelled".into() };
+                        r.outcome = Outcome::Failed {
+                            message: "cancelled".into(),
+                        };
                     }
                 }
                 self.state = RunState::Done;
-                self.messages.push(Message { level: Level::Warning, text: "Run cancelled: the requests that finished are shown.".into() });
+                self.messages.push(Message {
+                    level: Level::Warning,
+                    text: "Run cancelled: the requests that finished are shown.".into(),
+                });
             }
-            Event::Imported { target, requests, notes } => {
-                *self = Session { state: RunState::Done, target, requests, ..Session::default() };
-                self.messages.extend(notes.into_iter().map(|text| Message { level: Level::Warning, text }));
+            Event::Imported {
+                target,
+                requests,
+                notes,
+            } => {
+                *self = Session {
+                    state: RunState::Done,
+                    target,
+                    requests,
+                    ..Session::default()
+                };
+                self.messages.extend(notes.into_iter().map(|text| Message {
+                    level: Level::Warning,
+                    text,
+                }));
             }
         }
     }
 
     /// (finished, discovered), for the progress bar.
     pub fn progress(&self) -> (usize, usize) {
-        let done = self.requests.iter().filter(|r| matches!(r.outcome, Outcome::Done { .. } | Outcome::Failed { .. })).count();
+        let done = self
+            .requests
+            .iter()
+            .filter(|r| matches!(r.outcome, Outcome::Done { .. } | Outcome::Failed { .. }))
+            .count();
         (done, self.requests.len())
     }
 }
@@ -145,14 +208,34 @@ mod tests {
     fn a_run_goes_from_idle_to_done_through_its_events() {
         let mut s = Session::default();
         assert_eq!(s.state, RunState::Idle);
-        s.apply(Event::Started { target: "http://h/page.html".into() });
-        s.apply(Event::Discovered { url: "http://h/page.html".into(), kind: Kind::Document, parent: None, depth: 0 });
-        s.apply(Event::Discovered { url: "http://cdn:81/a.svg".into(), kind: Kind::Image, parent: Some(0), depth: 1 });
+        s.apply(Event::Started {
+            target: "http://h/page.html".into(),
+        });
+        s.apply(Event::Discovered {
+            url: "http://h/page.html".into(),
+            kind: Kind::Document,
+            parent: None,
+            depth: 0,
+        });
+        s.apply(Event::Discovered {
+            url: "http://cdn:81/a.svg".into(),
+            kind: Kind::Image,
+            parent: Some(0),
+            depth: 1,
+        });
         assert_eq!(s.requests[1].origin, "http://cdn:81");
         s.apply(Event::RequestStarted { id: 0 });
-        s.apply(Event::RequestFinished { id: 0, status: 200, timing: None });
+        s.apply(Event::RequestFinished {
+            id: 0,
+            status: 200,
+            timing: None,
+        });
         assert_eq!(s.progress(), (1, 2));
-        s.apply(Event::RequestFailed { id: 1, message: "timeout".into(), timing: None });
+        s.apply(Event::RequestFailed {
+            id: 1,
+            message: "timeout".into(),
+            timing: None,
+        });
         s.apply(Event::Finished);
         assert_eq!(s.state, RunState::Done);
         assert_eq!(s.progress(), (2, 2));
@@ -161,7 +244,11 @@ mod tests {
     #[test]
     fn events_for_unknown_requests_are_ignored() {
         let mut s = Session::default();
-        s.apply(Event::RequestFinished { id: 7, status: 200, timing: None });
+        s.apply(Event::RequestFinished {
+            id: 7,
+            status: 200,
+            timing: None,
+        });
         assert!(s.requests.is_empty());
     }
 
@@ -169,12 +256,31 @@ mod tests {
     fn cancelling_marks_what_was_left_and_keeps_the_rest() {
         let mut s = Session::default();
         s.apply(Event::Started { target: "t".into() });
-        s.apply(Event::Discovered { url: "http://h/a".into(), kind: Kind::Document, parent: None, depth: 0 });
-        s.apply(Event::Discovered { url: "http://h/b".into(), kind: Kind::Image, parent: Some(0), depth: 1 });
-        s.apply(Event::RequestFinished { id: 0, status: 200, timing: None });
+        s.apply(Event::Discovered {
+            url: "http://h/a".into(),
+            kind: Kind::Document,
+            parent: None,
+            depth: 0,
+        });
+        s.apply(Event::Discovered {
+            url: "http://h/b".into(),
+            kind: Kind::Image,
+            parent: Some(0),
+            depth: 1,
+        });
+        s.apply(Event::RequestFinished {
+            id: 0,
+            status: 200,
+            timing: None,
+        });
         s.apply(Event::Cancelled);
         assert_eq!(s.requests[0].outcome, Outcome::Done { status: 200 });
-        assert_eq!(s.requests[1].outcome, Outcome::Failed { message: "cancelled".into() });
+        assert_eq!(
+            s.requests[1].outcome,
+            Outcome::Failed {
+                message: "cancelled".into()
+            }
+        );
         assert_eq!(s.state, RunState::Done);
     }
 
@@ -182,7 +288,9 @@ mod tests {
     fn a_failure_keeps_its_message() {
         let mut s = Session::default();
         s.apply(Event::Started { target: "t".into() });
-        s.apply(Event::Failed { message: "not HTML".into() });
+        s.apply(Event::Failed {
+            message: "not HTML".into(),
+        });
         assert_eq!(s.state, RunState::Failed);
         assert_eq!(s.messages[0].level, Level::Error);
     }

@@ -632,7 +632,15 @@ async fn route_app(path: &str, shared: &Shared) -> Response<Body> {
             .map(|(s, o)| s.info(o.clone()))
             .collect();
         return match serde_json::to_vec_pretty(&list) {
-            Ok(json) => with_type("application/json", json),
+            // Readable from any origin: tools and tests other than the app may list scenarios.
+            Ok(json) => {
+                let mut r = with_type("application/json", json);
+                r.headers_mut().insert(
+                    header::ACCESS_CONTROL_ALLOW_ORIGIN,
+                    HeaderValue::from_static("*"),
+                );
+                r
+            }
             Err(e) => text(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
         };
     }

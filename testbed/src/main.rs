@@ -67,6 +67,7 @@ async fn main() -> std::process::ExitCode {
                 .unwrap_or_else(|_| "testbed=info".into()),
         )
         .with_target(false)
+        .with_writer(std::io::stderr)
         .init();
     let cli = Cli::parse();
     if let Some(Command::ExportTestpage { dir }) = &cli.command {

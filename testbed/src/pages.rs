@@ -32,6 +32,8 @@ pub struct PageSpec {
     pub delay_ms: u64,
     /// Link a pair of stylesheets that `@import` each other.
     pub cycle: bool,
+    /// Link a stylesheet and an image that do not exist (404).
+    pub broken: bool,
 }
 
 impl Default for PageSpec {
@@ -45,6 +47,7 @@ impl Default for PageSpec {
             img_kb: 4,
             delay_ms: 0,
             cycle: false,
+            broken: false,
         }
     }
 }
@@ -108,6 +111,7 @@ impl PageSpec {
             img_kb: number(q, "img_kb", d.img_kb.into(), (MAX_BODY / 1024) as u64)? as u32,
             delay_ms: number(q, "delay", d.delay_ms, MAX_DELAY_MS)?,
             cycle: number(q, "cycle", 0, 1)? == 1,
+            broken: number(q, "broken", 0, 1)? == 1,
         })
     }
 
@@ -128,6 +132,9 @@ impl PageSpec {
                 String::new()
             };
             let _ = writeln!(h, "<link rel=\"stylesheet\" href=\"r/style-{i}.css{q}\">");
+        }
+        if self.broken {
+            h.push_str("<link rel=\"stylesheet\" href=\"r/missing.txt\">\n");
         }
         if self.cycle {
             h.push_str("<link rel=\"stylesheet\" href=\"r/cycle-a.css\">\n");
@@ -267,7 +274,7 @@ fn import_css(fonts: u32) -> String {
 fn pad(head: String, size: usize, open: &str, close: &str) -> Vec<u8> {
     let mut body = head.into_bytes();
     let room = size.saturating_sub(body.len());
-    if room >= open.len() + close.len() + 1 {
+    if room > open.len() + close.len() {
         body.extend_from_slice(open.as_bytes());
         body.extend(std::iter::repeat_n(
             b'x',

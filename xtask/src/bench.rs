@@ -28,10 +28,22 @@ pub fn synthetic_requests(n: usize) -> Vec<Request> {
                 transfer_size: 4400.0,
                 encoded_body_size: 4096.0,
                 decoded_body_size: 4096.0,
-                next_hop_protocol: if i % 4 == 3 { "h2".into() } else { "http/1.1".into() },
+                next_hop_protocol: if i % 4 == 3 {
+                    "h2".into()
+                } else {
+                    "http/1.1".into()
+                },
                 server_timing: vec![
-                    ServerTimingEntry { name: "conn".into(), duration: 0.0, description: format!("{}", i / 6) },
-                    ServerTimingEntry { name: "req".into(), duration: 0.0, description: format!("{}", i % 6 + 1) },
+                    ServerTimingEntry {
+                        name: "conn".into(),
+                        duration: 0.0,
+                        description: format!("{}", i / 6),
+                    },
+                    ServerTimingEntry {
+                        name: "req".into(),
+                        duration: 0.0,
+                        description: format!("{}", i % 6 + 1),
+                    },
                 ],
                 ..Timing::default()
             };
@@ -67,12 +79,20 @@ pub fn bench() -> Result<()> {
         assert_eq!(analysis.requests.len(), requests.len());
         best = best.min(elapsed);
     }
-    println!("analyse 10,000 entries: {:.1} ms ({:.2} µs per entry, best of {rounds})", best * 1e3, best * 1e6 / 10_000.0);
+    println!(
+        "analyse 10,000 entries: {:.1} ms ({:.2} µs per entry, best of {rounds})",
+        best * 1e3,
+        best * 1e6 / 10_000.0
+    );
 
     let dist = crate::root().join("dist");
     if !dist.join("index.html").is_file() {
         let tools = crate::tools::ensure_build_tools()?;
-        crate::cmd("trunk", &["build", "--release", "--offline"], &[("PATH", tools.path)])?;
+        crate::cmd(
+            "trunk",
+            &["build", "--release", "--offline"],
+            &[("PATH", tools.path)],
+        )?;
     }
     let mut total = 0usize;
     for entry in std::fs::read_dir(&dist).context("reading dist/")? {
@@ -80,10 +100,17 @@ pub fn bench() -> Result<()> {
         let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("");
         if path.is_file() && matches!(ext, "html" | "js" | "wasm" | "css") {
             let size = gzip9(&std::fs::read(&path)?)?;
-            println!("  {:<40} {:>8.1} KB gzip -9", path.file_name().unwrap_or_default().to_string_lossy(), size as f64 / 1024.0);
+            println!(
+                "  {:<40} {:>8.1} KB gzip -9",
+                path.file_name().unwrap_or_default().to_string_lossy(),
+                size as f64 / 1024.0
+            );
             total += size;
         }
     }
-    println!("app transfer size: {:.1} KB (index.html + js + wasm + css, gzip -9)", total as f64 / 1024.0);
+    println!(
+        "app transfer size: {:.1} KB (index.html + js + wasm + css, gzip -9)",
+        total as f64 / 1024.0
+    );
     Ok(())
 }

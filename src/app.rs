@@ -1,0 +1,325 @@
+//! The top component and its state: a Reducible driven by Actions (STYLE.md). Side
+//! effects — fetching the scenario list, running the loader — live in hooks and callbacks.
+
+use crate::browser::loader::{self, Cancel, Options};
+use crate::model::config::{RunConfig, ScenarioInfo};
+use crate::model::geometry::Order;
+use crate::model::{analyse, Event, Level, RunState, Session, Source};
+use crate::ui;
+use std::rc::Rc;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::JsFuture;
+use yew::prelude::*;
+
+/// Where the built-in static test page lives, relative to the app.
+pub const STATIC_TESTPAGE: &str = "testpage/page.html";
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Theme {
+    System,
+    Light,
+    Dark,
+}
+
+#[derive(Clone, PartialEq, Debug)]
+pub enum Scenarios {
+    Loading,
+    /// From the testbed's `/api/scenarios`.
+    Testbed(Rc<Vec<ScenarioInfo>>),
+    /// No testbed: the built-in static page only.
+    Static(String),
+}
+
+#[derive(Clone, PartialEq)]
+pub struct AppState {
+    pub session: Session,
+    /// The current run; events of older runs are dropped.
+    pub run: u32,
+    pub scenarios: Scenarios,
+    pub config: RunConfig,
+    pub selected: Option<usize>,
+    pub order: Order,
+    pub lanes: Source,
+    pub theme: Theme,
+    pub presenting: bool,
+}
+
+impl Default for AppState {
+    fn default() -> Self {
+        AppState {
+            session: Session::default(),
+            run: 0,
+            scenarios: Scenarios::Loading,
+            config: RunConfig::default(),
+            selected: None,
+            order: Order::Start,
+            lanes: Source::Truth,
+            theme: Theme::System,
+            presenting: false,
+        }
+    }
+}
+
+pub enum Action {
+    Loader { run: u32, event: Box<Event> },
+    BeginRun(u32),
+    ScenariosLoaded(Scenarios),
+    Configure(RunConfig),
+    Select(Option<usize>),
+    SetOrder(Order),
+    SetLanes(Source),
+    SetTheme(Theme),
+    TogglePresenting,
+    Note(Level, String),
+}
+
+impl Reducible for AppState {
+    type Action = Action;
+    fn reduce(self: Rc<Self>, action: Action) -> Rc<Self> {
+        let mut s = (*self).clone();
+        match action {
+            Action::Loader { run, event } => {
+                if run != s.run {
+                    return self;
+                }
+                s.session.apply(*event);
+            }
+            Action::BeginRun(run) => {
+                s.run = run;
+                s.selected = None;
+            }
+            Action::ScenariosLoaded(list) => s.scenarios = list,
+            Action::Configure(c) => s.config = c,
+            Action::Select(i) => s.selected = i,
+            Action::SetOrder(o) => s.order = o,
+            Action::SetLanes(l) => s.lanes = l,
+            Action::SetTheme(t) => s.theme = t,
+            Action::TogglePresenting => s.presenting = !s.presenting,
+            Action::Note(level, text) => s.session.apply(Event::Note { level, text }),
+        }
+        Rc::new(s)
+    }
+}
+
+async fn fetch_scenarios() -> Result<Vec<ScenarioInfo>, String> {
+    let window = web_sys::window().ok_or("no window")?;
+    let resp: web_sys::Response = JsFuture::from(window.fetch_with_str("api/scenarios"))
+        .await
+        .map_err(|e| crate::browser::js_error_text(&e))?
+        .dyn_into()
+        .map_err(|_| "not a Response".to_string())?;
+    if !resp.ok() {
+        return Err(format!("HTTP {}", resp.status()));
+    }
+    let text = JsFuture::from(resp.text().map_err(|e| crate::browser::js_error_text(&e))?)
+        .await
+        .map_err(|e| crate::browser::js_error_text(&e))?
+        .as_string()
+        .unwrap_or_default();
+    serde_json::from_str(&text).map_err(|e| format!("unexpected scenario list: {e}"))
+}
+
+fn location_search() -> String {
+    web_sys::window()
+        .and_then(|w| w.location().search().ok())
+        .unwrap_or_default()
+}
+
+fn write_location(config: &RunConfig) {
+    if let Some(w) = web_sys::window() {
+        let path = w.location().pathname().unwrap_or_else(|_| "/".into());
+        if let Ok(h) = w.history() {
+            let _ = h.replace_state_with_url(
+                &wasm_bindgen::JsValue::NULL,
+                "",
+                Some(&format!("{path}{}", config.to_query())),
+            );
+        }
+    }
+}
+
+#[function_component(App)]
+pub fn app() -> Html {
+    let state = use_reducer(AppState::default);
+    let cancel = use_mut_ref(Cancel::default);
+
+    // On open: read the link, then the scenario list.
+    {
+        let dispatch = state.dispatcher();
+        use_effect_with((), move |_| {
+            let (config, problems) = RunConfig::from_query(&location_search());
+            dispatch.dispatch(Action::Configure(config));
+            for p in problems {
+                dispatch.dispatch(Action::Note(Level::Warning, p));
+            }
+            wasm_bindgen_futures::spawn_local(async move {
+                let list = match fetch_scenarios().await {
+                    Ok(list) if !list.is_empty() => Scenarios::Testbed(Rc::new(list)),
+                    Ok(_) => Scenarios::Static("the testbed lists no scenarios".into()),
+                    Err(e) => Scenarios::Static(e),
+                };
+                dispatch.dispatch(Action::ScenariosLoaded(list));
+            });
+        });
+    }
+
+    let start_run = {
+        let state = state.clone();
+        let cancel = cancel.clone();
+        Callback::from(move |_: ()| {
+            cancel.borrow().cancel();
+            let fresh = Cancel::default();
+            *cancel.borrow_mut() = fresh.clone();
+            let run = state.run + 1;
+            let dispatch = state.dispatcher();
+            dispatch.dispatch(Action::BeginRun(run));
+            let scenarios: &[ScenarioInfo] = match &state.scenarios {
+                Scenarios::Testbed(list) => list,
+                _ => &[],
+            };
+            let target = state.config.target(scenarios, &static_page_url());
+            write_location(&state.config);
+            let opts = Options {
+                concurrency: state.config.concurrency,
+                pause_ms: state.config.pause_ms,
+                limit: state.config.limit,
+                ..Options::default()
+            };
+            wasm_bindgen_futures::spawn_local(async move {
+                let report = move |event| {
+                    dispatch.dispatch(Action::Loader {
+                        run,
+                        event: Box::new(event),
+                    })
+                };
+                loader::load(target, opts, fresh, report).await;
+            });
+        })
+    };
+
+    // Autorun once the scenario list is known: on `autorun=1`, or when the link names
+    // nothing (a newcomer sees a waterfall without doing anything).
+    {
+        let start_run = start_run.clone();
+        let ready = !matches!(state.scenarios, Scenarios::Loading);
+        let config = state.config.clone();
+        use_effect_with(ready, move |ready| {
+            if *ready && (config.autorun || (config.scenario.is_none() && config.url.is_none())) {
+                start_run.emit(());
+            }
+        });
+    }
+
+    let on_cancel = {
+        let cancel = cancel.clone();
+        Callback::from(move |_: ()| cancel.borrow().cancel())
+    };
+    let dispatch = state.dispatcher();
+    let on_config = {
+        let dispatch = dispatch.clone();
+        Callback::from(move |c: RunConfig| {
+            write_location(&c);
+            dispatch.dispatch(Action::Configure(c));
+        })
+    };
+    let on_select = {
+        let dispatch = dispatch.clone();
+        Callback::from(move |i: Option<usize>| dispatch.dispatch(Action::Select(i)))
+    };
+
+    let requests = use_memo(state.session.requests.clone(), |r| r.clone());
+    let analysis = use_memo(requests.clone(), |r| analyse(r));
+
+    let theme_attr = match state.theme {
+        Theme::System => None,
+        Theme::Light => Some("light"),
+        Theme::Dark => Some("dark"),
+    };
+    {
+        let theme_attr = theme_attr.map(str::to_string);
+        use_effect_with(theme_attr, |t| {
+            if let Some(root) = web_sys::window()
+                .and_then(|w| w.document())
+                .and_then(|d| d.document_element())
+            {
+                let _ = match t {
+                    Some(t) => root.set_attribute("data-theme", t),
+                    None => root.remove_attribute("data-theme"),
+                };
+            }
+        });
+    }
+    let run_state = state.session.state;
+    let (done, discovered) = state.session.progress();
+    let scenarios = match &state.scenarios {
+        Scenarios::Testbed(list) => Some(list.clone()),
+        _ => None,
+    };
+    let no_testbed = match &state.scenarios {
+        Scenarios::Static(why) => Some(why.clone()),
+        _ => None,
+    };
+    let theme_next = match state.theme {
+        Theme::System => Theme::Dark,
+        Theme::Dark => Theme::Light,
+        Theme::Light => Theme::System,
+    };
+    let theme_label = match state.theme {
+        Theme::System => "Theme: system",
+        Theme::Dark => "Theme: dark",
+        Theme::Light => "Theme: light",
+    };
+
+    html! {
+        <main id="connscope" class={classes!("app", state.presenting.then_some("presenting"))}
+              data-run-state={run_state.key()} aria-busy={(run_state == RunState::Running).to_string()}>
+            <header class="top">
+                <h1 class="brand">{"connscope"}</h1>
+                <p class="tagline">{"Which requests opened a new connection, which reused one, and what each phase cost."}</p>
+                <div class="top-actions">
+                    <button type="button" onclick={dispatch.to_callback().reform(move |_| Action::SetTheme(theme_next))}>{theme_label}</button>
+                    <button type="button" aria-pressed={state.presenting.to_string()}
+                        onclick={dispatch.to_callback().reform(|_| Action::TogglePresenting)}>{"Presentation mode"}</button>
+                </div>
+            </header>
+            <ui::controls::Controls
+                scenarios={scenarios}
+                no_testbed={no_testbed}
+                config={state.config.clone()}
+                running={run_state == RunState::Running}
+                on_change={on_config}
+                on_run={start_run}
+                on_cancel={on_cancel} />
+            <ui::progress::Progress state={run_state} done={done} discovered={discovered} target={state.session.target.clone()} />
+            <ui::messages::Messages messages={state.session.messages.clone()} />
+            <ui::summary::SummaryView analysis={analysis.clone()} />
+            <ui::waterfall::Waterfall
+                requests={requests.clone()}
+                analysis={analysis.clone()}
+                order={state.order}
+                selected={state.selected}
+                on_select={on_select.clone()}
+                on_order={dispatch.to_callback().reform(Action::SetOrder)} />
+            <ui::details::Details requests={requests.clone()} analysis={analysis.clone()} selected={state.selected} />
+            <ui::connections::ConnectionView
+                requests={requests.clone()}
+                analysis={analysis.clone()}
+                source={state.lanes}
+                selected={state.selected}
+                on_select={on_select}
+                on_source={dispatch.to_callback().reform(Action::SetLanes)} />
+            <ui::legend::Explainer />
+            <ui::export::Export requests={requests} target={state.session.target.clone()} />
+        </main>
+    }
+}
+
+/// The built-in static test page, resolved against the app's own address.
+fn static_page_url() -> String {
+    let href = web_sys::window()
+        .and_then(|w| w.location().href().ok())
+        .unwrap_or_default();
+    web_sys::Url::new_with_base(STATIC_TESTPAGE, &href)
+        .map(|u| u.href())
+        .unwrap_or_else(|_| STATIC_TESTPAGE.to_string())
+}

@@ -1,0 +1,102 @@
+//! Collects Resource Timing entries of a run: the buffer is enlarged, a
+//! PerformanceObserver keeps every entry whose name carries the run's token (so entries of
+//! other runs and of the app itself never leak in), and each becomes a `model::Timing`.
+
+use crate::model::Timing;
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::rc::Rc;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+
+/// Resource entries the page keeps; the default (250) drops entries of large pages.
+const BUFFER_SIZE: u32 = 20_000;
+
+pub fn to_timing(entry: &JsValue) -> Option<Timing> {
+    let json = js_sys::Reflect::get(entry, &"toJSON".into())
+        .ok()
+        .and_then(|f| f.dyn_into::<js_sys::Function>().ok())
+        .and_then(|f| f.call0(entry).ok())?;
+    let text = js_sys::JSON::stringify(&json).ok()?.as_string()?;
+    serde_json::from_str(&text).ok()
+}
+
+/// Entries of one run, by URL.
+pub struct Collector {
+    entries: Rc<RefCell<HashMap<String, Timing>>>,
+    observer: Option<web_sys::PerformanceObserver>,
+    _callback: Option<Closure<dyn FnMut(web_sys::PerformanceObserverEntryList)>>,
+    performance: Option<web_sys::Performance>,
+}
+
+impl Collector {
+    pub fn new(token_prefix: String) -> Collector {
+        let performance = web_sys::window().and_then(|w| w.performance());
+        if let Some(p) = &performance {
+            p.set_resource_timing_buffer_size(BUFFER_SIZE);
+        }
+        let entries: Rc<RefCell<HashMap<String, Timing>>> = Rc::default();
+        let sink = entries.clone();
+        let callback = Closure::<dyn FnMut(web_sys::PerformanceObserverEntryList)>::new(
+            move |list: web_sys::PerformanceObserverEntryList| {
+                for entry in list.get_entries().iter() {
+                    let name = js_sys::Reflect::get(&entry, &"name".into())
+                        .ok()
+                        .and_then(|n| n.as_string())
+                        .unwrap_or_default();
+                    if name.contains(&token_prefix) {
+                        if let Some(t) = to_timing(&entry) {
+                            sink.borrow_mut().insert(name, t);
+                        }
+                    }
+                }
+            },
+        );
+        let observer = web_sys::PerformanceObserver::new(callback.as_ref().unchecked_ref()).ok();
+        if let Some(o) = &observer {
+            // { type: "resource", buffered: true }: web-sys only models the older entryTypes form.
+            let init = js_sys::Object::new();
+            let _ = js_sys::Reflect::set(&init, &"type".into(), &"resource".into());
+            let _ = js_sys::Reflect::set(&init, &"buffered".into(), &true.into());
+            o.observe(init.unchecked_ref());
+        }
+        Collector {
+            entries,
+            observer,
+            _callback: Some(callback),
+            performance,
+        }
+    }
+
+    /// The entry for `url`, waiting up to `wait_ms` for it: browsers add it when the body
+    /// has been read and deliver it to observers a little later.
+    pub async fn entry(&self, url: &str, wait_ms: u32) -> Option<Timing> {
+        let mut waited = 0;
+        loop {
+            if let Some(t) = self.entries.borrow().get(url) {
+                return Some(t.clone());
+            }
+            if let Some(p) = &self.performance {
+                let found = p.get_entries_by_name_with_entry_type(url, "resource");
+                if found.length() > 0 {
+                    if let Some(t) = to_timing(&found.get(found.length() - 1)) {
+                        return Some(t);
+                    }
+                }
+            }
+            if waited >= wait_ms {
+                return None;
+            }
+            super::sleep_ms(10).await;
+            waited += 10;
+        }
+    }
+}
+
+impl Drop for Collector {
+    fn drop(&mut self) {
+        if let Some(o) = &self.observer {
+            o.disconnect();
+        }
+    }
+}

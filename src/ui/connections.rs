@@ -1,0 +1,116 @@
+//! The connection view: one lane per connection, its requests placed along it, the
+//! handshake drawn where the lane starts. Server truth or timing-inferred lanes.
+
+use super::waterfall::{describe, BARS_W, WIDTH};
+use crate::model::geometry::Axis;
+use crate::model::{Agreement, Analysis, Phase, Request, Source};
+use std::rc::Rc;
+use yew::prelude::*;
+
+const LANE_H: f64 = 26.0;
+const LABEL_W: f64 = WIDTH - BARS_W - 20.0;
+
+#[derive(Properties, PartialEq)]
+pub struct Props {
+    pub requests: Rc<Vec<Request>>,
+    pub analysis: Rc<Analysis>,
+    pub source: Source,
+    pub selected: Option<usize>,
+    pub on_select: Callback<Option<usize>>,
+    pub on_source: Callback<Source>,
+}
+
+#[function_component(ConnectionView)]
+pub fn connection_view(p: &Props) -> Html {
+    let axis = use_memo(p.requests.clone(), |r| Axis::covering(r, BARS_W));
+    if p.requests.is_empty() {
+        return html! {};
+    }
+    let truth = &p.analysis.truth_connections;
+    let inferred = &p.analysis.inferred_connections;
+    let source = if truth.is_empty() {
+        Source::Inferred
+    } else {
+        p.source
+    };
+    let lanes = if source == Source::Truth {
+        truth
+    } else {
+        inferred
+    };
+    let height = 8.0 + lanes.len() as f64 * LANE_H;
+    let button = |s: Source, label: String, enabled: bool| {
+        let cb = p.on_source.reform(move |_| s);
+        html! { <button type="button" disabled={!enabled} aria-pressed={(source == s).to_string()} onclick={cb}>{label}</button> }
+    };
+    let differs = p
+        .analysis
+        .requests
+        .iter()
+        .filter(|a| {
+            matches!(
+                a.verdict.agreement,
+                Agreement::Preconnected | Agreement::LateBinding
+            )
+        })
+        .count();
+    html! {
+        <section class="connections" aria-labelledby="conn-h">
+            <div class="section-head">
+                <h2 id="conn-h">{"Connections"}</h2>
+                <div class="toggle" role="group" aria-label="Lanes from">
+                    { button(Source::Truth, format!("Server's truth ({})", truth.len()), !truth.is_empty()) }
+                    { button(Source::Inferred, format!("Inferred from timing ({})", inferred.len()), true) }
+                </div>
+            </div>
+            <p class="hint">{
+                if source == Source::Truth {
+                    "Each lane is one connection as the server saw it (Server-Timing). Handshakes are drawn where they happened."
+                } else {
+                    "Each lane is a guess from timing alone: the API has no connection id. HTTP/1.1 lanes carry one request at a time; h2 lanes multiplex."
+                }
+            }{ if differs > 0 { format!(" {differs} request(s) where timing and server differ are outlined.") } else { String::new() } }</p>
+            { if lanes.is_empty() { html!{ <p>{"No connection could be identified: every request's connection is unknown."}</p> } } else { html!{} } }
+            <div class="chart-wrap">
+            <svg class="chart lanes" viewBox={format!("0 0 {WIDTH} {height}")} width="100%" role="list"
+                 aria-label={format!("{} connections", lanes.len())}>
+                { for lanes.iter().enumerate().map(|(k, c)| {
+                    let y = 4.0 + k as f64 * LANE_H;
+                    let label = format!("#{} {} {}", c.id, c.origin.split("://").nth(1).unwrap_or(&c.origin), c.protocol);
+                    html! {
+                        <g class="lane" key={c.id.clone()} role="listitem" data-connection={c.id.clone()} data-origin={c.origin.clone()}
+                           data-source={if c.source == Source::Truth { "truth" } else { "inferred" }}
+                           data-requests={c.requests.len().to_string()}
+                           aria-label={format!("connection {}: {} requests{}", label, c.requests.len(),
+                                c.handshake_ms.map(|h| format!(", handshake {}", super::fmt_ms(h))).unwrap_or_default())}>
+                            <rect class="lane-bg" x="0" y={y.to_string()} width={WIDTH.to_string()} height={(LANE_H - 2.0).to_string()} />
+                            <text class="label" x="6" y={(y + 16.0).to_string()}>{ label }</text>
+                            { for c.requests.iter().map(|&i| {
+                                let a = &p.analysis.requests[i];
+                                let r = &p.requests[i];
+                                let x0 = LABEL_W + axis.x(a.phases.start).max(0.0);
+                                let x1 = LABEL_W + axis.x(a.phases.end).max(0.0);
+                                let handshake: Vec<Html> = a.phases.segments.iter()
+                                    .filter(|s| matches!(s.phase, Phase::Dns | Phase::Tcp | Phase::Tls))
+                                    .map(|s| html! { <rect class={classes!("seg", format!("ph-{}", s.phase.key()))}
+                                        x={(LABEL_W + axis.x(s.start)).to_string()} y={(y + 4.0).to_string()}
+                                        width={(axis.x(s.end) - axis.x(s.start)).max(1.0).to_string()} height={(LANE_H - 10.0).to_string()} /> })
+                                    .collect();
+                                let differs = matches!(a.verdict.agreement, Agreement::Preconnected | Agreement::LateBinding);
+                                let id = i;
+                                html! { <g class={classes!("req", differs.then_some("differs"), (p.selected == Some(i)).then_some("selected"))}
+                                           onclick={p.on_select.reform(move |_| Some(id))}>
+                                    <title>{ describe(r, a) }</title>
+                                    { for handshake }
+                                    <rect class="seg ph-waiting req-bar" x={x0.to_string()} y={(y + 8.0).to_string()}
+                                          width={(x1 - x0).max(1.5).to_string()} height={(LANE_H - 18.0).to_string()} />
+                                </g> }
+                            }) }
+                        </g>
+                    }
+                }) }
+            </svg>
+            </div>
+        </section>
+    }
+}

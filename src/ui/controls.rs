@@ -1,0 +1,112 @@
+//! What to load and how: scenario, URL, concurrency, pause, limit; Run and Cancel.
+
+use crate::model::config::{RunConfig, ScenarioInfo, MAX_LIMIT, MAX_PAUSE_MS};
+use std::rc::Rc;
+use web_sys::{HtmlInputElement, HtmlSelectElement};
+use yew::prelude::*;
+
+#[derive(Properties, PartialEq)]
+pub struct Props {
+    pub scenarios: Option<Rc<Vec<ScenarioInfo>>>,
+    /// Why there is no testbed, when there is none.
+    pub no_testbed: Option<String>,
+    pub config: RunConfig,
+    pub running: bool,
+    pub on_change: Callback<RunConfig>,
+    pub on_run: Callback<()>,
+    pub on_cancel: Callback<()>,
+}
+
+#[function_component(Controls)]
+pub fn controls(p: &Props) -> Html {
+    let cfg = p.config.clone();
+    let change = |f: fn(&mut RunConfig, String)| {
+        let cfg = cfg.clone();
+        let cb = p.on_change.clone();
+        Callback::from(move |e: Event| {
+            let value = e
+                .target_dyn_into::<HtmlInputElement>()
+                .map(|i| i.value())
+                .or_else(|| e.target_dyn_into::<HtmlSelectElement>().map(|s| s.value()))
+                .unwrap_or_default();
+            let mut c = cfg.clone();
+            f(&mut c, value);
+            cb.emit(c);
+        })
+    };
+    let on_scenario = change(|c, v| {
+        c.scenario = Some(v);
+        c.url = None;
+    });
+    let on_url = change(|c, v| c.url = Some(v.trim().to_string()).filter(|u| !u.is_empty()));
+    let on_conc = change(|c, v| {
+        c.concurrency = v
+            .parse::<usize>()
+            .ok()
+            .filter(|n| *n > 0)
+            .map(|n| n.min(64))
+    });
+    let on_pause = change(|c, v| c.pause_ms = v.parse::<u32>().unwrap_or(0).min(MAX_PAUSE_MS));
+    let on_limit = change(|c, v| c.limit = v.parse::<usize>().unwrap_or(300).clamp(1, MAX_LIMIT));
+    let on_submit = {
+        let run = p.on_run.clone();
+        Callback::from(move |e: SubmitEvent| {
+            e.prevent_default();
+            run.emit(());
+        })
+    };
+    let selected_scenario = p.scenarios.as_ref().and_then(|list| {
+        let id = p
+            .config
+            .scenario
+            .clone()
+            .or_else(|| list.first().map(|s| s.id.clone()))?;
+        list.iter().find(|s| s.id == id).cloned()
+    });
+    html! {
+        <form class="controls" onsubmit={on_submit} aria-label="What to load">
+            { match &p.scenarios {
+                Some(list) => html! {
+                    <label class="field">
+                        <span>{"Scenario"}</span>
+                        <select onchange={on_scenario} disabled={p.config.url.is_some()}>
+                            { for list.iter().map(|s| html! {
+                                <option value={s.id.clone()} selected={selected_scenario.as_ref().is_some_and(|c| c.id == s.id)}>{ &s.title }</option>
+                            }) }
+                        </select>
+                    </label>
+                },
+                None => html! {
+                    <p class="field no-testbed">{ match &p.no_testbed {
+                        Some(why) => format!("No testbed here ({why}): runs load the built-in static test page, or any URL you type."),
+                        None => "Looking for the testbed…".to_string(),
+                    } }</p>
+                },
+            } }
+            <label class="field url">
+                <span>{"or any page URL"}</span>
+                <input type="url" placeholder="https://example.com/" value={p.config.url.clone().unwrap_or_default()} onchange={on_url}
+                       aria-describedby="url-help" />
+                <small id="url-help">{"The page must allow cross-origin reads (Access-Control-Allow-Origin) and, for timing detail, Timing-Allow-Origin."}</small>
+            </label>
+            <fieldset class="options">
+                <legend>{"Options"}</legend>
+                <label><span>{"Concurrency"}</span>
+                    <input type="number" min="0" max="64" value={p.config.concurrency.map_or("0".to_string(), |n| n.to_string())} onchange={on_conc}
+                           title="0 = the browser decides; 1 = one request at a time" /></label>
+                <label><span>{"Pause (ms)"}</span>
+                    <input type="number" min="0" max={MAX_PAUSE_MS.to_string()} step="100" value={p.config.pause_ms.to_string()} onchange={on_pause}
+                           title="Wait this long before each request, so idle connections can time out" /></label>
+                <label><span>{"Max resources"}</span>
+                    <input type="number" min="1" max={MAX_LIMIT.to_string()} value={p.config.limit.to_string()} onchange={on_limit} /></label>
+            </fieldset>
+            <div class="buttons">
+                <button type="submit" class="primary" disabled={p.running}>{ if p.running { "Running…" } else { "Run" } }</button>
+                <button type="button" disabled={!p.running} onclick={p.on_cancel.reform(|_| ())}>{"Cancel"}</button>
+            </div>
+            { selected_scenario.filter(|_| p.config.url.is_none()).map(|s| html! {
+                <p class="scenario-explanation"><strong>{ &s.title }{": "}</strong>{ &s.explanation }{" "}<code>{ &s.origin }</code></p>
+            }).unwrap_or_default() }
+        </form>
+    }
+}

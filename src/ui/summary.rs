@@ -1,0 +1,67 @@
+use super::fmt_ms;
+use crate::model::{Analysis, Summary};
+use std::rc::Rc;
+use yew::prelude::*;
+
+#[derive(Properties, PartialEq)]
+pub struct Props {
+    pub analysis: Rc<Analysis>,
+}
+
+fn row(s: &Summary, total: bool) -> Html {
+    let ratio = s
+        .reuse_ratio
+        .map_or("—".to_string(), |r| format!("{:.0}%", r * 100.0));
+    let saved = match (s.saved_ms, s.reused) {
+        (Some(v), _) => fmt_ms(v),
+        (None, 0) => "—".into(),
+        (None, _) => "not measured".into(),
+    };
+    let proto = if s.protocols.is_empty() {
+        "—".to_string()
+    } else {
+        s.protocols.join(", ")
+    };
+    html! {
+        <tr class={classes!(total.then_some("total"))}>
+            <th scope="row">{ &s.origin }</th>
+            <td>{ s.requests }</td>
+            <td>{ s.new_connections }</td>
+            <td>{ s.reused }</td>
+            <td>{ s.unknown }</td>
+            <td>{ ratio }</td>
+            <td>{ fmt_ms(s.tcp_ms + s.tls_ms) }</td>
+            <td>{ proto }</td>
+            <td>{ fmt_ms(s.span_ms) }</td>
+            <td>{ saved }</td>
+        </tr>
+    }
+}
+
+#[function_component(SummaryView)]
+pub fn summary(p: &Props) -> Html {
+    let a = &p.analysis;
+    if a.total.requests == 0 {
+        return html! {};
+    }
+    html! {
+        <section class="summary" aria-labelledby="summary-h">
+            <h2 id="summary-h">{"Summary"}</h2>
+            <p class="reading">{ &a.reading }</p>
+            <div class="table-wrap">
+            <table>
+                <thead><tr>
+                    <th scope="col">{"Origin"}</th><th scope="col">{"Requests"}</th>
+                    <th scope="col">{"New conns"}</th><th scope="col">{"Reused"}</th><th scope="col">{"Unknown"}</th>
+                    <th scope="col">{"Reuse"}</th><th scope="col">{"Handshakes"}</th><th scope="col">{"Protocol"}</th>
+                    <th scope="col">{"Total time"}</th><th scope="col">{"Reuse saved"}</th>
+                </tr></thead>
+                <tbody>
+                    { for a.origins.iter().map(|s| row(s, false)) }
+                    { if a.origins.len() > 1 { row(&a.total, true) } else { html!{} } }
+                </tbody>
+            </table>
+            </div>
+        </section>
+    }
+}
