@@ -1,0 +1,159 @@
+//! Proof in real browsers: for each scenario and engine, what connscope reports matches
+//! what the server saw. Each run opens the built app at `?scenario=<id>&autorun=1`, waits
+//! for `data-run-state=done`, reads every waterfall row and checks it against the
+//! scenario's known policy and the server's own record (Server-Timing).
+
+use anyhow::{ensure, Result};
+use e2e::{dist, Browser, Engine, Row};
+use std::collections::{BTreeMap, BTreeSet};
+use std::time::Duration;
+use testbed::{Config, Testbed};
+
+/// Idle timeout of the persistent origins in these tests: short, so that waiting it out
+/// between runs (to start with an empty connection pool) costs little.
+const IDLE: Duration = Duration::from_millis(1200);
+
+async fn run(b: &Browser, tb: &Testbed, query: &str, shot: &str) -> Result<Vec<Row>> {
+    b.client.goto(&format!("{}?{query}&autorun=1", tb.app_url)).await?;
+    let state = b.wait_for_state(&["done", "failed"], Duration::from_secs(60)).await?;
+    let rows = b.rows().await?;
+    b.screenshot(&format!("{}-{shot}", b.engine.name())).await?;
+    ensure!(state == "done", "{query}: the run failed: {}", b.text(".messages").await.unwrap_or_default());
+    ensure!(!rows.is_empty(), "{query}: no rows");
+    Ok(rows)
+}
+
+fn of<'a>(rows: &'a [Row], origin: &str) -> Vec<&'a Row> {
+    rows.iter().filter(|r| r.origin() == origin).collect()
+}
+
+fn connections(rows: &[&Row]) -> BTreeSet<String> {
+    rows.iter().filter_map(|r| r.server_connection.clone()).collect()
+}
+
+/// Agreement between the timing verdict and the server's truth, per row where both exist.
+fn agreement(engine: Engine, scenario: &str, rows: &[Row]) -> Result<()> {
+    let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
+    for r in rows {
+        let a = r.agreement.as_deref().unwrap_or("n/a");
+        *counts.entry(a).or_default() += 1;
+        if let Some(conn) = &r.server_connection {
+            ensure!(&r.connection == conn, "{scenario}: {} shows connection {} but the server says {conn}", r.url, r.connection);
+        }
+    }
+    let compared: usize = counts.iter().filter(|(k, _)| **k != "n/a").map(|(_, v)| v).sum();
+    let agrees = counts.get("agrees").copied().unwrap_or(0);
+    let explained = compared - agrees;
+    println!(
+        "agreement {:<8} {:<22} {agrees}/{compared} agree, {explained} explained {:?}",
+        engine.name(),
+        scenario,
+        counts
+    );
+    for r in rows {
+        let a = r.agreement.as_deref().unwrap_or("n/a");
+        ensure!(
+            ["n/a", "agrees", "preconnected", "late-binding"].contains(&a),
+            "{scenario}: {} has agreement {a}",
+            r.url
+        );
+    }
+    Ok(())
+}
+
+async fn settle() {
+    tokio::time::sleep(IDLE + Duration::from_millis(400)).await;
+}
+
+async fn check(engine: Engine) -> Result<()> {
+    let tb = Testbed::start(Config { dist: Some(dist()?), idle_timeout: IDLE, ..Config::default() }).await?;
+    let b = Browser::start(engine, &tb).await?;
+    let result = scenarios(&b, &tb).await;
+    b.close().await;
+    tb.shutdown(Duration::from_secs(1)).await;
+    result
+}
+
+async fn scenarios(b: &Browser, tb: &Testbed) -> Result<()> {
+    let origin = |id: &str| tb.origin(id).map(str::to_string).unwrap_or_default();
+    let engine = b.engine;
+
+    // keepalive, one request at a time: one connection per origin carries everything.
+    let rows = run(b, tb, "scenario=keepalive&concurrency=1", "keepalive-sequential").await?;
+    agreement(engine, "keepalive c=1", &rows)?;
+    for o in [origin("keepalive"), origin("cdn")] {
+        let mine = of(&rows, &o);
+        ensure!(connections(&mine).len() == 1, "keepalive c=1: {o} used {:?}", connections(&mine));
+        ensure!(mine.iter().skip(1).all(|r| r.reuse == "reused"), "keepalive c=1: {o}: {:?}", mine.iter().map(|r| &r.reuse).collect::<Vec<_>>());
+    }
+    settle().await;
+
+    // keepalive at the browser's own concurrency: at most 6 per origin, and each reused
+    // request's connection was opened earlier in this run.
+    let rows = run(b, tb, "scenario=keepalive", "keepalive").await?;
+    agreement(engine, "keepalive", &rows)?;
+    for o in [origin("keepalive"), origin("cdn")] {
+        let mine = of(&rows, &o);
+        ensure!(connections(&mine).len() <= 6, "keepalive: {o} used {} connections", connections(&mine).len());
+        let opened: BTreeSet<String> = mine.iter().filter(|r| r.server_request.as_deref() == Some("1")).filter_map(|r| r.server_connection.clone()).collect();
+        for r in mine.iter().filter(|r| r.reuse == "reused") {
+            let c = r.server_connection.clone().unwrap_or_default();
+            ensure!(opened.contains(&c), "keepalive: {} reused connection {c}, which this run did not open", r.url);
+        }
+    }
+    settle().await;
+
+    for (id, shot) in [("close", "close"), ("https-close", "https-close")] {
+        let rows = run(b, tb, &format!("scenario={id}"), shot).await?;
+        agreement(engine, id, &rows)?;
+        let mine = of(&rows, &origin(id));
+        ensure!(mine.iter().all(|r| r.reuse == "new"), "{id}: {:?}", mine.iter().map(|r| (&r.url, &r.reuse)).collect::<Vec<_>>());
+        ensure!(connections(&mine).len() == mine.len(), "{id}: connection ids are not all distinct");
+        settle().await;
+    }
+
+    let rows = run(b, tb, "scenario=max-3&concurrency=1", "max-3").await?;
+    agreement(engine, "max-3 c=1", &rows)?;
+    let mine = of(&rows, &origin("max-3"));
+    ensure!(connections(&mine).len() == mine.len().div_ceil(3), "max-3: {} requests on {} connections", mine.len(), connections(&mine).len());
+    settle().await;
+
+    let rows = run(b, tb, "scenario=short-idle&concurrency=1&pause=1500&limit=6", "short-idle").await?;
+    agreement(engine, "short-idle pause", &rows)?;
+    let mine = of(&rows, &origin("short-idle"));
+    ensure!(mine.len() == 6, "short-idle: {} rows", mine.len());
+    ensure!(mine.iter().all(|r| r.reuse == "new"), "short-idle: {:?}", mine.iter().map(|r| &r.reuse).collect::<Vec<_>>());
+    ensure!(connections(&mine).len() == 6);
+    settle().await;
+
+    let rows = run(b, tb, "scenario=h2", "h2").await?;
+    agreement(engine, "h2", &rows)?;
+    let mine = of(&rows, &origin("h2"));
+    ensure!(connections(&mine).len() == 1, "h2: {:?}", connections(&mine));
+    ensure!(mine.iter().all(|r| r.protocol.as_deref() == Some("h2")), "h2: {:?}", mine.iter().map(|r| &r.protocol).collect::<Vec<_>>());
+    settle().await;
+
+    let rows = run(b, tb, "scenario=opaque", "opaque").await?;
+    agreement(engine, "opaque", &rows)?;
+    let mine = of(&rows, &origin("opaque"));
+    ensure!(!mine.is_empty());
+    ensure!(mine.iter().all(|r| r.reuse == "unknown"), "opaque: {:?}", mine.iter().map(|r| (&r.url, &r.reuse)).collect::<Vec<_>>());
+    // The cdn origin does send Timing-Allow-Origin: its rows stay known.
+    ensure!(of(&rows, &origin("cdn")).iter().all(|r| r.reuse != "unknown"));
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn scenarios_match_the_server_in_chromium() -> Result<()> {
+    check(Engine::Chromium).await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn scenarios_match_the_server_in_firefox() -> Result<()> {
+    check(Engine::Firefox).await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn scenarios_match_the_server_in_webkit() -> Result<()> {
+    check(Engine::WebKit).await
+}
