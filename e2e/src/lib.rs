@@ -231,6 +231,7 @@ impl Browser {
                     for (const a of e.attributes) if (a.name.startsWith('data-phase-')) phases[a.name.slice(11)] = parseFloat(a.value);
                     return { url: e.getAttribute('data-request-url'), reuse: e.getAttribute('data-reuse'),
                              connection: e.getAttribute('data-connection'), agreement: e.getAttribute('data-agreement'),
+                             inferred: e.getAttribute('data-inferred-reuse'),
                              protocol: e.getAttribute('data-protocol'), kind: e.getAttribute('data-kind'),
                              server_connection: e.getAttribute('data-server-connection'),
                              server_request: e.getAttribute('data-server-request'), phases };
@@ -262,6 +263,8 @@ pub struct Row {
     pub reuse: String,
     pub connection: String,
     pub agreement: Option<String>,
+    /// The verdict from timing alone (data-inferred-reuse).
+    pub inferred: Option<String>,
     pub protocol: Option<String>,
     pub kind: Option<String>,
     pub server_connection: Option<String>,

@@ -146,7 +146,7 @@ pub fn waterfall(p: &Props) -> Html {
                         <g class={classes!("row", a.verdict.reuse.key(), selected.then_some("selected"))} key={id}
                            role="listitem" tabindex="0"
                            data-request-url={r.url.clone()} data-reuse={a.verdict.reuse.key()} data-connection={conn.clone()}
-                           data-agreement={a.verdict.agreement.key()} data-protocol={protocol} data-kind={r.kind.label()}
+                           data-agreement={a.verdict.agreement.key()} data-inferred-reuse={a.verdict.inference.reuse.key()} data-protocol={protocol} data-kind={r.kind.label()}
                            data-total={format!("{:.3}", a.phases.total())}
                            aria-label={describe(r, a)}
                            onclick={on_click} onfocus={on_focus} onkeydown={on_key}>

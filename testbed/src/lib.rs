@@ -111,9 +111,53 @@ struct Shared {
     csp: String,
     rtt: Duration,
     connections: Arc<Semaphore>,
+    log: Arc<ServedLog>,
+    app_origin: String,
+}
+
+/// One request as the server served it: the ground truth the e2e tests compare with what
+/// browsers report (some engines do not expose cross-origin Server-Timing).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Served {
+    /// The origin (scheme://host:port) that served it.
+    pub origin: String,
+    /// Path and query as requested.
+    pub target: String,
+    pub connection: u64,
+    pub request_number: u32,
+}
+
+/// The most recent requests served, bounded so a long-running testbed stays small.
+#[derive(Default)]
+struct ServedLog(std::sync::Mutex<std::collections::VecDeque<Served>>);
+
+const SERVED_LOG_MAX: usize = 50_000;
+
+impl ServedLog {
+    fn record(&self, s: Served) {
+        if let Ok(mut log) = self.0.lock() {
+            if log.len() >= SERVED_LOG_MAX {
+                log.pop_front();
+            }
+            log.push_back(s);
+        }
+    }
+    fn take(&self) -> Vec<Served> {
+        self.0
+            .lock()
+            .map(|mut l| l.drain(..).collect())
+            .unwrap_or_default()
+    }
 }
 
 impl Shared {
+    fn origin_url(&self, site: Site) -> String {
+        match site {
+            Site::App => self.app_origin.clone(),
+            Site::Scenario(i) => self.scenarios[i].1.clone(),
+        }
+    }
+
     fn policy(&self, site: Site) -> &Scenario {
         match site {
             Site::App => &self.app_policy,
@@ -137,6 +181,7 @@ pub struct Testbed {
     pub tls_spki_sha256: String,
     shutdown: watch::Sender<bool>,
     tasks: JoinSet<()>,
+    log: Arc<ServedLog>,
 }
 
 impl Testbed {
@@ -228,6 +273,7 @@ impl Testbed {
             max_requests: None,
             timing_allow_origin: true,
         };
+        let log = Arc::new(ServedLog::default());
         let shared = Arc::new(Shared {
             next_connection: AtomicU64::new(0),
             scenarios: with_origins,
@@ -236,6 +282,8 @@ impl Testbed {
             csp,
             rtt: config.rtt,
             connections: Arc::new(Semaphore::new(config.max_connections.max(1))),
+            log: log.clone(),
+            app_origin: format!("http://{host}:{app_port}"),
         });
 
         let (shutdown, shutdown_rx) = watch::channel(false);
@@ -271,7 +319,13 @@ impl Testbed {
             tls_spki_sha256: identity.spki_sha256_base64.clone(),
             shutdown,
             tasks,
+            log,
         })
+    }
+
+    /// Every request served since the last call, oldest first (at most the last 50,000).
+    pub fn take_served(&self) -> Vec<Served> {
+        self.log.take()
     }
 
     /// The origin (`scheme://host:port`) of a scenario.
@@ -520,6 +574,10 @@ async fn handle(req: Request<Incoming>, ctx: &ConnCtx) -> Response<Body> {
     let policy = ctx.shared.policy(ctx.site);
     let method = req.method().clone();
     let path = req.uri().path().to_string();
+    let target = req
+        .uri()
+        .path_and_query()
+        .map_or_else(|| path.clone(), |pq| pq.as_str().to_string());
     let mut resp = route(req, ctx).await;
 
     let h = resp.headers_mut();
@@ -558,6 +616,12 @@ async fn handle(req: Request<Incoming>, ctx: &ConnCtx) -> Response<Body> {
         }
     }
     info!(conn = ctx.id, req = n, %method, path, status = resp.status().as_u16(), "request");
+    ctx.shared.log.record(Served {
+        origin: ctx.shared.origin_url(ctx.site),
+        target,
+        connection: ctx.id,
+        request_number: n,
+    });
     resp
 }
 

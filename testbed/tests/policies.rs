@@ -98,6 +98,21 @@ async fn keepalive_reuses_one_connection_and_counts_its_requests() {
     let t3 = truth(&get(&mut other, "/r/a.css").await);
     assert_ne!(t3.conn, t1.conn, "a new connection gets a new id");
     assert_eq!(t3.req, 1);
+    // The server's own log holds the same truth.
+    let served: Vec<(String, u64, u32)> = tb
+        .take_served()
+        .into_iter()
+        .map(|s| (s.target, s.connection, s.request_number))
+        .collect();
+    assert_eq!(
+        served,
+        vec![
+            ("/r/a.css".to_string(), t1.conn, 1),
+            ("/r/b.js".to_string(), t1.conn, 2),
+            ("/r/a.css".to_string(), t3.conn, 1)
+        ]
+    );
+    assert!(tb.take_served().is_empty(), "taking empties the log");
     tb.shutdown(Duration::from_secs(1)).await;
 }
 
