@@ -61,7 +61,10 @@ impl Default for AppState {
 }
 
 pub enum Action {
-    Loader { run: u32, event: Box<Event> },
+    Loader {
+        run: u32,
+        event: Box<Event>,
+    },
     BeginRun(u32),
     ScenariosLoaded(Scenarios),
     Configure(RunConfig),
@@ -71,6 +74,11 @@ pub enum Action {
     SetTheme(Theme),
     TogglePresenting,
     Note(Level, String),
+    /// A HAR file replaces the run (and ends any run in progress).
+    Import {
+        name: String,
+        text: String,
+    },
 }
 
 impl Reducible for AppState {
@@ -96,6 +104,22 @@ impl Reducible for AppState {
             Action::SetTheme(t) => s.theme = t,
             Action::TogglePresenting => s.presenting = !s.presenting,
             Action::Note(level, text) => s.session.apply(Event::Note { level, text }),
+            Action::Import { name, text } => {
+                s.run += 1;
+                s.selected = None;
+                match crate::model::har::import(&text) {
+                    Ok(imported) => s.session.apply(Event::Imported {
+                        target: format!("{} (from {name})", imported.page),
+                        requests: imported.requests,
+                        notes: imported.notes,
+                        time_origin_ms: imported.time_origin_ms,
+                    }),
+                    Err(e) => {
+                        s.session.apply(Event::Started { target: name.clone(), time_origin_ms: 0.0 });
+                        s.session.apply(Event::Failed { message: format!("{name}: {e}") });
+                    }
+                }
+            }
         }
         Rc::new(s)
     }
@@ -120,9 +144,7 @@ async fn fetch_scenarios() -> Result<Vec<ScenarioInfo>, String> {
 }
 
 fn location_search() -> String {
-    web_sys::window()
-        .and_then(|w| w.location().search().ok())
-        .unwrap_or_default()
+    web_sys::window().and_then(|w| w.location().search().ok()).unwrap_or_default()
 }
 
 fn write_location(config: &RunConfig) {
@@ -186,12 +208,7 @@ pub fn app() -> Html {
                 ..Options::default()
             };
             wasm_bindgen_futures::spawn_local(async move {
-                let report = move |event| {
-                    dispatch.dispatch(Action::Loader {
-                        run,
-                        event: Box::new(event),
-                    })
-                };
+                let report = move |event| dispatch.dispatch(Action::Loader { run, event: Box::new(event) });
                 loader::load(target, opts, fresh, report).await;
             });
         })
@@ -238,10 +255,7 @@ pub fn app() -> Html {
     {
         let theme_attr = theme_attr.map(str::to_string);
         use_effect_with(theme_attr, |t| {
-            if let Some(root) = web_sys::window()
-                .and_then(|w| w.document())
-                .and_then(|d| d.document_element())
-            {
+            if let Some(root) = web_sys::window().and_then(|w| w.document()).and_then(|d| d.document_element()) {
                 let _ = match t {
                     Some(t) => root.set_attribute("data-theme", t),
                     None => root.remove_attribute("data-theme"),
@@ -309,16 +323,23 @@ pub fn app() -> Html {
                 on_select={on_select}
                 on_source={dispatch.to_callback().reform(Action::SetLanes)} />
             <ui::legend::Explainer />
-            <ui::export::Export requests={requests} target={state.session.target.clone()} />
+            <ui::export::Export requests={requests} analysis={analysis} target={state.session.target.clone()}
+                time_origin_ms={state.session.time_origin_ms}
+                on_import={{
+                    let cancel = cancel.clone();
+                    let dispatch = dispatch.clone();
+                    Callback::from(move |(name, text): (String, String)| {
+                        cancel.borrow().cancel();
+                        dispatch.dispatch(Action::Import { name, text });
+                    })
+                }} />
         </main>
     }
 }
 
 /// The built-in static test page, resolved against the app's own address.
 fn static_page_url() -> String {
-    let href = web_sys::window()
-        .and_then(|w| w.location().href().ok())
-        .unwrap_or_default();
+    let href = web_sys::window().and_then(|w| w.location().href().ok()).unwrap_or_default();
     web_sys::Url::new_with_base(STATIC_TESTPAGE, &href)
         .map(|u| u.href())
         .unwrap_or_else(|_| STATIC_TESTPAGE.to_string())

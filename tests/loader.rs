@@ -22,17 +22,12 @@ fn testbed() -> &'static str {
 /// The scenario origins, from the testbed's list (fetched by the test runner's page).
 async fn origin(id: &str) -> String {
     let window = web_sys::window().unwrap();
-    let resp: web_sys::Response = wasm_bindgen_futures::JsFuture::from(
-        window.fetch_with_str(&format!("{}/api/scenarios", testbed())),
-    )
-    .await
-    .map(|r| r.into())
-    .unwrap_or_else(|e| panic!("the test needs /api/scenarios readable cross-origin: {e:?}"));
-    let text = wasm_bindgen_futures::JsFuture::from(resp.text().unwrap())
-        .await
-        .unwrap()
-        .as_string()
-        .unwrap();
+    let resp: web_sys::Response =
+        wasm_bindgen_futures::JsFuture::from(window.fetch_with_str(&format!("{}/api/scenarios", testbed())))
+            .await
+            .map(|r| r.into())
+            .unwrap_or_else(|e| panic!("the test needs /api/scenarios readable cross-origin: {e:?}"));
+    let text = wasm_bindgen_futures::JsFuture::from(resp.text().unwrap()).await.unwrap().as_string().unwrap();
     let list: Vec<connscope::model::config::ScenarioInfo> = serde_json::from_str(&text).unwrap();
     list.into_iter().find(|s| s.id == id).unwrap().origin
 }
@@ -40,19 +35,13 @@ async fn origin(id: &str) -> String {
 async fn run(url: String, opts: Options) -> Session {
     let session = Rc::new(RefCell::new(Session::default()));
     let sink = session.clone();
-    load(url, opts, Cancel::default(), move |e: Event| {
-        sink.borrow_mut().apply(e)
-    })
-    .await;
+    load(url, opts, Cancel::default(), move |e: Event| sink.borrow_mut().apply(e)).await;
     let s = session.borrow().clone();
     s
 }
 
 fn sequential() -> Options {
-    Options {
-        concurrency: Some(1),
-        ..Options::default()
-    }
+    Options { concurrency: Some(1), ..Options::default() }
 }
 
 #[wasm_bindgen_test]
@@ -62,65 +51,33 @@ async fn the_default_page_graph_is_complete_with_parents_and_depths() {
     let s = run(format!("{keepalive}/page.html"), Options::default()).await;
     assert_eq!(s.state, RunState::Done, "{:?}", s.messages);
     let find = |suffix: &str| {
-        s.requests
-            .iter()
-            .find(|r| r.url.ends_with(suffix))
-            .unwrap_or_else(|| panic!("{suffix} not discovered"))
+        s.requests.iter().find(|r| r.url.ends_with(suffix)).unwrap_or_else(|| panic!("{suffix} not discovered"))
     };
     assert_eq!(s.requests.len(), 34);
     let page = find("/page.html");
-    assert_eq!(
-        (page.kind, page.depth, page.parent),
-        (Kind::Document, 0, None)
-    );
+    assert_eq!((page.kind, page.depth, page.parent), (Kind::Document, 0, None));
     let style1 = find("/r/style-1.css");
-    assert_eq!(
-        (style1.kind, style1.depth, style1.parent),
-        (Kind::Stylesheet, 1, Some(page.id))
-    );
+    assert_eq!((style1.kind, style1.depth, style1.parent), (Kind::Stylesheet, 1, Some(page.id)));
     let import = find("/r/import.css");
-    assert_eq!(
-        (import.kind, import.depth, import.parent),
-        (Kind::Stylesheet, 2, Some(style1.id))
-    );
+    assert_eq!((import.kind, import.depth, import.parent), (Kind::Stylesheet, 2, Some(style1.id)));
     for name in ["/r/font-1.woff2", "/r/font-2.woff2"] {
         let f = find(name);
-        assert_eq!(
-            (f.kind, f.depth, f.parent),
-            (Kind::Font, 3, Some(import.id)),
-            "{name}"
-        );
+        assert_eq!((f.kind, f.depth, f.parent), (Kind::Font, 3, Some(import.id)), "{name}");
     }
     let bg = find("/r/bg.svg");
     assert_eq!((bg.kind, bg.depth), (Kind::Image, 3));
-    assert_eq!(
-        s.requests.iter().filter(|r| r.kind == Kind::Script).count(),
-        3
-    );
-    assert_eq!(
-        s.requests
-            .iter()
-            .filter(|r| r.kind == Kind::Image && r.url.contains("/r/img-"))
-            .count(),
-        24
-    );
+    assert_eq!(s.requests.iter().filter(|r| r.kind == Kind::Script).count(), 3);
+    assert_eq!(s.requests.iter().filter(|r| r.kind == Kind::Image && r.url.contains("/r/img-")).count(), 24);
     assert_eq!(s.requests.iter().filter(|r| r.origin == cdn).count(), 8);
     let urls: HashSet<&str> = s.requests.iter().map(|r| r.url.as_str()).collect();
     assert_eq!(urls.len(), s.requests.len(), "each URL fetched once");
     // Every request has its own entry, from this run (the token is in the entry's name).
     for r in &s.requests {
         assert_eq!(r.outcome, Outcome::Done { status: 200 }, "{}", r.url);
-        let t = r
-            .timing
-            .as_ref()
-            .unwrap_or_else(|| panic!("no timing entry for {}", r.url));
+        let t = r.timing.as_ref().unwrap_or_else(|| panic!("no timing entry for {}", r.url));
         assert!(t.name.contains("__connscope="), "{}", t.name);
         assert_eq!(connscope::model::discover::strip_token(&t.name), r.url);
-        assert!(
-            t.server_truth().is_some(),
-            "Server-Timing truth for {}",
-            r.url
-        );
+        assert!(t.server_truth().is_some(), "Server-Timing truth for {}", r.url);
     }
 }
 
@@ -129,12 +86,8 @@ async fn a_second_run_never_sees_the_first_runs_entries() {
     let keepalive = origin("keepalive").await;
     let a = run(format!("{keepalive}/page.html?img=2"), sequential()).await;
     let b = run(format!("{keepalive}/page.html?img=2"), sequential()).await;
-    let names = |s: &Session| {
-        s.requests
-            .iter()
-            .map(|r| r.timing.as_ref().unwrap().name.clone())
-            .collect::<HashSet<_>>()
-    };
+    let names =
+        |s: &Session| s.requests.iter().map(|r| r.timing.as_ref().unwrap().name.clone()).collect::<HashSet<_>>();
     assert!(names(&a).is_disjoint(&names(&b)));
 }
 
@@ -148,11 +101,7 @@ async fn sequential_keepalive_uses_one_connection_and_close_one_per_request() {
     let s = run(format!("{keepalive}/page.html?img=6&cdn=0"), sequential()).await;
     let a = analyse(&s.requests);
     assert_eq!(a.truth_connections.len(), 1, "{:?}", a.truth_connections);
-    assert!(a
-        .requests
-        .iter()
-        .skip(1)
-        .all(|r| r.verdict.reuse == Reuse::Reused));
+    assert!(a.requests.iter().skip(1).all(|r| r.verdict.reuse == Reuse::Reused));
 
     let close = origin("close").await;
     let s = run(format!("{close}/page.html?img=6&cdn=0"), sequential()).await;
@@ -175,33 +124,18 @@ async fn cancelling_stops_every_request() {
         connscope::browser::sleep_ms(400).await;
         c2.cancel();
     };
-    let loading = load(url, Options::default(), cancel, move |e| {
-        sink.borrow_mut().apply(e)
-    });
+    let loading = load(url, Options::default(), cancel, move |e| sink.borrow_mut().apply(e));
     futures::join!(loading, watcher);
     let s = session.borrow();
-    assert!(
-        js_sys::Date::now() - started < 2500.0,
-        "the delayed script was aborted, not awaited"
-    );
+    assert!(js_sys::Date::now() - started < 2500.0, "the delayed script was aborted, not awaited");
     assert_eq!(s.state, RunState::Done);
     assert!(s.messages.iter().any(|m| m.text.contains("cancelled")));
-    assert!(s
-        .requests
-        .iter()
-        .all(|r| !matches!(r.outcome, Outcome::Pending | Outcome::Running)));
-    assert!(s.requests.iter().any(|r| r.outcome
-        == Outcome::Failed {
-            message: "cancelled".into()
-        }));
+    assert!(s.requests.iter().all(|r| !matches!(r.outcome, Outcome::Pending | Outcome::Running)));
+    assert!(s.requests.iter().any(|r| r.outcome == Outcome::Failed { message: "cancelled".into() }));
 }
 
 fn error_text(s: &Session) -> String {
-    s.messages
-        .iter()
-        .map(|m| m.text.clone())
-        .collect::<Vec<_>>()
-        .join(" | ")
+    s.messages.iter().map(|m| m.text.clone()).collect::<Vec<_>>().join(" | ")
 }
 
 #[wasm_bindgen_test]
@@ -210,120 +144,45 @@ async fn each_bad_situation_gets_its_message_and_keeps_the_run() {
 
     let s = run("not a url".into(), Options::default()).await;
     assert_eq!(s.state, RunState::Failed);
-    assert!(
-        error_text(&s).contains("is not a full URL"),
-        "{}",
-        error_text(&s)
-    );
+    assert!(error_text(&s).contains("is not a full URL"), "{}", error_text(&s));
 
     let s = run("http://127.0.0.1:1/page.html".into(), Options::default()).await;
     assert_eq!(s.state, RunState::Failed);
-    assert!(
-        error_text(&s).contains("could not be loaded"),
-        "{}",
-        error_text(&s)
-    );
+    assert!(error_text(&s).contains("could not be loaded"), "{}", error_text(&s));
     assert_eq!(s.requests.len(), 1, "the failed request is kept");
 
     // The testbed's app origin sends no CORS headers: reading it cross-origin is blocked.
-    let s = run(
-        format!("{}/testpage/page.html", testbed()),
-        Options::default(),
-    )
-    .await;
+    let s = run(format!("{}/testpage/page.html", testbed()), Options::default()).await;
     assert_eq!(s.state, RunState::Failed);
-    assert!(
-        error_text(&s).contains("Access-Control-Allow-Origin"),
-        "{}",
-        error_text(&s)
-    );
+    assert!(error_text(&s).contains("Access-Control-Allow-Origin"), "{}", error_text(&s));
 
     let s = run(format!("{keepalive}/r/a.css"), Options::default()).await;
     assert_eq!(s.state, RunState::Done);
-    assert!(
-        error_text(&s).contains("not an HTML page"),
-        "{}",
-        error_text(&s)
-    );
+    assert!(error_text(&s).contains("not an HTML page"), "{}", error_text(&s));
 
     let s = run(format!("{keepalive}/status/404"), Options::default()).await;
     assert_eq!(s.state, RunState::Failed);
     assert!(error_text(&s).contains("HTTP 404"), "{}", error_text(&s));
-    assert!(
-        s.requests[0].timing.is_some(),
-        "the 404 itself is still shown with its timing"
-    );
+    assert!(s.requests[0].timing.is_some(), "the 404 itself is still shown with its timing");
 
-    let s = run(
-        format!("{keepalive}/redirect?to=/page.html%3Fimg%3D1"),
-        Options::default(),
-    )
-    .await;
+    let s = run(format!("{keepalive}/redirect?to=/page.html%3Fimg%3D1"), Options::default()).await;
     assert_eq!(s.state, RunState::Done);
-    assert!(
-        error_text(&s).contains("redirected to"),
-        "{}",
-        error_text(&s)
-    );
-    assert!(
-        s.requests.len() > 1,
-        "the redirected page's resources were followed"
-    );
+    assert!(error_text(&s).contains("redirected to"), "{}", error_text(&s));
+    assert!(s.requests.len() > 1, "the redirected page's resources were followed");
 
-    let s = run(
-        format!("{keepalive}/page.html?img=1&broken=1"),
-        Options::default(),
-    )
-    .await;
+    let s = run(format!("{keepalive}/page.html?img=1&broken=1"), Options::default()).await;
     assert_eq!(s.state, RunState::Done);
-    assert!(
-        error_text(&s).contains("missing.txt answered HTTP 404"),
-        "{}",
-        error_text(&s)
-    );
+    assert!(error_text(&s).contains("missing.txt answered HTTP 404"), "{}", error_text(&s));
 
-    let s = run(
-        format!("{keepalive}/r/slow.css?delay=3000"),
-        Options {
-            timeout_ms: 300,
-            ..Options::default()
-        },
-    )
-    .await;
+    let s = run(format!("{keepalive}/r/slow.css?delay=3000"), Options { timeout_ms: 300, ..Options::default() }).await;
     assert_eq!(s.state, RunState::Failed);
-    assert!(
-        error_text(&s).contains("within 300 ms"),
-        "{}",
-        error_text(&s)
-    );
+    assert!(error_text(&s).contains("within 300 ms"), "{}", error_text(&s));
 
-    let s = run(
-        format!("{keepalive}/page.html?img=0&css=0&js=0&cycle=1"),
-        Options::default(),
-    )
-    .await;
+    let s = run(format!("{keepalive}/page.html?img=0&css=0&js=0&cycle=1"), Options::default()).await;
     assert_eq!(s.state, RunState::Done);
-    assert_eq!(
-        s.requests
-            .iter()
-            .filter(|r| r.url.contains("cycle-"))
-            .count(),
-        2,
-        "an import cycle ends cleanly"
-    );
+    assert_eq!(s.requests.iter().filter(|r| r.url.contains("cycle-")).count(), 2, "an import cycle ends cleanly");
 
-    let s = run(
-        format!("{keepalive}/page.html"),
-        Options {
-            limit: 5,
-            ..Options::default()
-        },
-    )
-    .await;
+    let s = run(format!("{keepalive}/page.html"), Options { limit: 5, ..Options::default() }).await;
     assert_eq!(s.requests.len(), 5);
-    assert!(
-        error_text(&s).contains("were not loaded"),
-        "{}",
-        error_text(&s)
-    );
+    assert!(error_text(&s).contains("were not loaded"), "{}", error_text(&s));
 }

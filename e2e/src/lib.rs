@@ -16,21 +16,18 @@ pub fn workspace() -> PathBuf {
 
 /// The built app: `CONNSCOPE_DIST`, else `dist/` of the workspace.
 pub fn dist() -> Result<PathBuf> {
-    let dist = std::env::var_os("CONNSCOPE_DIST")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| workspace().join("dist"));
+    let dist = std::env::var_os("CONNSCOPE_DIST").map(PathBuf::from).unwrap_or_else(|| workspace().join("dist"));
     if !dist.join("index.html").is_file() {
-        bail!("{} has no index.html: build the app first (`cargo xtask build`, or run `cargo xtask test`)", dist.display());
+        bail!(
+            "{} has no index.html: build the app first (`cargo xtask build`, or run `cargo xtask test`)",
+            dist.display()
+        );
     }
     Ok(dist)
 }
 
 pub async fn start_testbed() -> Result<Testbed> {
-    Ok(Testbed::start(Config {
-        dist: Some(dist()?),
-        ..Config::default()
-    })
-    .await?)
+    Ok(Testbed::start(Config { dist: Some(dist()?), ..Config::default() }).await?)
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -58,15 +55,12 @@ impl Engine {
         if let Some(p) = std::env::var_os(env) {
             return Some(PathBuf::from(p));
         }
-        let mut dirs: Vec<PathBuf> = std::env::var_os("PATH")
-            .map(|p| std::env::split_paths(&p).collect())
-            .unwrap_or_default();
+        let mut dirs: Vec<PathBuf> =
+            std::env::var_os("PATH").map(|p| std::env::split_paths(&p).collect()).unwrap_or_default();
         if let Some(home) = std::env::var_os("HOME") {
             dirs.push(PathBuf::from(home).join(".cargo/bin"));
         }
-        names
-            .iter()
-            .find_map(|n| dirs.iter().map(|d| d.join(n)).find(|p| p.is_file()))
+        names.iter().find_map(|n| dirs.iter().map(|d| d.join(n)).find(|p| p.is_file()))
     }
 
     /// Whether this engine's driver is installed here.
@@ -76,9 +70,7 @@ impl Engine {
 }
 
 fn free_port() -> Result<u16> {
-    Ok(std::net::TcpListener::bind("127.0.0.1:0")?
-        .local_addr()?
-        .port())
+    Ok(std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
 }
 
 /// A browser driven through WebDriver; the driver process (and Xvfb) end on drop.
@@ -91,9 +83,7 @@ pub struct Browser {
 
 impl Browser {
     pub async fn start(engine: Engine, testbed: &Testbed) -> Result<Browser> {
-        let driver_path = engine
-            .driver()
-            .with_context(|| format!("no WebDriver for {}", engine.name()))?;
+        let driver_path = engine.driver().with_context(|| format!("no WebDriver for {}", engine.name()))?;
         let port = free_port()?;
         let mut xvfb = None;
         let mut command = Command::new(&driver_path);
@@ -110,14 +100,7 @@ impl Browser {
                     let display = format!(":{}", 90 + port % 100);
                     xvfb = Some(
                         Command::new("Xvfb")
-                            .args([
-                                display.as_str(),
-                                "-screen",
-                                "0",
-                                "1400x1800x24",
-                                "-nolisten",
-                                "tcp",
-                            ])
+                            .args([display.as_str(), "-screen", "0", "1400x1800x24", "-nolisten", "tcp"])
                             .stdout(Stdio::null())
                             .stderr(Stdio::null())
                             .spawn()
@@ -165,8 +148,7 @@ impl Browser {
         let url = format!("http://127.0.0.1:{port}");
         let started = Instant::now();
         let client = loop {
-            let mut builder =
-                ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new());
+            let mut builder = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new());
             builder.capabilities(caps.clone());
             match builder.connect(&url).await {
                 Ok(c) => break c,
@@ -177,21 +159,11 @@ impl Browser {
                 Err(e) => bail!("cannot open a {} session: {e}", engine.name()),
             }
         };
-        Ok(Browser {
-            client,
-            engine,
-            driver,
-            xvfb,
-        })
+        Ok(Browser { client, engine, driver, xvfb })
     }
 
     pub async fn close(self) {
-        let Browser {
-            client,
-            mut driver,
-            xvfb,
-            ..
-        } = self;
+        let Browser { client, mut driver, xvfb, .. } = self;
         let _ = client.close().await;
         let _ = driver.kill();
         let _ = driver.wait();

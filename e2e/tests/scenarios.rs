@@ -31,19 +31,11 @@ impl std::ops::Deref for Checked {
 
 async fn run(b: &Browser, tb: &Testbed, query: &str, shot: &str) -> Result<Vec<Checked>> {
     tb.take_served();
-    b.client
-        .goto(&format!("{}?{query}&autorun=1", tb.app_url))
-        .await?;
-    let state = b
-        .wait_for_state(&["done", "failed"], Duration::from_secs(60))
-        .await?;
+    b.client.goto(&format!("{}?{query}&autorun=1", tb.app_url)).await?;
+    let state = b.wait_for_state(&["done", "failed"], Duration::from_secs(60)).await?;
     let rows = b.rows().await?;
     b.screenshot(&format!("{}-{shot}", b.engine.name())).await?;
-    ensure!(
-        state == "done",
-        "{query}: the run failed: {}",
-        b.text(".messages").await.unwrap_or_default()
-    );
+    ensure!(state == "done", "{query}: the run failed: {}", b.text(".messages").await.unwrap_or_default());
     ensure!(!rows.is_empty(), "{query}: no rows");
     let served: BTreeMap<String, (u64, u32)> = tb
         .take_served()
@@ -57,9 +49,8 @@ async fn run(b: &Browser, tb: &Testbed, query: &str, shot: &str) -> Result<Vec<C
         .collect();
     rows.into_iter()
         .map(|row| {
-            let (conn, req) = *served
-                .get(&row.url)
-                .ok_or_else(|| anyhow::anyhow!("{query}: the server never served {}", row.url))?;
+            let (conn, req) =
+                *served.get(&row.url).ok_or_else(|| anyhow::anyhow!("{query}: the server never served {}", row.url))?;
             Ok(Checked { row, conn, req })
         })
         .collect()
@@ -112,25 +103,14 @@ fn agreement(engine: Engine, scenario: &str, rows: &[Checked]) -> Result<()> {
         }
         *counts.entry(outcome).or_default() += 1;
     }
-    let compared: usize = counts
-        .iter()
-        .filter(|(k, _)| **k != "n/a")
-        .map(|(_, v)| v)
-        .sum();
+    let compared: usize = counts.iter().filter(|(k, _)| **k != "n/a").map(|(_, v)| v).sum();
     let agrees = counts.get("agrees").copied().unwrap_or(0);
     println!(
         "agreement {:<8} {:<18} {:>5.1}% ({agrees}/{compared} agree; explained: {:?})",
         engine.name(),
         scenario,
-        if compared == 0 {
-            100.0
-        } else {
-            100.0 * agrees as f64 / compared as f64
-        },
-        counts
-            .iter()
-            .filter(|(k, _)| **k != "agrees" && **k != "n/a")
-            .collect::<Vec<_>>()
+        if compared == 0 { 100.0 } else { 100.0 * agrees as f64 / compared as f64 },
+        counts.iter().filter(|(k, _)| **k != "agrees" && **k != "n/a").collect::<Vec<_>>()
     );
     Ok(())
 }
@@ -140,12 +120,7 @@ async fn settle() {
 }
 
 async fn check(engine: Engine) -> Result<()> {
-    let tb = Testbed::start(Config {
-        dist: Some(dist()?),
-        idle_timeout: IDLE,
-        ..Config::default()
-    })
-    .await?;
+    let tb = Testbed::start(Config { dist: Some(dist()?), idle_timeout: IDLE, ..Config::default() }).await?;
     let b = Browser::start(engine, &tb).await?;
     let result = scenarios(&b, &tb).await;
     b.close().await;
@@ -158,21 +133,11 @@ async fn scenarios(b: &Browser, tb: &Testbed) -> Result<()> {
     let engine = b.engine;
 
     // keepalive, one request at a time: one connection per origin carries everything.
-    let rows = run(
-        b,
-        tb,
-        "scenario=keepalive&concurrency=1",
-        "keepalive-sequential",
-    )
-    .await?;
+    let rows = run(b, tb, "scenario=keepalive&concurrency=1", "keepalive-sequential").await?;
     agreement(engine, "keepalive c=1", &rows)?;
     for o in [origin("keepalive"), origin("cdn")] {
         let mine = of(&rows, &o);
-        ensure!(
-            connections(&mine).len() == 1,
-            "keepalive c=1: {o} used {:?}",
-            connections(&mine)
-        );
+        ensure!(connections(&mine).len() == 1, "keepalive c=1: {o} used {:?}", connections(&mine));
         ensure!(
             mine.iter().skip(1).all(|r| r.reuse == "reused"),
             "keepalive c=1: {o}: {:?}",
@@ -187,11 +152,7 @@ async fn scenarios(b: &Browser, tb: &Testbed) -> Result<()> {
     agreement(engine, "keepalive", &rows)?;
     for o in [origin("keepalive"), origin("cdn")] {
         let mine = of(&rows, &o);
-        ensure!(
-            connections(&mine).len() <= 6,
-            "keepalive: {o} used {} connections",
-            connections(&mine).len()
-        );
+        ensure!(connections(&mine).len() <= 6, "keepalive: {o} used {} connections", connections(&mine).len());
         let opened: BTreeSet<u64> = mine.iter().filter(|r| r.req == 1).map(|r| r.conn).collect();
         for r in mine.iter().filter(|r| r.reuse == "reused") {
             ensure!(
@@ -213,10 +174,7 @@ async fn scenarios(b: &Browser, tb: &Testbed) -> Result<()> {
             "{id}: {:?}",
             mine.iter().map(|r| (&r.url, &r.reuse)).collect::<Vec<_>>()
         );
-        ensure!(
-            connections(&mine).len() == mine.len(),
-            "{id}: connection ids are not all distinct"
-        );
+        ensure!(connections(&mine).len() == mine.len(), "{id}: connection ids are not all distinct");
         settle().await;
     }
 
@@ -231,13 +189,7 @@ async fn scenarios(b: &Browser, tb: &Testbed) -> Result<()> {
     );
     settle().await;
 
-    let rows = run(
-        b,
-        tb,
-        "scenario=short-idle&concurrency=1&pause=1500&limit=6",
-        "short-idle",
-    )
-    .await?;
+    let rows = run(b, tb, "scenario=short-idle&concurrency=1&pause=1500&limit=6", "short-idle").await?;
     agreement(engine, "short-idle pause", &rows)?;
     let mine = of(&rows, &origin("short-idle"));
     ensure!(mine.len() == 6, "short-idle: {} rows", mine.len());
@@ -252,11 +204,7 @@ async fn scenarios(b: &Browser, tb: &Testbed) -> Result<()> {
     let rows = run(b, tb, "scenario=h2", "h2").await?;
     agreement(engine, "h2", &rows)?;
     let mine = of(&rows, &origin("h2"));
-    ensure!(
-        connections(&mine).len() == 1,
-        "h2: {:?}",
-        connections(&mine)
-    );
+    ensure!(connections(&mine).len() == 1, "h2: {:?}", connections(&mine));
     ensure!(
         mine.iter().all(|r| r.protocol.as_deref() == Some("h2")),
         "h2: {:?}",
@@ -274,9 +222,7 @@ async fn scenarios(b: &Browser, tb: &Testbed) -> Result<()> {
         mine.iter().map(|r| (&r.url, &r.reuse)).collect::<Vec<_>>()
     );
     // The cdn origin does send Timing-Allow-Origin: its rows stay known.
-    ensure!(of(&rows, &origin("cdn"))
-        .iter()
-        .all(|r| r.reuse != "unknown"));
+    ensure!(of(&rows, &origin("cdn")).iter().all(|r| r.reuse != "unknown"));
     Ok(())
 }
 

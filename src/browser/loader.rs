@@ -30,13 +30,7 @@ pub struct Options {
 
 impl Default for Options {
     fn default() -> Self {
-        Options {
-            concurrency: None,
-            pause_ms: 0,
-            limit: 300,
-            max_depth: 4,
-            timeout_ms: 20_000,
-        }
+        Options { concurrency: None, pause_ms: 0, limit: 300, max_depth: 4, timeout_ms: 20_000 }
     }
 }
 
@@ -86,15 +80,9 @@ enum FetchError {
     Body(String),
 }
 
-async fn fetch_one(
-    url: &str,
-    want_text: bool,
-    opts: &Options,
-    cancel: &Cancel,
-) -> Result<Fetched, FetchError> {
+async fn fetch_one(url: &str, want_text: bool, opts: &Options, cancel: &Cancel) -> Result<Fetched, FetchError> {
     let window = web_sys::window().ok_or_else(|| FetchError::Network("no window".into()))?;
-    let controller =
-        web_sys::AbortController::new().map_err(|e| FetchError::Network(js_error_text(&e)))?;
+    let controller = web_sys::AbortController::new().map_err(|e| FetchError::Network(js_error_text(&e)))?;
     cancel.0.controllers.borrow_mut().push(controller.clone());
     let init = web_sys::RequestInit::new();
     init.set_method("GET");
@@ -127,17 +115,8 @@ async fn fetch_one(
         .dyn_into()
         .map_err(|_| FetchError::Network("fetch did not return a Response".into()))?;
     let status = response.status();
-    let content_type = response
-        .headers()
-        .get("content-type")
-        .ok()
-        .flatten()
-        .unwrap_or_default();
-    let body = if want_text {
-        response.text()
-    } else {
-        response.array_buffer()
-    };
+    let content_type = response.headers().get("content-type").ok().flatten().unwrap_or_default();
+    let body = if want_text { response.text() } else { response.array_buffer() };
     let body = body.map_err(|e| FetchError::Body(js_error_text(&e)))?;
     let value = JsFuture::from(body).await.map_err(|e| match classify(e) {
         FetchError::Network(m) => FetchError::Body(m),
@@ -171,12 +150,7 @@ fn explain(err: &FetchError, url: &str, timing: Option<&crate::model::Timing>) -
 }
 
 /// A finished request's id, URL, status (or failure) and timing entry.
-type TimingLookupResult = (
-    usize,
-    String,
-    Result<u16, String>,
-    Option<crate::model::Timing>,
-);
+type TimingLookupResult = (usize, String, Result<u16, String>, Option<crate::model::Timing>);
 type TimingLookup = std::pin::Pin<Box<dyn std::future::Future<Output = TimingLookupResult>>>;
 
 enum Step<F> {
@@ -227,11 +201,7 @@ fn discover_html(html: &str, page_url: &str, notes: &mut Vec<String>) -> Vec<(St
     };
     let all = |sel: &str| -> Vec<web_sys::Element> {
         doc.query_selector_all(sel)
-            .map(|list| {
-                (0..list.length())
-                    .filter_map(|i| list.get(i)?.dyn_into::<web_sys::Element>().ok())
-                    .collect()
-            })
+            .map(|list| (0..list.length()).filter_map(|i| list.get(i)?.dyn_into::<web_sys::Element>().ok()).collect())
             .unwrap_or_default()
     };
     let base = all("base[href]")
@@ -245,30 +215,22 @@ fn discover_html(html: &str, page_url: &str, notes: &mut Vec<String>) -> Vec<(St
         }
     };
     for link in all("link[href]") {
-        let rel = link
-            .get_attribute("rel")
-            .unwrap_or_default()
-            .to_ascii_lowercase();
+        let rel = link.get_attribute("rel").unwrap_or_default().to_ascii_lowercase();
         let rels: Vec<&str> = rel.split_whitespace().collect();
         let kind = if rels.contains(&"stylesheet") && !rels.contains(&"alternate") {
             Some(Kind::Stylesheet)
-        } else if rels
-            .iter()
-            .any(|r| *r == "icon" || *r == "apple-touch-icon")
-        {
+        } else if rels.iter().any(|r| *r == "icon" || *r == "apple-touch-icon") {
             Some(Kind::Image)
         } else if rels.contains(&"modulepreload") {
             Some(Kind::Script)
         } else if rels.contains(&"preload") {
-            Some(
-                match link.get_attribute("as").unwrap_or_default().as_str() {
-                    "style" => Kind::Stylesheet,
-                    "script" => Kind::Script,
-                    "font" => Kind::Font,
-                    "image" => Kind::Image,
-                    _ => Kind::Other,
-                },
-            )
+            Some(match link.get_attribute("as").unwrap_or_default().as_str() {
+                "style" => Kind::Stylesheet,
+                "script" => Kind::Script,
+                "font" => Kind::Font,
+                "image" => Kind::Image,
+                _ => Kind::Other,
+            })
         } else {
             None
         };
@@ -280,24 +242,14 @@ fn discover_html(html: &str, page_url: &str, notes: &mut Vec<String>) -> Vec<(St
         push(script.get_attribute("src"), Kind::Script, &base);
     }
     let window = web_sys::window();
-    let viewport = window
-        .as_ref()
-        .and_then(|w| w.inner_width().ok())
-        .and_then(|v| v.as_f64())
-        .unwrap_or(1280.0);
+    let viewport = window.as_ref().and_then(|w| w.inner_width().ok()).and_then(|v| v.as_f64()).unwrap_or(1280.0);
     let dpr = window.as_ref().map_or(1.0, |w| w.device_pixel_ratio());
     let mut picked_srcset = false;
     for img in all("img") {
-        let slot = img
-            .get_attribute("width")
-            .and_then(|w| w.parse::<f64>().ok())
-            .unwrap_or(viewport);
+        let slot = img.get_attribute("width").and_then(|w| w.parse::<f64>().ok()).unwrap_or(viewport);
         // <picture>: the first <source> whose media matches wins.
         let mut chosen = None;
-        if let Some(parent) = img
-            .parent_element()
-            .filter(|p| p.tag_name().eq_ignore_ascii_case("picture"))
-        {
+        if let Some(parent) = img.parent_element().filter(|p| p.tag_name().eq_ignore_ascii_case("picture")) {
             let sources = parent.children();
             for i in 0..sources.length() {
                 let Some(s) = sources.item(i) else { continue };
@@ -305,15 +257,10 @@ fn discover_html(html: &str, page_url: &str, notes: &mut Vec<String>) -> Vec<(St
                     continue;
                 }
                 let media_ok = s.get_attribute("media").is_none_or(|m| {
-                    window
-                        .as_ref()
-                        .and_then(|w| w.match_media(&m).ok().flatten())
-                        .is_some_and(|q| q.matches())
+                    window.as_ref().and_then(|w| w.match_media(&m).ok().flatten()).is_some_and(|q| q.matches())
                 });
                 if media_ok {
-                    chosen = s
-                        .get_attribute("srcset")
-                        .and_then(|set| pick_srcset(&set, slot, dpr));
+                    chosen = s.get_attribute("srcset").and_then(|set| pick_srcset(&set, slot, dpr));
                     if chosen.is_some() {
                         break;
                     }
@@ -321,18 +268,12 @@ fn discover_html(html: &str, page_url: &str, notes: &mut Vec<String>) -> Vec<(St
             }
         }
         if chosen.is_none() {
-            chosen = img
-                .get_attribute("srcset")
-                .and_then(|set| pick_srcset(&set, slot, dpr));
+            chosen = img.get_attribute("srcset").and_then(|set| pick_srcset(&set, slot, dpr));
         }
         if chosen.is_some() {
             picked_srcset = true;
         }
-        push(
-            chosen.or_else(|| img.get_attribute("src")),
-            Kind::Image,
-            &base,
-        );
+        push(chosen.or_else(|| img.get_attribute("src")), Kind::Image, &base);
     }
     if picked_srcset {
         notes.push(format!(
@@ -360,17 +301,13 @@ fn discover_html(html: &str, page_url: &str, notes: &mut Vec<String>) -> Vec<(St
 
 /// Loads `page_url` and its resource graph, reporting every step through `report`.
 pub async fn load(page_url: String, opts: Options, cancel: Cancel, report: impl Fn(Event)) {
-    report(Event::Started {
-        target: page_url.clone(),
-    });
+    let time_origin_ms = web_sys::window().and_then(|w| w.performance()).map_or(0.0, |p| p.time_origin());
+    report(Event::Started { target: page_url.clone(), time_origin_ms });
     let page = match web_sys::Url::new(page_url.trim()) {
         Ok(u) if u.protocol() == "http:" || u.protocol() == "https:" => u.href(),
         Ok(u) => {
             report(Event::Failed {
-                message: format!(
-                    "connscope loads http: and https: pages, not {} ones.",
-                    u.protocol()
-                ),
+                message: format!("connscope loads http: and https: pages, not {} ones.", u.protocol()),
             });
             return;
         }
@@ -387,29 +324,18 @@ pub async fn load(page_url: String, opts: Options, cancel: Cancel, report: impl 
     let mut queue: VecDeque<Job> = VecDeque::new();
     let mut next_id = 0usize;
     let mut skipped = 0usize;
-    let mut discover =
-        |url: String, kind: Kind, parent: Option<usize>, depth: u32, queue: &mut VecDeque<Job>| {
-            if !seen.insert(url.clone()) {
-                return;
-            }
-            if next_id >= opts.limit.max(1) || depth > opts.max_depth {
-                skipped += 1;
-                return;
-            }
-            report(Event::Discovered {
-                url: url.clone(),
-                kind,
-                parent,
-                depth,
-            });
-            queue.push_back(Job {
-                id: next_id,
-                url,
-                kind,
-                depth,
-            });
-            next_id += 1;
-        };
+    let mut discover = |url: String, kind: Kind, parent: Option<usize>, depth: u32, queue: &mut VecDeque<Job>| {
+        if !seen.insert(url.clone()) {
+            return;
+        }
+        if next_id >= opts.limit.max(1) || depth > opts.max_depth {
+            skipped += 1;
+            return;
+        }
+        report(Event::Discovered { url: url.clone(), kind, parent, depth });
+        queue.push_back(Job { id: next_id, url, kind, depth });
+        next_id += 1;
+    };
     discover(page.clone(), Kind::Document, None, 0, &mut queue);
 
     let cap = opts.concurrency.unwrap_or(usize::MAX).max(1);
@@ -464,17 +390,9 @@ pub async fn load(page_url: String, opts: Options, cancel: Cancel, report: impl 
                                 text: format!("{url}: the browser gave no Resource Timing entry, so its connection cannot be judged."),
                             });
                         }
-                        report(Event::RequestFinished {
-                            id,
-                            status,
-                            timing: t,
-                        });
+                        report(Event::RequestFinished { id, status, timing: t });
                     }
-                    Err(message) => report(Event::RequestFailed {
-                        id,
-                        message,
-                        timing: t,
-                    }),
+                    Err(message) => report(Event::RequestFailed { id, message, timing: t }),
                 }
             }
             Step::Fetched((job, tokened, Ok(fetched))) => {
@@ -499,23 +417,14 @@ pub async fn load(page_url: String, opts: Options, cancel: Cancel, report: impl 
                     if job.kind == Kind::Document {
                         // Record the page's own request before failing the run.
                         if let Some((id, _, Ok(status), t)) = timing.next().await {
-                            report(Event::RequestFinished {
-                                id,
-                                status,
-                                timing: t,
-                            });
+                            report(Event::RequestFinished { id, status, timing: t });
                         }
                         report(Event::Failed {
-                            message: format!(
-                                "{text} There is no page to analyse; the request itself is shown."
-                            ),
+                            message: format!("{text} There is no page to analyse; the request itself is shown."),
                         });
                         return;
                     }
-                    report(Event::Note {
-                        level: Level::Warning,
-                        text,
-                    });
+                    report(Event::Note { level: Level::Warning, text });
                     continue;
                 }
                 let base = if fetched.final_url.is_empty() {
@@ -536,18 +445,11 @@ pub async fn load(page_url: String, opts: Options, cancel: Cancel, report: impl 
                             });
                         } else {
                             let mut notes = Vec::new();
-                            for (url, kind) in discover_html(
-                                fetched.text.as_deref().unwrap_or(""),
-                                &base,
-                                &mut notes,
-                            ) {
+                            for (url, kind) in discover_html(fetched.text.as_deref().unwrap_or(""), &base, &mut notes) {
                                 discover(url, kind, Some(job.id), 1, &mut queue);
                             }
                             for text in notes {
-                                report(Event::Note {
-                                    level: Level::Info,
-                                    text,
-                                });
+                                report(Event::Note { level: Level::Info, text });
                             }
                         }
                     }
@@ -565,21 +467,11 @@ pub async fn load(page_url: String, opts: Options, cancel: Cancel, report: impl 
                 let t = collector.entry(&tokened, 300).await;
                 let message = explain(&err, &job.url, t.as_ref());
                 if job.kind == Kind::Document && !matches!(err, FetchError::Cancelled) {
-                    report(Event::RequestFailed {
-                        id: job.id,
-                        message: message.clone(),
-                        timing: t,
-                    });
-                    report(Event::Failed {
-                        message: format!("The page could not be loaded. {message}"),
-                    });
+                    report(Event::RequestFailed { id: job.id, message: message.clone(), timing: t });
+                    report(Event::Failed { message: format!("The page could not be loaded. {message}") });
                     return;
                 }
-                report(Event::RequestFailed {
-                    id: job.id,
-                    message,
-                    timing: t,
-                });
+                report(Event::RequestFailed { id: job.id, message, timing: t });
             }
         }
     }

@@ -9,11 +9,7 @@ use wasm_bindgen::JsValue;
 /// A JS exception as text a person can read.
 pub fn js_error_text(e: &JsValue) -> String {
     if let Some(err) = e.dyn_ref::<js_sys::Error>() {
-        return format!(
-            "{}: {}",
-            String::from(err.name()),
-            String::from(err.message())
-        );
+        return format!("{}: {}", String::from(err.name()), String::from(err.message()));
     }
     e.as_string().unwrap_or_else(|| format!("{e:?}"))
 }

@@ -60,12 +60,7 @@ impl Collector {
             let _ = js_sys::Reflect::set(&init, &"buffered".into(), &true.into());
             o.observe(init.unchecked_ref());
         }
-        Collector {
-            entries,
-            observer,
-            _callback: Some(callback),
-            performance,
-        }
+        Collector { entries, observer, _callback: Some(callback), performance }
     }
 
     /// The entry for `url`, waiting up to `wait_ms` for it: browsers add it when the body

@@ -33,14 +33,7 @@ pub struct RunConfig {
 
 impl Default for RunConfig {
     fn default() -> Self {
-        RunConfig {
-            scenario: None,
-            url: None,
-            autorun: false,
-            concurrency: None,
-            pause_ms: 0,
-            limit: 300,
-        }
+        RunConfig { scenario: None, url: None, autorun: false, concurrency: None, pause_ms: 0, limit: 300 }
     }
 }
 
@@ -55,10 +48,7 @@ fn decode(s: &str) -> String {
         match bytes[i] {
             b'+' => out.push(b' '),
             b'%' if i + 2 < bytes.len() => {
-                match u8::from_str_radix(
-                    std::str::from_utf8(&bytes[i + 1..i + 3]).unwrap_or("zz"),
-                    16,
-                ) {
+                match u8::from_str_radix(std::str::from_utf8(&bytes[i + 1..i + 3]).unwrap_or("zz"), 16) {
                     Ok(b) => {
                         out.push(b);
                         i += 2;
@@ -90,11 +80,7 @@ impl RunConfig {
     pub fn from_query(search: &str) -> (RunConfig, Vec<String>) {
         let mut c = RunConfig::default();
         let mut problems = Vec::new();
-        for pair in search
-            .trim_start_matches('?')
-            .split('&')
-            .filter(|p| !p.is_empty())
-        {
+        for pair in search.trim_start_matches('?').split('&').filter(|p| !p.is_empty()) {
             let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
             let v = decode(v);
             match k {
@@ -104,9 +90,7 @@ impl RunConfig {
                 "concurrency" => match v.parse::<usize>() {
                     Ok(0) => c.concurrency = None,
                     Ok(n) => c.concurrency = Some(n.min(64)),
-                    Err(_) => problems.push(format!(
-                        "concurrency={v:?} is not a number; using the browser's own."
-                    )),
+                    Err(_) => problems.push(format!("concurrency={v:?} is not a number; using the browser's own.")),
                 },
                 "pause" => match v.parse::<u32>() {
                     Ok(n) => c.pause_ms = n.min(MAX_PAUSE_MS),
@@ -154,11 +138,7 @@ impl RunConfig {
         if let Some(u) = &self.url {
             return u.clone();
         }
-        let chosen = self
-            .scenario
-            .as_ref()
-            .and_then(|id| scenarios.iter().find(|s| &s.id == id))
-            .or(scenarios.first());
+        let chosen = self.scenario.as_ref().and_then(|id| scenarios.iter().find(|s| &s.id == id)).or(scenarios.first());
         match chosen {
             Some(s) => format!("{}/page.html", s.origin),
             None => fallback.to_string(),
@@ -172,15 +152,10 @@ mod tests {
 
     #[test]
     fn a_shared_link_round_trips() {
-        let (c, problems) = RunConfig::from_query(
-            "?scenario=short-idle&autorun=1&concurrency=1&pause=1500&limit=50",
-        );
+        let (c, problems) = RunConfig::from_query("?scenario=short-idle&autorun=1&concurrency=1&pause=1500&limit=50");
         assert!(problems.is_empty());
         assert_eq!(c.scenario.as_deref(), Some("short-idle"));
-        assert_eq!(
-            (c.concurrency, c.pause_ms, c.limit, c.autorun),
-            (Some(1), 1500, 50, true)
-        );
+        assert_eq!((c.concurrency, c.pause_ms, c.limit, c.autorun), (Some(1), 1500, 50, true));
         assert_eq!(RunConfig::from_query(&c.to_query()).0, c);
     }
 
@@ -193,8 +168,7 @@ mod tests {
 
     #[test]
     fn bad_values_are_reported_and_clamped() {
-        let (c, problems) =
-            RunConfig::from_query("?concurrency=lots&pause=-3&limit=999999&url=%zz");
+        let (c, problems) = RunConfig::from_query("?concurrency=lots&pause=-3&limit=999999&url=%zz");
         assert_eq!(problems.len(), 2);
         assert_eq!(c.limit, MAX_LIMIT);
         assert_eq!(c.concurrency, None);
@@ -215,14 +189,8 @@ mod tests {
             max_requests: None,
             timing_allow_origin: true,
         };
-        let mut c = RunConfig {
-            scenario: Some("close".into()),
-            ..RunConfig::default()
-        };
-        assert_eq!(
-            c.target(std::slice::from_ref(&s), "/testpage/page.html"),
-            "http://127.0.0.1:9002/page.html"
-        );
+        let mut c = RunConfig { scenario: Some("close".into()), ..RunConfig::default() };
+        assert_eq!(c.target(std::slice::from_ref(&s), "/testpage/page.html"), "http://127.0.0.1:9002/page.html");
         assert_eq!(c.target(&[], "/testpage/page.html"), "/testpage/page.html");
         c.url = Some("https://example.com/".into());
         assert_eq!(c.target(&[s], "x"), "https://example.com/");

@@ -56,17 +56,11 @@ pub fn css_references(css: &str) -> Vec<CssReference> {
     let mut out: Vec<CssReference> = Vec::new();
     let mut push = |url: String, kind: Kind| {
         let trimmed = url.trim();
-        if trimmed.is_empty()
-            || trimmed.to_ascii_lowercase().starts_with("data:")
-            || trimmed.starts_with('#')
-        {
+        if trimmed.is_empty() || trimmed.to_ascii_lowercase().starts_with("data:") || trimmed.starts_with('#') {
             return;
         }
         if !out.iter().any(|r| r.url == trimmed) {
-            out.push(CssReference {
-                url: trimmed.to_string(),
-                kind,
-            });
+            out.push(CssReference { url: trimmed.to_string(), kind });
         }
     };
     // Where each @font-face block starts and ends, to type its url()s as fonts.
@@ -88,8 +82,7 @@ pub fn css_references(css: &str) -> Vec<CssReference> {
                 continue;
             }
         }
-        if rest.starts_with("url(") && (i == 0 || !lower.as_bytes()[i - 1].is_ascii_alphanumeric())
-        {
+        if rest.starts_with("url(") && (i == 0 || !lower.as_bytes()[i - 1].is_ascii_alphanumeric()) {
             if let Some((url, used)) = read_url_or_string(&css[i..]) {
                 let in_font = font_blocks.iter().any(|(s, e)| i > *s && i < *e);
                 push(url, if in_font { Kind::Font } else { Kind::Image });
@@ -116,11 +109,7 @@ fn parse_srcset(srcset: &str) -> Vec<Candidate> {
         .filter_map(|part| {
             let mut words = part.split_whitespace();
             let url = words.next()?.to_string();
-            let mut c = Candidate {
-                url,
-                width: None,
-                density: 1.0,
-            };
+            let mut c = Candidate { url, width: None, density: 1.0 };
             if let Some(d) = words.next() {
                 if let Some(w) = d.strip_suffix('w').and_then(|w| w.parse::<f64>().ok()) {
                     c.width = Some(w);
@@ -149,32 +138,18 @@ pub fn pick_srcset(srcset: &str, slot_px: f64, device_pixel_ratio: f64) -> Optio
     }
     cands.sort_by(|a, b| a.density.total_cmp(&b.density));
     let dpr = device_pixel_ratio.max(0.1);
-    cands
-        .iter()
-        .find(|c| c.density >= dpr - 1e-9)
-        .or(cands.last())
-        .map(|c| c.url.clone())
+    cands.iter().find(|c| c.density >= dpr - 1e-9).or(cands.last()).map(|c| c.url.clone())
 }
 
 /// `scheme://host[:port]` of an absolute URL, or None.
 pub fn origin_of(url: &str) -> Option<String> {
     let (scheme, rest) = url.split_once("://")?;
-    if scheme.is_empty()
-        || !scheme
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '+' || c == '-' || c == '.')
-    {
+    if scheme.is_empty() || !scheme.chars().all(|c| c.is_ascii_alphanumeric() || c == '+' || c == '-' || c == '.') {
         return None;
     }
     let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
     let host = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
-    (!host.is_empty()).then(|| {
-        format!(
-            "{}://{}",
-            scheme.to_ascii_lowercase(),
-            host.to_ascii_lowercase()
-        )
-    })
+    (!host.is_empty()).then(|| format!("{}://{}", scheme.to_ascii_lowercase(), host.to_ascii_lowercase()))
 }
 
 /// Removes the run token from a URL for display.
@@ -186,10 +161,7 @@ pub fn strip_token(url: &str) -> String {
     let Some((path, query)) = base.split_once('?') else {
         return url.to_string();
     };
-    let kept: Vec<&str> = query
-        .split('&')
-        .filter(|p| !p.starts_with(&format!("{TOKEN_PARAM}=")))
-        .collect();
+    let kept: Vec<&str> = query.split('&').filter(|p| !p.starts_with(&format!("{TOKEN_PARAM}="))).collect();
     let mut out = path.to_string();
     if !kept.is_empty() {
         out.push('?');
@@ -233,19 +205,12 @@ mod tests {
 
     #[test]
     fn broken_css_ends_cleanly() {
-        for css in [
-            "@import url(",
-            "url(\"x",
-            "/* never closed url(a.png)",
-            "@import",
-            "@font-face { src: url(a.woff2)",
-        ] {
+        for css in
+            ["@import url(", "url(\"x", "/* never closed url(a.png)", "@import", "@font-face { src: url(a.woff2)"]
+        {
             let _ = css_references(css);
         }
-        assert_eq!(
-            css_references("@font-face { src: url(a.woff2)")[0].kind,
-            Kind::Font
-        );
+        assert_eq!(css_references("@font-face { src: url(a.woff2)")[0].kind, Kind::Font);
     }
 
     #[test]
@@ -257,48 +222,21 @@ mod tests {
 
     #[test]
     fn srcset_picks_like_a_browser() {
-        assert_eq!(
-            pick_srcset("a.png 1x, b.png 2x", 100.0, 2.0).as_deref(),
-            Some("b.png")
-        );
-        assert_eq!(
-            pick_srcset("a.png 1x, b.png 2x", 100.0, 1.0).as_deref(),
-            Some("a.png")
-        );
-        assert_eq!(
-            pick_srcset("s.jpg 480w, m.jpg 800w, l.jpg 1600w", 800.0, 1.0).as_deref(),
-            Some("m.jpg")
-        );
-        assert_eq!(
-            pick_srcset("s.jpg 480w, m.jpg 800w", 1200.0, 2.0).as_deref(),
-            Some("m.jpg")
-        );
-        assert_eq!(
-            pick_srcset("only.png", 10.0, 3.0).as_deref(),
-            Some("only.png")
-        );
+        assert_eq!(pick_srcset("a.png 1x, b.png 2x", 100.0, 2.0).as_deref(), Some("b.png"));
+        assert_eq!(pick_srcset("a.png 1x, b.png 2x", 100.0, 1.0).as_deref(), Some("a.png"));
+        assert_eq!(pick_srcset("s.jpg 480w, m.jpg 800w, l.jpg 1600w", 800.0, 1.0).as_deref(), Some("m.jpg"));
+        assert_eq!(pick_srcset("s.jpg 480w, m.jpg 800w", 1200.0, 2.0).as_deref(), Some("m.jpg"));
+        assert_eq!(pick_srcset("only.png", 10.0, 3.0).as_deref(), Some("only.png"));
         assert_eq!(pick_srcset("  ", 10.0, 1.0), None);
     }
 
     #[test]
     fn origins_and_tokens() {
-        assert_eq!(
-            origin_of("https://User@Example.com:8443/a?b#c").as_deref(),
-            Some("https://example.com:8443")
-        );
-        assert_eq!(
-            origin_of("http://127.0.0.1:9001/r/x.css").as_deref(),
-            Some("http://127.0.0.1:9001")
-        );
+        assert_eq!(origin_of("https://User@Example.com:8443/a?b#c").as_deref(), Some("https://example.com:8443"));
+        assert_eq!(origin_of("http://127.0.0.1:9001/r/x.css").as_deref(), Some("http://127.0.0.1:9001"));
         assert_eq!(origin_of("not a url"), None);
-        assert_eq!(
-            strip_token("http://h/a.css?__connscope=3-7"),
-            "http://h/a.css"
-        );
-        assert_eq!(
-            strip_token("http://h/a.css?size=5&__connscope=3-7#f"),
-            "http://h/a.css?size=5#f"
-        );
+        assert_eq!(strip_token("http://h/a.css?__connscope=3-7"), "http://h/a.css");
+        assert_eq!(strip_token("http://h/a.css?size=5&__connscope=3-7#f"), "http://h/a.css?size=5#f");
         assert_eq!(strip_token("http://h/a.css"), "http://h/a.css");
     }
 }

@@ -22,27 +22,15 @@ impl Axis {
             end = end.max(t.response_end.max(t.start_time));
         }
         if !start.is_finite() {
-            return Axis {
-                start: 0.0,
-                end: 1.0,
-                width,
-            };
+            return Axis { start: 0.0, end: 1.0, width };
         }
-        Axis {
-            start,
-            end: end.max(start + 1.0),
-            width,
-        }
+        Axis { start, end: end.max(start + 1.0), width }
     }
 
     /// Zooms to `[from, to]` (ms), keeping at least 0.1 ms.
     pub fn zoomed(self, from: f64, to: f64) -> Axis {
         let (a, b) = if from <= to { (from, to) } else { (to, from) };
-        Axis {
-            start: a,
-            end: b.max(a + 0.1),
-            width: self.width,
-        }
+        Axis { start: a, end: b.max(a + 0.1), width: self.width }
     }
 
     pub fn x(&self, t: f64) -> f64 {
@@ -52,16 +40,8 @@ impl Axis {
     /// Ticks at round steps (1, 2, 5 × 10ⁿ ms) counted from the axis start (the labels
     /// read 0, 20, 40 ms…), about `target` of them. Returned on the page's clock.
     pub fn ticks(&self, target: usize) -> Vec<f64> {
-        let relative = Axis {
-            start: 0.0,
-            end: self.end - self.start,
-            width: self.width,
-        };
-        relative
-            .round_ticks(target)
-            .into_iter()
-            .map(|t| t + self.start)
-            .collect()
+        let relative = Axis { start: 0.0, end: self.end - self.start, width: self.width };
+        relative.round_ticks(target).into_iter().map(|t| t + self.start).collect()
     }
 
     fn round_ticks(&self, target: usize) -> Vec<f64> {
@@ -74,11 +54,7 @@ impl Axis {
             .find(|s| *s >= rough * (1.0 - 1e-9))
             .unwrap_or(10.0 * magnitude);
         let first = (self.start / step).ceil() * step;
-        (0..)
-            .map(|i| first + i as f64 * step)
-            .take_while(|t| *t <= self.end + step * 1e-9)
-            .take(1000)
-            .collect()
+        (0..).map(|i| first + i as f64 * step).take_while(|t| *t <= self.end + step * 1e-9).take(1000).collect()
     }
 }
 
@@ -124,51 +100,31 @@ pub enum Order {
 /// Rows of the waterfall, in the chosen order. Requests without timing come last.
 pub fn rows(requests: &[Request], analysis: &Analysis, axis: &Axis, order: Order) -> Vec<Row> {
     let mut ids: Vec<usize> = (0..requests.len().min(analysis.requests.len())).collect();
-    let start = |i: usize| {
-        requests[i]
-            .timing
-            .as_ref()
-            .map_or(f64::INFINITY, |t| t.start_time)
-    };
+    let start = |i: usize| requests[i].timing.as_ref().map_or(f64::INFINITY, |t| t.start_time);
     ids.sort_by(|a, b| {
         let by_origin = match order {
             Order::Origin => requests[*a].origin.cmp(&requests[*b].origin),
             Order::Start => std::cmp::Ordering::Equal,
         };
-        by_origin
-            .then(start(*a).total_cmp(&start(*b)))
-            .then(a.cmp(b))
+        by_origin.then(start(*a).total_cmp(&start(*b))).then(a.cmp(b))
     });
     ids.into_iter()
         .enumerate()
         .map(|(index, i)| {
             let p = &analysis.requests[i].phases;
             let clip = |x: f64| x.clamp(0.0, axis.width);
-            let (x0, x1) = if requests[i].timing.is_some() {
-                (clip(axis.x(p.start)), clip(axis.x(p.end)))
-            } else {
-                (0.0, 0.0)
-            };
+            let (x0, x1) =
+                if requests[i].timing.is_some() { (clip(axis.x(p.start)), clip(axis.x(p.end))) } else { (0.0, 0.0) };
             let segments = p
                 .segments
                 .iter()
                 .map(|s| {
                     let (a, b) = (clip(axis.x(s.start)), clip(axis.x(s.end)));
-                    BarSegment {
-                        phase: s.phase,
-                        x: a,
-                        width: (b - a).max(0.0),
-                    }
+                    BarSegment { phase: s.phase, x: a, width: (b - a).max(0.0) }
                 })
                 .filter(|s| s.width > 0.0)
                 .collect();
-            Row {
-                request: i,
-                index,
-                x: x0,
-                width: (x1 - x0).max(0.0),
-                segments,
-            }
+            Row { request: i, index, x: x0, width: (x1 - x0).max(0.0), segments }
         })
         .collect()
 }
@@ -179,40 +135,20 @@ mod tests {
 
     #[test]
     fn ticks_fall_on_round_steps() {
-        let axis = Axis {
-            start: 0.0,
-            end: 87.0,
-            width: 800.0,
-        };
+        let axis = Axis { start: 0.0, end: 87.0, width: 800.0 };
         assert_eq!(axis.ticks(8), vec![0.0, 20.0, 40.0, 60.0, 80.0]);
         // Labels count from the first request, whatever the page's clock says.
-        let late = Axis {
-            start: 92.405,
-            end: 547.0,
-            width: 800.0,
-        };
-        let labels: Vec<String> = late
-            .ticks(5)
-            .iter()
-            .map(|t| tick_label(t - late.start))
-            .collect();
+        let late = Axis { start: 92.405, end: 547.0, width: 800.0 };
+        let labels: Vec<String> = late.ticks(5).iter().map(|t| tick_label(t - late.start)).collect();
         assert_eq!(labels, ["0 ms", "100 ms", "200 ms", "300 ms", "400 ms"]);
-        let small = Axis {
-            start: 3.3,
-            end: 3.9,
-            width: 800.0,
-        };
+        let small = Axis { start: 3.3, end: 3.9, width: 800.0 };
         let t = small.ticks(6);
         assert!((t[0] - 3.3).abs() < 1e-9 && t.len() == 7, "{t:?}");
     }
 
     #[test]
     fn x_maps_the_axis_onto_the_width() {
-        let axis = Axis {
-            start: 10.0,
-            end: 20.0,
-            width: 500.0,
-        };
+        let axis = Axis { start: 10.0, end: 20.0, width: 500.0 };
         assert_eq!(axis.x(10.0), 0.0);
         assert_eq!(axis.x(15.0), 250.0);
         assert_eq!(axis.zoomed(12.0, 14.0).x(13.0), 250.0);

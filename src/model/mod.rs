@@ -5,6 +5,7 @@
 pub mod config;
 pub mod discover;
 pub mod geometry;
+pub mod har;
 pub mod phases;
 pub mod reuse;
 pub mod run;

@@ -21,15 +21,8 @@ pub enum Phase {
 }
 
 impl Phase {
-    pub const ALL: [Phase; 7] = [
-        Phase::Blocked,
-        Phase::Redirect,
-        Phase::Dns,
-        Phase::Tcp,
-        Phase::Tls,
-        Phase::Waiting,
-        Phase::Download,
-    ];
+    pub const ALL: [Phase; 7] =
+        [Phase::Blocked, Phase::Redirect, Phase::Dns, Phase::Tcp, Phase::Tls, Phase::Waiting, Phase::Download];
 
     /// The name in `data-phase-*` attributes and CSS classes.
     pub fn key(self) -> &'static str {
@@ -127,11 +120,7 @@ impl Phases {
     }
 
     pub fn from_timing(t: &Timing) -> Phases {
-        let mut p = Phases {
-            start: t.start_time,
-            end: t.response_end.max(t.start_time),
-            ..Phases::default()
-        };
+        let mut p = Phases { start: t.start_time, end: t.response_end.max(t.start_time), ..Phases::default() };
         if t.response_end > 0.0 && t.response_end + EPSILON_MS < t.start_time {
             p.notes.push(format!(
                 "The entry ends ({:.3} ms) before it starts ({:.3} ms): the clock was faked (headless --virtual-time-budget?) — its times cannot be trusted.",
@@ -149,6 +138,15 @@ impl Phases {
         // the entry is flagged.
         let mut cursor = t.start_time;
         let push = |p: &mut Phases, phase: Phase, start: f64, end: f64, cursor: &mut f64| {
+            // Time between two phases (Firefox spends some between DNS and connect) is
+            // stalled time: count it as queueing, so the segments cover the whole bar.
+            if start > *cursor + EPSILON_MS && end > start + EPSILON_MS && !p.segments.is_empty() {
+                match p.segments.last_mut() {
+                    Some(last) if last.phase == Phase::Blocked => last.end = start,
+                    _ => p.segments.push(Segment { phase: Phase::Blocked, start: *cursor, end: start }),
+                }
+                *cursor = start;
+            }
             let start = start.max(*cursor);
             if end > start + EPSILON_MS {
                 p.segments.push(Segment { phase, start, end });
@@ -164,19 +162,9 @@ impl Phases {
         };
 
         if t.redirect_start > 0.0 && t.redirect_end > t.redirect_start {
-            push(
-                &mut p,
-                Phase::Redirect,
-                t.redirect_start,
-                t.redirect_end,
-                &mut cursor,
-            );
+            push(&mut p, Phase::Redirect, t.redirect_start, t.redirect_end, &mut cursor);
         }
-        let fetch_start = if t.fetch_start > 0.0 {
-            t.fetch_start
-        } else {
-            t.start_time
-        };
+        let fetch_start = if t.fetch_start > 0.0 { t.fetch_start } else { t.start_time };
         let connected = t.connect_end > t.connect_start + EPSILON_MS;
         let dns = t.domain_lookup_end > t.domain_lookup_start + EPSILON_MS;
         let first_network = if dns {
@@ -186,25 +174,12 @@ impl Phases {
         } else {
             t.request_start
         };
-        push(
-            &mut p,
-            Phase::Blocked,
-            cursor.max(fetch_start.min(cursor)),
-            first_network,
-            &mut cursor,
-        );
+        push(&mut p, Phase::Blocked, cursor.max(fetch_start.min(cursor)), first_network, &mut cursor);
         if dns {
-            push(
-                &mut p,
-                Phase::Dns,
-                t.domain_lookup_start,
-                t.domain_lookup_end,
-                &mut cursor,
-            );
+            push(&mut p, Phase::Dns, t.domain_lookup_start, t.domain_lookup_end, &mut cursor);
         }
         if connected {
-            let tls =
-                t.secure_connection_start > 0.0 && !same(t.secure_connection_start, t.fetch_start);
+            let tls = t.secure_connection_start > 0.0 && !same(t.secure_connection_start, t.fetch_start);
             if tls
                 && (t.secure_connection_start + EPSILON_MS < t.connect_start
                     || t.secure_connection_start > t.connect_end + EPSILON_MS)
@@ -213,64 +188,21 @@ impl Phases {
                     "secureConnectionStart ({:.3} ms) lies outside the connect phase ({:.3}–{:.3} ms): TLS time not shown.",
                     t.secure_connection_start, t.connect_start, t.connect_end
                 ));
-                push(
-                    &mut p,
-                    Phase::Tcp,
-                    t.connect_start,
-                    t.connect_end,
-                    &mut cursor,
-                );
+                push(&mut p, Phase::Tcp, t.connect_start, t.connect_end, &mut cursor);
             } else if tls {
-                push(
-                    &mut p,
-                    Phase::Tcp,
-                    t.connect_start,
-                    t.secure_connection_start,
-                    &mut cursor,
-                );
-                push(
-                    &mut p,
-                    Phase::Tls,
-                    t.secure_connection_start,
-                    t.connect_end,
-                    &mut cursor,
-                );
+                push(&mut p, Phase::Tcp, t.connect_start, t.secure_connection_start, &mut cursor);
+                push(&mut p, Phase::Tls, t.secure_connection_start, t.connect_end, &mut cursor);
             } else {
-                push(
-                    &mut p,
-                    Phase::Tcp,
-                    t.connect_start,
-                    t.connect_end,
-                    &mut cursor,
-                );
+                push(&mut p, Phase::Tcp, t.connect_start, t.connect_end, &mut cursor);
             }
             // connectEnd → requestStart: the request waited for the new socket to be handed over.
-            push(
-                &mut p,
-                Phase::Blocked,
-                t.connect_end,
-                t.request_start,
-                &mut cursor,
-            );
+            push(&mut p, Phase::Blocked, t.connect_end, t.request_start, &mut cursor);
         }
         if t.request_start > 0.0 && t.response_start > 0.0 {
-            push(
-                &mut p,
-                Phase::Waiting,
-                t.request_start,
-                t.response_start,
-                &mut cursor,
-            );
-            push(
-                &mut p,
-                Phase::Download,
-                t.response_start,
-                t.response_end,
-                &mut cursor,
-            );
+            push(&mut p, Phase::Waiting, t.request_start, t.response_start, &mut cursor);
+            push(&mut p, Phase::Download, t.response_start, t.response_end, &mut cursor);
         } else if t.response_start == 0.0 && t.response_end > 0.0 {
-            p.notes
-                .push("No response start: the response may have failed.".into());
+            p.notes.push("No response start: the response may have failed.".into());
         }
         p
     }
@@ -335,19 +267,12 @@ mod tests {
         assert_eq!(p.duration(Phase::Dns), None);
         assert_eq!(p.duration(Phase::Tcp), None);
         assert_eq!(p.duration(Phase::Tls), None);
-        assert_eq!(
-            p.duration(Phase::Blocked),
-            Some(12.0),
-            "queued for a free connection"
-        );
+        assert_eq!(p.duration(Phase::Blocked), Some(12.0), "queued for a free connection");
     }
 
     #[test]
     fn tcp_without_tls_spans_the_whole_connect() {
-        let t = Timing {
-            secure_connection_start: 0.0,
-            ..new_tls()
-        };
+        let t = Timing { secure_connection_start: 0.0, ..new_tls() };
         let p = Phases::from_timing(&t);
         assert_eq!(p.duration(Phase::Tcp), Some(3.0));
         assert_eq!(p.duration(Phase::Tls), None);
@@ -355,13 +280,7 @@ mod tests {
 
     #[test]
     fn an_opaque_entry_hides_detail_without_inventing_phases() {
-        let t = Timing {
-            start_time: 5.0,
-            fetch_start: 5.0,
-            response_end: 9.0,
-            duration: 4.0,
-            ..Timing::default()
-        };
+        let t = Timing { start_time: 5.0, fetch_start: 5.0, response_end: 9.0, duration: 4.0, ..Timing::default() };
         let p = Phases::from_timing(&t);
         assert!(p.detail_hidden);
         assert!(p.segments.is_empty());
@@ -386,11 +305,7 @@ mod tests {
     #[test]
     fn out_of_order_values_never_give_negative_phases() {
         // secureConnectionStart before connectStart (seen as a quirk), response before request.
-        let t = Timing {
-            secure_connection_start: 10.2,
-            response_start: 13.0,
-            ..new_tls()
-        };
+        let t = Timing { secure_connection_start: 10.2, response_start: 13.0, ..new_tls() };
         let p = Phases::from_timing(&t);
         assert!(p.segments.iter().all(|s| s.end >= s.start));
         assert!(!p.notes.is_empty());

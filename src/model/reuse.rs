@@ -60,11 +60,7 @@ pub struct Inference {
 }
 
 pub fn infer(t: Option<&Timing>) -> Inference {
-    let unknown = |reason| Inference {
-        reuse: Reuse::Unknown,
-        reason: Some(reason),
-        handshake_ms: None,
-    };
+    let unknown = |reason| Inference { reuse: Reuse::Unknown, reason: Some(reason), handshake_ms: None };
     let Some(t) = t else {
         return unknown(UnknownReason::NoEntry);
     };
@@ -78,28 +74,15 @@ pub fn infer(t: Option<&Timing>) -> Inference {
         if t.connect_start + EPSILON_MS < t.fetch_start {
             return unknown(UnknownReason::Inconsistent);
         }
-        return Inference {
-            reuse: Reuse::New,
-            reason: None,
-            handshake_ms: Some(t.connect_end - t.connect_start),
-        };
+        return Inference { reuse: Reuse::New, reason: None, handshake_ms: Some(t.connect_end - t.connect_start) };
     }
     // Fetch clamps the connection times of a connection that existed before the fetch
     // started to fetchStart: all equal to it means "already open".
-    let clamped = [
-        t.domain_lookup_start,
-        t.domain_lookup_end,
-        t.connect_start,
-        t.connect_end,
-    ]
-    .iter()
-    .all(|v| same(*v, t.fetch_start));
+    let clamped = [t.domain_lookup_start, t.domain_lookup_end, t.connect_start, t.connect_end]
+        .iter()
+        .all(|v| same(*v, t.fetch_start));
     if clamped {
-        Inference {
-            reuse: Reuse::Reused,
-            reason: None,
-            handshake_ms: None,
-        }
+        Inference { reuse: Reuse::Reused, reason: None, handshake_ms: None }
     } else {
         unknown(UnknownReason::Inconsistent)
     }
@@ -150,7 +133,10 @@ pub fn verdict(t: Option<&Timing>) -> Verdict {
             "The entry shows a connect phase of {:.2} ms: the browser opened a new connection.",
             inference.handshake_ms.unwrap_or(0.0)
         ),
-        (Reuse::Reused, _) => "Its DNS and connect times all equal fetchStart: the connection was already open when the fetch started.".to_string(),
+        (Reuse::Reused, _) => {
+            "Its DNS and connect times all equal fetchStart: the connection was already open when the fetch started."
+                .to_string()
+        }
         (Reuse::Unknown, Some(reason)) => reason.explanation().to_string(),
         (Reuse::Unknown, None) => UnknownReason::Inconsistent.explanation().to_string(),
     };
@@ -163,16 +149,9 @@ pub fn verdict(t: Option<&Timing>) -> Verdict {
             agreement: Agreement::NotComparable,
         };
     };
-    let reuse = if truth.request_number == 1 {
-        Reuse::New
-    } else {
-        Reuse::Reused
-    };
+    let reuse = if truth.request_number == 1 { Reuse::New } else { Reuse::Reused };
     let server_sentence = if truth.request_number == 1 {
-        format!(
-            "The server says this was the first request on connection {}.",
-            truth.connection
-        )
+        format!("The server says this was the first request on connection {}.", truth.connection)
     } else {
         format!(
             "The server says connection {} carried this as its request #{}.",
@@ -196,13 +175,7 @@ pub fn verdict(t: Option<&Timing>) -> Verdict {
     } else {
         format!("{server_sentence}{why} {timing_sentence}")
     };
-    Verdict {
-        reuse,
-        evidence,
-        inference,
-        truth: Some(truth),
-        agreement,
-    }
+    Verdict { reuse, evidence, inference, truth: Some(truth), agreement }
 }
 
 #[cfg(test)]
@@ -230,16 +203,8 @@ mod tests {
 
     fn with_truth(mut t: Timing, conn: &str, req: u32) -> Timing {
         t.server_timing = vec![
-            ServerTimingEntry {
-                name: "conn".into(),
-                duration: 0.0,
-                description: conn.into(),
-            },
-            ServerTimingEntry {
-                name: "req".into(),
-                duration: 0.0,
-                description: req.to_string(),
-            },
+            ServerTimingEntry { name: "conn".into(), duration: 0.0, description: conn.into() },
+            ServerTimingEntry { name: "req".into(), duration: 0.0, description: req.to_string() },
         ];
         t
     }
@@ -251,11 +216,7 @@ mod tests {
 
     #[test]
     fn a_connect_phase_means_new() {
-        let t = Timing {
-            connect_start: 30.1,
-            connect_end: 30.4,
-            ..reused()
-        };
+        let t = Timing { connect_start: 30.1, connect_end: 30.4, ..reused() };
         let i = infer(Some(&t));
         assert_eq!(i.reuse, Reuse::New);
         assert!((i.handshake_ms.unwrap() - 0.3).abs() < 1e-9);
@@ -264,22 +225,13 @@ mod tests {
     #[test]
     fn dns_on_a_reused_connection_does_not_make_it_new() {
         // HTTP/2 coalescing: a lookup happened, but the connection existed.
-        let t = Timing {
-            domain_lookup_start: 30.0,
-            domain_lookup_end: 30.5,
-            ..reused()
-        };
+        let t = Timing { domain_lookup_start: 30.0, domain_lookup_end: 30.5, ..reused() };
         assert_ne!(infer(Some(&t)).reuse, Reuse::New);
     }
 
     #[test]
     fn opaque_entries_are_unknown_never_reused() {
-        let t = Timing {
-            start_time: 5.0,
-            fetch_start: 5.0,
-            response_end: 9.0,
-            ..Timing::default()
-        };
+        let t = Timing { start_time: 5.0, fetch_start: 5.0, response_end: 9.0, ..Timing::default() };
         let v = verdict(Some(&t));
         assert_eq!(v.reuse, Reuse::Unknown);
         assert_eq!(v.inference.reason, Some(UnknownReason::NoTimingAllowOrigin));
@@ -288,11 +240,7 @@ mod tests {
 
     #[test]
     fn cached_entries_are_unknown() {
-        let t = Timing {
-            transfer_size: 0.0,
-            decoded_body_size: 300.0,
-            ..reused()
-        };
+        let t = Timing { transfer_size: 0.0, decoded_body_size: 300.0, ..reused() };
         assert_eq!(infer(Some(&t)).reason, Some(UnknownReason::Cache));
     }
 
@@ -305,11 +253,7 @@ mod tests {
     fn the_server_truth_decides_and_agreement_is_recorded() {
         let v = verdict(Some(&with_truth(reused(), "4", 2)));
         assert_eq!((v.reuse, v.agreement), (Reuse::Reused, Agreement::Agrees));
-        let new = Timing {
-            connect_start: 30.1,
-            connect_end: 30.4,
-            ..reused()
-        };
+        let new = Timing { connect_start: 30.1, connect_end: 30.4, ..reused() };
         let v = verdict(Some(&with_truth(new, "5", 1)));
         assert_eq!((v.reuse, v.agreement), (Reuse::New, Agreement::Agrees));
     }
@@ -319,26 +263,14 @@ mod tests {
         let v = verdict(Some(&with_truth(reused(), "9", 1)));
         assert_eq!(v.reuse, Reuse::New);
         assert_eq!(v.agreement, Agreement::Preconnected);
-        assert!(
-            v.evidence.contains("before the fetch started"),
-            "{}",
-            v.evidence
-        );
+        assert!(v.evidence.contains("before the fetch started"), "{}", v.evidence);
     }
 
     #[test]
     fn truth_on_an_opaque_entry_is_not_compared() {
         // Server-Timing is hidden without TAO too, but a HAR import can carry it.
-        let t = with_truth(
-            Timing {
-                start_time: 5.0,
-                fetch_start: 5.0,
-                response_end: 9.0,
-                ..Timing::default()
-            },
-            "3",
-            2,
-        );
+        let t =
+            with_truth(Timing { start_time: 5.0, fetch_start: 5.0, response_end: 9.0, ..Timing::default() }, "3", 2);
         let v = verdict(Some(&t));
         assert_eq!(v.reuse, Reuse::Reused);
         assert_eq!(v.agreement, Agreement::NotComparable);

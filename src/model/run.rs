@@ -144,11 +144,7 @@ pub fn analyse(requests: &[Request]) -> Analysis {
             }
             Analysed {
                 verdict: v,
-                phases: r
-                    .timing
-                    .as_ref()
-                    .map(Phases::from_timing)
-                    .unwrap_or_default(),
+                phases: r.timing.as_ref().map(Phases::from_timing).unwrap_or_default(),
                 truth_connection: None,
                 inferred_connection: None,
             }
@@ -160,21 +156,11 @@ pub fn analyse(requests: &[Request]) -> Analysis {
     for r in requests {
         by_origin.entry(r.origin.as_str()).or_default().push(r.id);
     }
-    let origins: Vec<Summary> = by_origin
-        .iter()
-        .map(|(o, ids)| summarise(o, ids, requests, &analysed))
-        .collect();
+    let origins: Vec<Summary> = by_origin.iter().map(|(o, ids)| summarise(o, ids, requests, &analysed)).collect();
     let all: Vec<usize> = (0..requests.len()).collect();
     let total = summarise("all origins", &all, requests, &analysed);
     let reading = reading(&origins, &total);
-    Analysis {
-        requests: analysed,
-        truth_connections,
-        inferred_connections,
-        origins,
-        total,
-        reading,
-    }
+    Analysis { requests: analysed, truth_connections, inferred_connections, origins, total, reading }
 }
 
 fn start_of(r: &Request) -> f64 {
@@ -182,20 +168,12 @@ fn start_of(r: &Request) -> f64 {
 }
 
 fn protocol_of(r: &Request) -> String {
-    r.timing
-        .as_ref()
-        .and_then(|t| t.protocol())
-        .unwrap_or("unknown")
-        .to_string()
+    r.timing.as_ref().and_then(|t| t.protocol()).unwrap_or("unknown").to_string()
 }
 
 fn ordered(requests: &[Request]) -> Vec<usize> {
     let mut order: Vec<usize> = (0..requests.len()).collect();
-    order.sort_by(|a, b| {
-        start_of(&requests[*a])
-            .total_cmp(&start_of(&requests[*b]))
-            .then(a.cmp(b))
-    });
+    order.sort_by(|a, b| start_of(&requests[*a]).total_cmp(&start_of(&requests[*b])).then(a.cmp(b)));
     order
 }
 
@@ -210,10 +188,7 @@ fn truth_connections(requests: &[Request], analysed: &mut [Analysed]) -> Vec<Con
             (None, Some(c)) => format!("{}|{c}", r.origin),
             (None, None) => continue,
         };
-        let shown = id
-            .split_once('|')
-            .map_or(id.as_str(), |(_, c)| c)
-            .to_string();
+        let shown = id.split_once('|').map_or(id.as_str(), |(_, c)| c).to_string();
         let k = *index.entry(id).or_insert_with(|| {
             conns.push(Connection {
                 id: shown,
@@ -257,15 +232,8 @@ fn inferred_connections(requests: &[Request], analysed: &mut [Analysed]) -> Vec<
             continue;
         }
         let protocol = protocol_of(r);
-        let sent = if t.request_start > 0.0 {
-            t.request_start
-        } else {
-            t.fetch_start
-        };
-        let candidates = lanes
-            .iter()
-            .enumerate()
-            .filter(|(_, l)| l.origin == r.origin && l.protocol == protocol);
+        let sent = if t.request_start > 0.0 { t.request_start } else { t.fetch_start };
+        let candidates = lanes.iter().enumerate().filter(|(_, l)| l.origin == r.origin && l.protocol == protocol);
         let lane = if reuse == Reuse::New {
             None
         } else if t.is_multiplexed() {
@@ -305,20 +273,12 @@ fn median(mut v: Vec<f64>) -> Option<f64> {
     }
     v.sort_by(f64::total_cmp);
     let n = v.len();
-    Some(if n % 2 == 1 {
-        v[n / 2]
-    } else {
-        (v[n / 2 - 1] + v[n / 2]) / 2.0
-    })
+    Some(if n % 2 == 1 { v[n / 2] } else { (v[n / 2 - 1] + v[n / 2]) / 2.0 })
 }
 
 fn summarise(origin: &str, ids: &[usize], requests: &[Request], analysed: &[Analysed]) -> Summary {
     use super::phases::Phase;
-    let mut s = Summary {
-        origin: origin.to_string(),
-        requests: ids.len(),
-        ..Summary::default()
-    };
+    let mut s = Summary { origin: origin.to_string(), requests: ids.len(), ..Summary::default() };
     let mut handshakes = Vec::new();
     let (mut first, mut last) = (f64::INFINITY, f64::NEG_INFINITY);
     for &i in ids {
@@ -381,9 +341,7 @@ fn reading(origins: &[Summary], total: &Summary) -> String {
     let known = total.new_connections + total.reused;
     if known == 0 {
         out.push_str("Whether connections were reused cannot be told for any of them: ");
-        out.push_str(
-            "the browser hid their connection times (no Timing-Allow-Origin) or recorded none.",
-        );
+        out.push_str("the browser hid their connection times (no Timing-Allow-Origin) or recorded none.");
         return out;
     }
     out.push_str(&format!(
@@ -395,11 +353,7 @@ fn reading(origins: &[Summary], total: &Summary) -> String {
     }
     out.push_str(". ");
     for o in origins.iter().filter(|o| o.new_connections + o.reused > 0) {
-        let proto = if o.protocols.is_empty() {
-            "an unknown protocol".to_string()
-        } else {
-            o.protocols.join(" and ")
-        };
+        let proto = if o.protocols.is_empty() { "an unknown protocol".to_string() } else { o.protocols.join(" and ") };
         out.push_str(&format!(
             "{} ({proto}): {} connection{} for {} request{}",
             o.origin,
@@ -414,8 +368,9 @@ fn reading(origins: &[Summary], total: &Summary) -> String {
                 ms(h),
                 ms(saved)
             )),
-            (None, _) if o.reused > 0 => out
-                .push_str("; no handshake was measured here, so what reuse saved is not priced. "),
+            (None, _) if o.reused > 0 => {
+                out.push_str("; no handshake was measured here, so what reuse saved is not priced. ")
+            }
             _ => out.push_str(". "),
         }
     }

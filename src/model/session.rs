@@ -47,6 +47,8 @@ pub struct Message {
 pub enum Event {
     Started {
         target: String,
+        /// `performance.timeOrigin` of the page running the loader (epoch ms).
+        time_origin_ms: f64,
     },
     Discovered {
         url: String,
@@ -81,6 +83,7 @@ pub enum Event {
         target: String,
         requests: Vec<Request>,
         notes: Vec<String>,
+        time_origin_ms: f64,
     },
 }
 
@@ -90,24 +93,17 @@ pub struct Session {
     pub target: String,
     pub requests: Vec<Request>,
     pub messages: Vec<Message>,
+    /// The page clock's origin (epoch ms), for absolute times in exports.
+    pub time_origin_ms: f64,
 }
 
 impl Session {
     pub fn apply(&mut self, event: Event) {
         match event {
-            Event::Started { target } => {
-                *self = Session {
-                    state: RunState::Running,
-                    target,
-                    ..Session::default()
-                };
+            Event::Started { target, time_origin_ms } => {
+                *self = Session { state: RunState::Running, target, time_origin_ms, ..Session::default() };
             }
-            Event::Discovered {
-                url,
-                kind,
-                parent,
-                depth,
-            } => {
+            Event::Discovered { url, kind, parent, depth } => {
                 let id = self.requests.len();
                 let origin = origin_of(&url).unwrap_or_else(|| "(no origin)".to_string());
                 self.requests.push(Request {
@@ -133,11 +129,7 @@ impl Session {
                     r.timing = timing;
                 }
             }
-            Event::RequestFailed {
-                id,
-                message,
-                timing,
-            } => {
+            Event::RequestFailed { id, message, timing } => {
                 if let Some(r) = self.requests.get_mut(id) {
                     r.outcome = Outcome::Failed { message };
                     r.timing = timing;
@@ -151,17 +143,12 @@ impl Session {
             }
             Event::Failed { message } => {
                 self.state = RunState::Failed;
-                self.messages.push(Message {
-                    level: Level::Error,
-                    text: message,
-                });
+                self.messages.push(Message { level: Level::Error, text: message });
             }
             Event::Cancelled => {
                 for r in &mut self.requests {
                     if matches!(r.outcome, Outcome::Pending | Outcome::Running) {
-                        r.outcome = Outcome::Failed {
-                            message: "cancelled".into(),
-                        };
+                        r.outcome = Outcome::Failed { message: "cancelled".into() };
                     }
                 }
                 self.state = RunState::Done;
@@ -170,32 +157,17 @@ impl Session {
                     text: "Run cancelled: the requests that finished are shown.".into(),
                 });
             }
-            Event::Imported {
-                target,
-                requests,
-                notes,
-            } => {
-                *self = Session {
-                    state: RunState::Done,
-                    target,
-                    requests,
-                    ..Session::default()
-                };
-                self.messages.extend(notes.into_iter().map(|text| Message {
-                    level: Level::Warning,
-                    text,
-                }));
+            Event::Imported { target, requests, notes, time_origin_ms } => {
+                *self = Session { state: RunState::Done, target, requests, time_origin_ms, ..Session::default() };
+                self.messages.extend(notes.into_iter().map(|text| Message { level: Level::Warning, text }));
             }
         }
     }
 
     /// (finished, discovered), for the progress bar.
     pub fn progress(&self) -> (usize, usize) {
-        let done = self
-            .requests
-            .iter()
-            .filter(|r| matches!(r.outcome, Outcome::Done { .. } | Outcome::Failed { .. }))
-            .count();
+        let done =
+            self.requests.iter().filter(|r| matches!(r.outcome, Outcome::Done { .. } | Outcome::Failed { .. })).count();
         (done, self.requests.len())
     }
 }
@@ -208,34 +180,14 @@ mod tests {
     fn a_run_goes_from_idle_to_done_through_its_events() {
         let mut s = Session::default();
         assert_eq!(s.state, RunState::Idle);
-        s.apply(Event::Started {
-            target: "http://h/page.html".into(),
-        });
-        s.apply(Event::Discovered {
-            url: "http://h/page.html".into(),
-            kind: Kind::Document,
-            parent: None,
-            depth: 0,
-        });
-        s.apply(Event::Discovered {
-            url: "http://cdn:81/a.svg".into(),
-            kind: Kind::Image,
-            parent: Some(0),
-            depth: 1,
-        });
+        s.apply(Event::Started { target: "http://h/page.html".into(), time_origin_ms: 0.0 });
+        s.apply(Event::Discovered { url: "http://h/page.html".into(), kind: Kind::Document, parent: None, depth: 0 });
+        s.apply(Event::Discovered { url: "http://cdn:81/a.svg".into(), kind: Kind::Image, parent: Some(0), depth: 1 });
         assert_eq!(s.requests[1].origin, "http://cdn:81");
         s.apply(Event::RequestStarted { id: 0 });
-        s.apply(Event::RequestFinished {
-            id: 0,
-            status: 200,
-            timing: None,
-        });
+        s.apply(Event::RequestFinished { id: 0, status: 200, timing: None });
         assert_eq!(s.progress(), (1, 2));
-        s.apply(Event::RequestFailed {
-            id: 1,
-            message: "timeout".into(),
-            timing: None,
-        });
+        s.apply(Event::RequestFailed { id: 1, message: "timeout".into(), timing: None });
         s.apply(Event::Finished);
         assert_eq!(s.state, RunState::Done);
         assert_eq!(s.progress(), (2, 2));
@@ -244,53 +196,28 @@ mod tests {
     #[test]
     fn events_for_unknown_requests_are_ignored() {
         let mut s = Session::default();
-        s.apply(Event::RequestFinished {
-            id: 7,
-            status: 200,
-            timing: None,
-        });
+        s.apply(Event::RequestFinished { id: 7, status: 200, timing: None });
         assert!(s.requests.is_empty());
     }
 
     #[test]
     fn cancelling_marks_what_was_left_and_keeps_the_rest() {
         let mut s = Session::default();
-        s.apply(Event::Started { target: "t".into() });
-        s.apply(Event::Discovered {
-            url: "http://h/a".into(),
-            kind: Kind::Document,
-            parent: None,
-            depth: 0,
-        });
-        s.apply(Event::Discovered {
-            url: "http://h/b".into(),
-            kind: Kind::Image,
-            parent: Some(0),
-            depth: 1,
-        });
-        s.apply(Event::RequestFinished {
-            id: 0,
-            status: 200,
-            timing: None,
-        });
+        s.apply(Event::Started { target: "t".into(), time_origin_ms: 0.0 });
+        s.apply(Event::Discovered { url: "http://h/a".into(), kind: Kind::Document, parent: None, depth: 0 });
+        s.apply(Event::Discovered { url: "http://h/b".into(), kind: Kind::Image, parent: Some(0), depth: 1 });
+        s.apply(Event::RequestFinished { id: 0, status: 200, timing: None });
         s.apply(Event::Cancelled);
         assert_eq!(s.requests[0].outcome, Outcome::Done { status: 200 });
-        assert_eq!(
-            s.requests[1].outcome,
-            Outcome::Failed {
-                message: "cancelled".into()
-            }
-        );
+        assert_eq!(s.requests[1].outcome, Outcome::Failed { message: "cancelled".into() });
         assert_eq!(s.state, RunState::Done);
     }
 
     #[test]
     fn a_failure_keeps_its_message() {
         let mut s = Session::default();
-        s.apply(Event::Started { target: "t".into() });
-        s.apply(Event::Failed {
-            message: "not HTML".into(),
-        });
+        s.apply(Event::Started { target: "t".into(), time_origin_ms: 0.0 });
+        s.apply(Event::Failed { message: "not HTML".into() });
         assert_eq!(s.state, RunState::Failed);
         assert_eq!(s.messages[0].level, Level::Error);
     }

@@ -57,18 +57,10 @@ pub struct ServerTruth {
 impl Timing {
     /// The server's account of the connection, when the response carried one.
     pub fn server_truth(&self) -> Option<ServerTruth> {
-        let find = |name: &str| {
-            self.server_timing
-                .iter()
-                .find(|e| e.name == name)
-                .map(|e| e.description.trim())
-        };
+        let find = |name: &str| self.server_timing.iter().find(|e| e.name == name).map(|e| e.description.trim());
         let connection = find("conn").filter(|c| !c.is_empty())?;
         let request_number = find("req")?.parse().ok().filter(|n| *n >= 1)?;
-        Some(ServerTruth {
-            connection: connection.to_string(),
-            request_number,
-        })
+        Some(ServerTruth { connection: connection.to_string(), request_number })
     }
 
     /// The protocol as the ALPN id (`http/1.1`, `h2`, `h3`), or None when not exposed.
@@ -106,26 +98,12 @@ mod tests {
     fn server_truth_is_read_from_server_timing() {
         let t = Timing {
             server_timing: vec![
-                ServerTimingEntry {
-                    name: "conn".into(),
-                    duration: 0.0,
-                    description: "17".into(),
-                },
-                ServerTimingEntry {
-                    name: "req".into(),
-                    duration: 0.0,
-                    description: "3".into(),
-                },
+                ServerTimingEntry { name: "conn".into(), duration: 0.0, description: "17".into() },
+                ServerTimingEntry { name: "req".into(), duration: 0.0, description: "3".into() },
             ],
             ..Timing::default()
         };
-        assert_eq!(
-            t.server_truth(),
-            Some(ServerTruth {
-                connection: "17".into(),
-                request_number: 3
-            })
-        );
+        assert_eq!(t.server_truth(), Some(ServerTruth { connection: "17".into(), request_number: 3 }));
     }
 
     #[test]
@@ -133,16 +111,8 @@ mod tests {
         for (conn, req) in [("", "1"), ("5", "zero"), ("5", "0"), ("5", "-1")] {
             let t = Timing {
                 server_timing: vec![
-                    ServerTimingEntry {
-                        name: "conn".into(),
-                        duration: 0.0,
-                        description: conn.into(),
-                    },
-                    ServerTimingEntry {
-                        name: "req".into(),
-                        duration: 0.0,
-                        description: req.into(),
-                    },
+                    ServerTimingEntry { name: "conn".into(), duration: 0.0, description: conn.into() },
+                    ServerTimingEntry { name: "req".into(), duration: 0.0, description: req.into() },
                 ],
                 ..Timing::default()
             };
@@ -152,10 +122,8 @@ mod tests {
 
     #[test]
     fn entries_without_optional_fields_deserialise() {
-        let t: Timing = serde_json::from_str(
-            r#"{"name":"x","startTime":1.5,"fetchStart":1.5,"responseEnd":3}"#,
-        )
-        .unwrap();
+        let t: Timing =
+            serde_json::from_str(r#"{"name":"x","startTime":1.5,"fetchStart":1.5,"responseEnd":3}"#).unwrap();
         assert_eq!(t.response_status, None);
         assert_eq!(t.delivery_type, None);
         assert!(t.is_opaque());

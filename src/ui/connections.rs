@@ -28,16 +28,8 @@ pub fn connection_view(p: &Props) -> Html {
     }
     let truth = &p.analysis.truth_connections;
     let inferred = &p.analysis.inferred_connections;
-    let source = if truth.is_empty() {
-        Source::Inferred
-    } else {
-        p.source
-    };
-    let lanes = if source == Source::Truth {
-        truth
-    } else {
-        inferred
-    };
+    let source = if truth.is_empty() { Source::Inferred } else { p.source };
+    let lanes = if source == Source::Truth { truth } else { inferred };
     let height = 8.0 + lanes.len() as f64 * LANE_H;
     let button = |s: Source, label: String, enabled: bool| {
         let cb = p.on_source.reform(move |_| s);
@@ -47,12 +39,7 @@ pub fn connection_view(p: &Props) -> Html {
         .analysis
         .requests
         .iter()
-        .filter(|a| {
-            matches!(
-                a.verdict.agreement,
-                Agreement::Preconnected | Agreement::LateBinding
-            )
-        })
+        .filter(|a| matches!(a.verdict.agreement, Agreement::Preconnected | Agreement::LateBinding))
         .count();
     html! {
         <section class="connections" aria-labelledby="conn-h">

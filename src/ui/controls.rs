@@ -39,13 +39,7 @@ pub fn controls(p: &Props) -> Html {
         c.url = None;
     });
     let on_url = change(|c, v| c.url = Some(v.trim().to_string()).filter(|u| !u.is_empty()));
-    let on_conc = change(|c, v| {
-        c.concurrency = v
-            .parse::<usize>()
-            .ok()
-            .filter(|n| *n > 0)
-            .map(|n| n.min(64))
-    });
+    let on_conc = change(|c, v| c.concurrency = v.parse::<usize>().ok().filter(|n| *n > 0).map(|n| n.min(64)));
     let on_pause = change(|c, v| c.pause_ms = v.parse::<u32>().unwrap_or(0).min(MAX_PAUSE_MS));
     let on_limit = change(|c, v| c.limit = v.parse::<usize>().unwrap_or(300).clamp(1, MAX_LIMIT));
     let on_submit = {
@@ -56,11 +50,7 @@ pub fn controls(p: &Props) -> Html {
         })
     };
     let selected_scenario = p.scenarios.as_ref().and_then(|list| {
-        let id = p
-            .config
-            .scenario
-            .clone()
-            .or_else(|| list.first().map(|s| s.id.clone()))?;
+        let id = p.config.scenario.clone().or_else(|| list.first().map(|s| s.id.clone()))?;
         list.iter().find(|s| s.id == id).cloned()
     });
     html! {

@@ -15,10 +15,7 @@ pub struct Props {
 
 #[function_component(Details)]
 pub fn details(p: &Props) -> Html {
-    let Some((r, a)) = p
-        .selected
-        .and_then(|i| Some((p.requests.get(i)?, p.analysis.requests.get(i)?)))
-    else {
+    let Some((r, a)) = p.selected.and_then(|i| Some((p.requests.get(i)?, p.analysis.requests.get(i)?))) else {
         return html! {
             <section class="details" aria-labelledby="details-h" aria-live="polite">
                 <h2 id="details-h">{"Request details"}</h2>

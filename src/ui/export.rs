@@ -1,14 +1,21 @@
-//! Download the run as JSON (the requests with their timing entries).
+//! Export the run (HAR 1.2, or connscope's JSON) and import a HAR recorded in any
+//! browser's DevTools — by picking a file or dropping it here.
 
-use crate::model::Request;
+use crate::model::har;
+use crate::model::{Analysis, Request};
 use std::rc::Rc;
 use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::JsFuture;
 use yew::prelude::*;
 
 #[derive(Properties, PartialEq)]
 pub struct Props {
     pub requests: Rc<Vec<Request>>,
+    pub analysis: Rc<Analysis>,
     pub target: String,
+    pub time_origin_ms: f64,
+    /// A HAR file's text was read, with its name.
+    pub on_import: Callback<(String, String)>,
 }
 
 fn download(name: &str, mime: &str, text: &str) -> Result<(), wasm_bindgen::JsValue> {
@@ -17,9 +24,7 @@ fn download(name: &str, mime: &str, text: &str) -> Result<(), wasm_bindgen::JsVa
     opts.set_type(mime);
     let blob = web_sys::Blob::new_with_str_sequence_and_options(&parts, &opts)?;
     let url = web_sys::Url::create_object_url_with_blob(&blob)?;
-    let document = web_sys::window()
-        .and_then(|w| w.document())
-        .ok_or("no document")?;
+    let document = web_sys::window().and_then(|w| w.document()).ok_or("no document")?;
     let a: web_sys::HtmlAnchorElement = document.create_element("a")?.dyn_into()?;
     a.set_href(&url);
     a.set_download(name);
@@ -28,14 +33,20 @@ fn download(name: &str, mime: &str, text: &str) -> Result<(), wasm_bindgen::JsVa
     Ok(())
 }
 
+/// Reads a picked or dropped file as text and hands it on.
+fn read(file: web_sys::File, on_import: Callback<(String, String)>) {
+    let name = file.name();
+    wasm_bindgen_futures::spawn_local(async move {
+        let text = JsFuture::from(file.text()).await.ok().and_then(|v| v.as_string());
+        on_import.emit((name, text.unwrap_or_default()));
+    });
+}
+
 #[function_component(Export)]
 pub fn export(p: &Props) -> Html {
-    if p.requests.is_empty() {
-        return html! {};
-    }
+    let dragging = use_state(|| false);
     let on_json = {
-        let requests = p.requests.clone();
-        let target = p.target.clone();
+        let (requests, target) = (p.requests.clone(), p.target.clone());
         Callback::from(move |_| {
             let doc = serde_json::json!({ "connscope": 1, "page": target, "requests": *requests });
             if let Ok(text) = serde_json::to_string_pretty(&doc) {
@@ -43,9 +54,63 @@ pub fn export(p: &Props) -> Html {
             }
         })
     };
+    let on_har = {
+        let (requests, analysis, target, origin) =
+            (p.requests.clone(), p.analysis.clone(), p.target.clone(), p.time_origin_ms);
+        Callback::from(move |_| {
+            let doc = har::export(&target, &requests, &analysis, origin);
+            if let Ok(text) = serde_json::to_string_pretty(&doc) {
+                let _ = download("connscope-run.har", "application/json", &text);
+            }
+        })
+    };
+    let on_pick = {
+        let cb = p.on_import.clone();
+        Callback::from(move |e: Event| {
+            if let Some(input) = e.target_dyn_into::<web_sys::HtmlInputElement>() {
+                if let Some(file) = input.files().and_then(|f| f.get(0)) {
+                    read(file, cb.clone());
+                }
+                input.set_value("");
+            }
+        })
+    };
+    let on_drop = {
+        let cb = p.on_import.clone();
+        let dragging = dragging.clone();
+        Callback::from(move |e: DragEvent| {
+            e.prevent_default();
+            dragging.set(false);
+            if let Some(file) = e.data_transfer().and_then(|d| d.files()).and_then(|f| f.get(0)) {
+                read(file, cb.clone());
+            }
+        })
+    };
+    let on_over = {
+        let dragging = dragging.clone();
+        Callback::from(move |e: DragEvent| {
+            e.prevent_default();
+            dragging.set(true);
+        })
+    };
+    let on_leave = {
+        let dragging = dragging.clone();
+        Callback::from(move |_: DragEvent| dragging.set(false))
+    };
+    let empty = p.requests.is_empty();
     html! {
-        <section class="export" aria-label="Export">
-            <button type="button" onclick={on_json}>{"Download run (JSON)"}</button>
+        <section class={classes!("export", dragging.then_some("dragging"))} aria-labelledby="export-h"
+                 ondrop={on_drop} ondragover={on_over} ondragleave={on_leave}>
+            <h2 id="export-h">{"Export and import"}</h2>
+            <div class="buttons">
+                <button type="button" onclick={on_har} disabled={empty}>{"Download HAR"}</button>
+                <button type="button" onclick={on_json} disabled={empty}>{"Download JSON"}</button>
+                <label class="file-button">
+                    <span>{"Import a HAR…"}</span>
+                    <input type="file" accept=".har,application/json" onchange={on_pick} />
+                </label>
+            </div>
+            <p class="hint">{"Record any site in your browser's DevTools (Network panel → Save all as HAR), then pick the file or drop it here to see its connections."}</p>
         </section>
     }
 }

@@ -13,10 +13,7 @@ pub struct Props {
 pub fn progress(p: &Props) -> Html {
     let label = match p.state {
         RunState::Idle => "Ready. Pick a scenario or type a URL, then Run.".to_string(),
-        RunState::Running => format!(
-            "Loading {}: {} of {} requests done",
-            p.target, p.done, p.discovered
-        ),
+        RunState::Running => format!("Loading {}: {} of {} requests done", p.target, p.done, p.discovered),
         RunState::Done => format!("Done: {} requests from {}", p.discovered, p.target),
         RunState::Failed => format!("Failed: {}", p.target),
     };

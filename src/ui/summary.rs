@@ -9,19 +9,13 @@ pub struct Props {
 }
 
 fn row(s: &Summary, total: bool) -> Html {
-    let ratio = s
-        .reuse_ratio
-        .map_or("—".to_string(), |r| format!("{:.0}%", r * 100.0));
+    let ratio = s.reuse_ratio.map_or("—".to_string(), |r| format!("{:.0}%", r * 100.0));
     let saved = match (s.saved_ms, s.reused) {
         (Some(v), _) => fmt_ms(v),
         (None, 0) => "—".into(),
         (None, _) => "not measured".into(),
     };
-    let proto = if s.protocols.is_empty() {
-        "—".to_string()
-    } else {
-        s.protocols.join(", ")
-    };
+    let proto = if s.protocols.is_empty() { "—".to_string() } else { s.protocols.join(", ") };
     html! {
         <tr class={classes!(total.then_some("total"))}>
             <th scope="row">{ &s.origin }</th>

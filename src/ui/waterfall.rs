@@ -28,11 +28,7 @@ pub struct Props {
 pub fn short_url(url: &str, page_origin: &str) -> String {
     let rest = url.split_once("://").map_or(url, |(_, r)| r);
     let same = url.starts_with(page_origin) && !page_origin.is_empty();
-    let path = if same {
-        rest.find('/').map_or(rest, |i| &rest[i..])
-    } else {
-        rest
-    };
+    let path = if same { rest.find('/').map_or(rest, |i| &rest[i..]) } else { rest };
     let chars: Vec<char> = path.chars().collect();
     if chars.len() <= 44 {
         path.to_string()
@@ -45,10 +41,7 @@ pub fn short_url(url: &str, page_origin: &str) -> String {
 
 /// Everything about a request in one line, for tooltips and screen readers.
 pub fn describe(r: &Request, a: &crate::model::Analysed) -> String {
-    let mut parts = vec![
-        format!("{} {}", r.kind.label(), r.url),
-        reuse_mark(a.verdict.reuse).1.to_string(),
-    ];
+    let mut parts = vec![format!("{} {}", r.kind.label(), r.url), reuse_mark(a.verdict.reuse).1.to_string()];
     for ph in Phase::ALL {
         if let Some(d) = a.phases.duration(ph) {
             parts.push(format!("{}: {}", ph.label(), fmt_ms(d)));
@@ -64,10 +57,7 @@ pub fn describe(r: &Request, a: &crate::model::Analysed) -> String {
 pub fn connection_label(a: &crate::model::Analysed, analysis: &Analysis) -> String {
     a.truth_connection
         .and_then(|c| analysis.truth_connections.get(c))
-        .or_else(|| {
-            a.inferred_connection
-                .and_then(|c| analysis.inferred_connections.get(c))
-        })
+        .or_else(|| a.inferred_connection.and_then(|c| analysis.inferred_connections.get(c)))
         .map(|c| c.id.clone())
         .unwrap_or_default()
 }
@@ -76,11 +66,8 @@ pub fn connection_label(a: &crate::model::Analysed, analysis: &Analysis) -> Stri
 pub fn waterfall(p: &Props) -> Html {
     let axis = use_memo(p.requests.clone(), |r| Axis::covering(r, BARS_W));
     let layout = {
-        let (requests, analysis, axis, order) =
-            (p.requests.clone(), p.analysis.clone(), *axis, p.order);
-        use_memo((requests, analysis, order), move |(r, a, o)| {
-            rows(r, a, &axis, *o)
-        })
+        let (requests, analysis, axis, order) = (p.requests.clone(), p.analysis.clone(), *axis, p.order);
+        use_memo((requests, analysis, order), move |(r, a, o)| rows(r, a, &axis, *o))
     };
     if p.requests.is_empty() {
         return html! {
@@ -190,25 +177,13 @@ mod tests {
 
     #[test]
     fn labels_keep_path_and_cut_long_ones_in_the_middle() {
+        assert_eq!(short_url("http://127.0.0.1:9001/r/style-1.css", "http://127.0.0.1:9001"), "/r/style-1.css");
         assert_eq!(
-            short_url(
-                "http://127.0.0.1:9001/r/style-1.css",
-                "http://127.0.0.1:9001"
-            ),
-            "/r/style-1.css"
-        );
-        assert_eq!(
-            short_url(
-                "http://127.0.0.1:9008/r/img-20.svg",
-                "http://127.0.0.1:9001"
-            ),
+            short_url("http://127.0.0.1:9008/r/img-20.svg", "http://127.0.0.1:9001"),
             "127.0.0.1:9008/r/img-20.svg"
         );
         let long = format!("https://example.com/{}/end.png", "a".repeat(80));
         let s = short_url(&long, "https://example.com");
-        assert!(
-            s.chars().count() <= 44 && s.starts_with("/aaa") && s.ends_with("end.png"),
-            "{s}"
-        );
+        assert!(s.chars().count() <= 44 && s.starts_with("/aaa") && s.ends_with("end.png"), "{s}");
     }
 }

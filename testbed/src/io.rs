@@ -50,22 +50,12 @@ pin_project_lite::pin_project! {
 
 impl<T> TrackedIo<T> {
     pub fn new(inner: T, activity: Activity, rtt: Duration) -> Self {
-        TrackedIo {
-            inner,
-            activity,
-            rtt,
-            read_since_write: false,
-            delay: None,
-        }
+        TrackedIo { inner, activity, rtt, read_since_write: false, delay: None }
     }
 }
 
 impl<T: AsyncRead> AsyncRead for TrackedIo<T> {
-    fn poll_read(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &mut ReadBuf<'_>,
-    ) -> Poll<io::Result<()>> {
+    fn poll_read(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
         let this = self.project();
         let before = buf.filled().len();
         let res = this.inner.poll_read(cx, buf);
@@ -100,11 +90,7 @@ impl<T: AsyncWrite> TrackedIo<T> {
 use std::future::Future as _;
 
 impl<T: AsyncWrite> AsyncWrite for TrackedIo<T> {
-    fn poll_write(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        data: &[u8],
-    ) -> Poll<io::Result<usize>> {
+    fn poll_write(mut self: Pin<&mut Self>, cx: &mut Context<'_>, data: &[u8]) -> Poll<io::Result<usize>> {
         if self.as_mut().poll_flight_delay(cx).is_pending() {
             return Poll::Pending;
         }

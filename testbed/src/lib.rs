@@ -82,10 +82,7 @@ impl Default for Config {
 #[derive(Debug, thiserror::Error)]
 pub enum StartError {
     #[error("cannot listen on {addr}: {source} (is another testbed running? pick another --port)")]
-    Bind {
-        addr: SocketAddr,
-        source: std::io::Error,
-    },
+    Bind { addr: SocketAddr, source: std::io::Error },
     #[error("TLS: {0}")]
     Tls(#[from] tls::TlsError),
     #[error("--cert and --key go together")]
@@ -143,10 +140,7 @@ impl ServedLog {
         }
     }
     fn take(&self) -> Vec<Served> {
-        self.0
-            .lock()
-            .map(|mut l| l.drain(..).collect())
-            .unwrap_or_default()
+        self.0.lock().map(|mut l| l.drain(..).collect()).unwrap_or_default()
     }
 }
 
@@ -165,10 +159,7 @@ impl Shared {
         }
     }
     fn origin_of(&self, id: &str) -> Option<&str> {
-        self.scenarios
-            .iter()
-            .find(|(s, _)| s.id == id)
-            .map(|(_, o)| o.as_str())
+        self.scenarios.iter().find(|(s, _)| s.id == id).map(|(_, o)| o.as_str())
     }
 }
 
@@ -216,17 +207,12 @@ impl Testbed {
         };
         let bind = |port: u16| async move {
             let addr = SocketAddr::new(config.bind, port);
-            TcpListener::bind(addr)
-                .await
-                .map_err(|source| StartError::Bind { addr, source })
+            TcpListener::bind(addr).await.map_err(|source| StartError::Bind { addr, source })
         };
         let app_listener = bind(config.port).await?;
         let app_port = app_listener
             .local_addr()
-            .map_err(|source| StartError::Bind {
-                addr: SocketAddr::new(config.bind, config.port),
-                source,
-            })?
+            .map_err(|source| StartError::Bind { addr: SocketAddr::new(config.bind, config.port), source })?
             .port();
 
         let mut listeners = Vec::new();
@@ -237,18 +223,11 @@ impl Testbed {
                 .iter()
                 .find(|(id, _)| id == s.id)
                 .map(|(_, p)| *p)
-                .unwrap_or(if config.port == 0 {
-                    0
-                } else {
-                    config.port.saturating_add(1 + i as u16)
-                });
+                .unwrap_or(if config.port == 0 { 0 } else { config.port.saturating_add(1 + i as u16) });
             let listener = bind(port).await?;
             let port = listener
                 .local_addr()
-                .map_err(|source| StartError::Bind {
-                    addr: SocketAddr::new(config.bind, port),
-                    source,
-                })?
+                .map_err(|source| StartError::Bind { addr: SocketAddr::new(config.bind, port), source })?
                 .port();
             let scheme = if s.tls { "https" } else { "http" };
             with_origins.push((s, format!("{scheme}://{host}:{port}")));
@@ -299,22 +278,12 @@ impl Testbed {
                 }
                 _ => None,
             };
-            tasks.spawn(accept_loop(
-                listener,
-                site,
-                shared.clone(),
-                tls_config,
-                shutdown_rx.clone(),
-            ));
+            tasks.spawn(accept_loop(listener, site, shared.clone(), tls_config, shutdown_rx.clone()));
         }
 
         Ok(Testbed {
             app_url: format!("http://{host}:{app_port}/"),
-            scenarios: shared
-                .scenarios
-                .iter()
-                .map(|(s, o)| s.info(o.clone()))
-                .collect(),
+            scenarios: shared.scenarios.iter().map(|(s, o)| s.info(o.clone())).collect(),
             tls_fingerprint: identity.fingerprint.clone(),
             tls_spki_sha256: identity.spki_sha256_base64.clone(),
             shutdown,
@@ -330,20 +299,14 @@ impl Testbed {
 
     /// The origin (`scheme://host:port`) of a scenario.
     pub fn origin(&self, id: &str) -> Option<&str> {
-        self.scenarios
-            .iter()
-            .find(|s| s.id == id)
-            .map(|s| s.origin.as_str())
+        self.scenarios.iter().find(|s| s.id == id).map(|s| s.origin.as_str())
     }
 
     /// Stops accepting, asks every open connection to finish its request and close,
     /// and waits for them (at most `grace`).
     pub async fn shutdown(mut self, grace: Duration) {
         let _ = self.shutdown.send(true);
-        let _ = tokio::time::timeout(grace, async {
-            while self.tasks.join_next().await.is_some() {}
-        })
-        .await;
+        let _ = tokio::time::timeout(grace, async { while self.tasks.join_next().await.is_some() {} }).await;
         self.tasks.abort_all();
     }
 }
@@ -433,9 +396,7 @@ async fn serve_connection(
         }
         Some(config) => {
             let acceptor = tokio_rustls::TlsAcceptor::from(config);
-            let stream = match tokio::time::timeout(TLS_HANDSHAKE_TIMEOUT, acceptor.accept(io))
-                .await
-            {
+            let stream = match tokio::time::timeout(TLS_HANDSHAKE_TIMEOUT, acceptor.accept(io)).await {
                 Ok(Ok(s)) => s,
                 Ok(Err(e)) => {
                     info!(conn = id, error = %e, "TLS handshake failed (a browser that does not trust the certificate closes here)");
@@ -461,19 +422,11 @@ async fn serve_connection(
             ctx
         }
     };
-    info!(
-        conn = id,
-        requests = ctx.requests.load(Ordering::Relaxed),
-        "connection closed"
-    );
+    info!(conn = id, requests = ctx.requests.load(Ordering::Relaxed), "connection closed");
 }
 
-async fn serve_http1<I>(
-    io: I,
-    policy: &Scenario,
-    ctx: Arc<ConnCtx>,
-    shutdown: watch::Receiver<bool>,
-) where
+async fn serve_http1<I>(io: I, policy: &Scenario, ctx: Arc<ConnCtx>, shutdown: watch::Receiver<bool>)
+where
     I: hyper::rt::Read + hyper::rt::Write + Unpin + Send + 'static,
 {
     let conn = hyper::server::conn::http1::Builder::new()
@@ -483,23 +436,13 @@ async fn serve_http1<I>(
         .max_buf_size(MAX_HEAD_BYTES)
         .max_headers(100)
         .serve_connection(io, service(ctx.clone()));
-    drive(
-        conn,
-        &ctx,
-        policy.idle_timeout.filter(|_| policy.keep_alive),
-        shutdown,
-    )
-    .await;
+    drive(conn, &ctx, policy.idle_timeout.filter(|_| policy.keep_alive), shutdown).await;
 }
 
 /// Runs a connection to its end, closing it when it has been idle for `idle` (no bytes
 /// moved and no request in flight) or when the testbed shuts down.
-async fn drive<C>(
-    conn: C,
-    ctx: &ConnCtx,
-    idle: Option<Duration>,
-    mut shutdown: watch::Receiver<bool>,
-) where
+async fn drive<C>(conn: C, ctx: &ConnCtx, idle: Option<Duration>, mut shutdown: watch::Receiver<bool>)
+where
     C: GracefulConnection,
     C::Error: std::fmt::Display,
 {
@@ -574,44 +517,26 @@ async fn handle(req: Request<Incoming>, ctx: &ConnCtx) -> Response<Body> {
     let policy = ctx.shared.policy(ctx.site);
     let method = req.method().clone();
     let path = req.uri().path().to_string();
-    let target = req
-        .uri()
-        .path_and_query()
-        .map_or_else(|| path.clone(), |pq| pq.as_str().to_string());
+    let target = req.uri().path_and_query().map_or_else(|| path.clone(), |pq| pq.as_str().to_string());
     let mut resp = route(req, ctx).await;
 
     let h = resp.headers_mut();
     let server_timing = format!("conn;desc=\"{}\", req;desc=\"{}\"", ctx.id, n);
-    h.insert(
-        "server-timing",
-        HeaderValue::from_str(&server_timing).unwrap_or(HeaderValue::from_static("conn")),
-    );
+    h.insert("server-timing", HeaderValue::from_str(&server_timing).unwrap_or(HeaderValue::from_static("conn")));
     if policy.timing_allow_origin {
         h.insert("timing-allow-origin", HeaderValue::from_static("*"));
     }
     if ctx.site != Site::App {
-        h.insert(
-            header::ACCESS_CONTROL_ALLOW_ORIGIN,
-            HeaderValue::from_static("*"),
-        );
-        h.insert(
-            header::ACCESS_CONTROL_EXPOSE_HEADERS,
-            HeaderValue::from_static("Server-Timing"),
-        );
-        h.insert(
-            "cross-origin-resource-policy",
-            HeaderValue::from_static("cross-origin"),
-        );
+        h.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, HeaderValue::from_static("*"));
+        h.insert(header::ACCESS_CONTROL_EXPOSE_HEADERS, HeaderValue::from_static("Server-Timing"));
+        h.insert("cross-origin-resource-policy", HeaderValue::from_static("cross-origin"));
     }
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     if !ctx.alpn_h2 {
         let last = !policy.keep_alive || policy.max_requests.is_some_and(|m| n >= m);
         if last {
             h.insert(header::CONNECTION, HeaderValue::from_static("close"));
-        } else if let Some(ka) = policy
-            .keep_alive_header()
-            .and_then(|v| HeaderValue::from_str(&v).ok())
-        {
+        } else if let Some(ka) = policy.keep_alive_header().and_then(|v| HeaderValue::from_str(&v).ok()) {
             h.insert("keep-alive", ka);
         }
     }
@@ -628,17 +553,13 @@ async fn handle(req: Request<Incoming>, ctx: &ConnCtx) -> Response<Body> {
 fn text(status: StatusCode, body: impl Into<String>) -> Response<Body> {
     let mut r = Response::new(Full::new(Bytes::from(body.into())));
     *r.status_mut() = status;
-    r.headers_mut().insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("text/plain; charset=utf-8"),
-    );
+    r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("text/plain; charset=utf-8"));
     r
 }
 
 fn with_type(content_type: &'static str, body: impl Into<Bytes>) -> Response<Body> {
     let mut r = Response::new(Full::new(body.into()));
-    r.headers_mut()
-        .insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
     r
 }
 
@@ -647,26 +568,13 @@ async fn route(req: Request<Incoming>, ctx: &ConnCtx) -> Response<Body> {
         Method::GET | Method::HEAD => {}
         Method::OPTIONS => {
             let mut r = text(StatusCode::NO_CONTENT, "");
-            r.headers_mut().insert(
-                header::ACCESS_CONTROL_ALLOW_METHODS,
-                HeaderValue::from_static("GET, HEAD, OPTIONS"),
-            );
-            r.headers_mut().insert(
-                header::ACCESS_CONTROL_ALLOW_HEADERS,
-                HeaderValue::from_static("*"),
-            );
-            r.headers_mut().insert(
-                header::ACCESS_CONTROL_MAX_AGE,
-                HeaderValue::from_static("600"),
-            );
+            r.headers_mut()
+                .insert(header::ACCESS_CONTROL_ALLOW_METHODS, HeaderValue::from_static("GET, HEAD, OPTIONS"));
+            r.headers_mut().insert(header::ACCESS_CONTROL_ALLOW_HEADERS, HeaderValue::from_static("*"));
+            r.headers_mut().insert(header::ACCESS_CONTROL_MAX_AGE, HeaderValue::from_static("600"));
             return r;
         }
-        _ => {
-            return text(
-                StatusCode::METHOD_NOT_ALLOWED,
-                "the testbed serves GET, HEAD and OPTIONS only\n",
-            )
-        }
+        _ => return text(StatusCode::METHOD_NOT_ALLOWED, "the testbed serves GET, HEAD and OPTIONS only\n"),
     }
     let too_long = req
         .headers()
@@ -690,19 +598,12 @@ async fn route(req: Request<Incoming>, ctx: &ConnCtx) -> Response<Body> {
 
 async fn route_app(path: &str, shared: &Shared) -> Response<Body> {
     if path == "/api/scenarios" {
-        let list: Vec<ScenarioInfo> = shared
-            .scenarios
-            .iter()
-            .map(|(s, o)| s.info(o.clone()))
-            .collect();
+        let list: Vec<ScenarioInfo> = shared.scenarios.iter().map(|(s, o)| s.info(o.clone())).collect();
         return match serde_json::to_vec_pretty(&list) {
             // Readable from any origin: tools and tests other than the app may list scenarios.
             Ok(json) => {
                 let mut r = with_type("application/json", json);
-                r.headers_mut().insert(
-                    header::ACCESS_CONTROL_ALLOW_ORIGIN,
-                    HeaderValue::from_static("*"),
-                );
+                r.headers_mut().insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, HeaderValue::from_static("*"));
                 r
             }
             Err(e) => text(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
@@ -722,22 +623,10 @@ async fn route_app(path: &str, shared: &Shared) -> Response<Body> {
         Err(_) => text(StatusCode::NOT_FOUND, "not found\n"),
     };
     let h = resp.headers_mut();
-    h.insert(
-        "cross-origin-opener-policy",
-        HeaderValue::from_static("same-origin"),
-    );
-    h.insert(
-        "cross-origin-embedder-policy",
-        HeaderValue::from_static("require-corp"),
-    );
-    h.insert(
-        "cross-origin-resource-policy",
-        HeaderValue::from_static("same-origin"),
-    );
-    h.insert(
-        "x-content-type-options",
-        HeaderValue::from_static("nosniff"),
-    );
+    h.insert("cross-origin-opener-policy", HeaderValue::from_static("same-origin"));
+    h.insert("cross-origin-embedder-policy", HeaderValue::from_static("require-corp"));
+    h.insert("cross-origin-resource-policy", HeaderValue::from_static("same-origin"));
+    h.insert("x-content-type-options", HeaderValue::from_static("nosniff"));
     h.insert("referrer-policy", HeaderValue::from_static("no-referrer"));
     if let Ok(csp) = HeaderValue::from_str(&shared.csp) {
         h.insert("content-security-policy", csp);
@@ -754,16 +643,11 @@ async fn route_scenario(
     let (scenario, _) = &shared.scenarios[index];
     if let Some(ms) = query.get("delay") {
         match ms.parse::<u64>() {
-            Ok(ms) if ms <= pages::MAX_DELAY_MS => {
-                tokio::time::sleep(Duration::from_millis(ms)).await
-            }
+            Ok(ms) if ms <= pages::MAX_DELAY_MS => tokio::time::sleep(Duration::from_millis(ms)).await,
             _ => {
                 return text(
                     StatusCode::BAD_REQUEST,
-                    format!(
-                        "query parameter `delay` must be a whole number of ms from 0 to {}\n",
-                        pages::MAX_DELAY_MS
-                    ),
+                    format!("query parameter `delay` must be a whole number of ms from 0 to {}\n", pages::MAX_DELAY_MS),
                 )
             }
         }
@@ -778,11 +662,7 @@ async fn route_scenario(
     if path == "/page.html" {
         return match pages::PageSpec::from_query(query) {
             Ok(spec) => {
-                let cdn = if scenario.id == "cdn" {
-                    None
-                } else {
-                    shared.origin_of("cdn")
-                };
+                let cdn = if scenario.id == "cdn" { None } else { shared.origin_of("cdn") };
                 let html = spec.html(&format!("connscope test page — {}", scenario.title), cdn);
                 with_type("text/html; charset=utf-8", html)
             }
@@ -790,30 +670,16 @@ async fn route_scenario(
         };
     }
     if let Some(code) = path.strip_prefix("/status/") {
-        return match code
-            .parse::<u16>()
-            .ok()
-            .and_then(|c| StatusCode::from_u16(c).ok())
-            .filter(|c| c.as_u16() >= 200)
-        {
-            Some(status) => text(
-                status,
-                format!("this response has status {status}, as asked\n"),
-            ),
-            None => text(
-                StatusCode::BAD_REQUEST,
-                "use /status/<code> with a code from 200 to 999\n",
-            ),
+        return match code.parse::<u16>().ok().and_then(|c| StatusCode::from_u16(c).ok()).filter(|c| c.as_u16() >= 200) {
+            Some(status) => text(status, format!("this response has status {status}, as asked\n")),
+            None => text(StatusCode::BAD_REQUEST, "use /status/<code> with a code from 200 to 999\n"),
         };
     }
     if path == "/redirect" {
         let to = query.get("to").map(String::as_str).unwrap_or("/page.html");
         // Same-origin paths only: the testbed is no open redirector.
         if !to.starts_with('/') || to.starts_with("//") {
-            return text(
-                StatusCode::BAD_REQUEST,
-                "`to` must be a path on this origin, starting with a single /\n",
-            );
+            return text(StatusCode::BAD_REQUEST, "`to` must be a path on this origin, starting with a single /\n");
         }
         let mut r = text(StatusCode::FOUND, format!("redirecting to {to}\n"));
         if let Ok(v) = HeaderValue::from_str(to) {
@@ -824,10 +690,7 @@ async fn route_scenario(
     if let Some(name) = path.strip_prefix("/r/") {
         return match pages::resource(name, query) {
             Ok(Some(r)) => with_type(r.content_type, r.body),
-            Ok(None) => text(
-                StatusCode::NOT_FOUND,
-                format!("the testbed makes no resource named {name:?}\n"),
-            ),
+            Ok(None) => text(StatusCode::NOT_FOUND, format!("the testbed makes no resource named {name:?}\n")),
             Err(e) => text(StatusCode::BAD_REQUEST, format!("{e}\n")),
         };
     }

@@ -7,10 +7,7 @@ use std::time::Duration;
 use testbed::{Config, Testbed};
 
 #[derive(Parser, Debug)]
-#[command(
-    version,
-    about = "connscope's scenario server: origins whose connections behave in known ways"
-)]
+#[command(version, about = "connscope's scenario server: origins whose connections behave in known ways")]
 struct Cli {
     #[command(subcommand)]
     command: Option<Command>,
@@ -50,12 +47,8 @@ enum Command {
 }
 
 fn parse_scenario_port(s: &str) -> Result<(String, u16), String> {
-    let (id, port) = s
-        .split_once('=')
-        .ok_or_else(|| format!("expected ID=PORT, got {s:?}"))?;
-    let port = port
-        .parse()
-        .map_err(|_| format!("{port:?} is not a port number"))?;
+    let (id, port) = s.split_once('=').ok_or_else(|| format!("expected ID=PORT, got {s:?}"))?;
+    let port = port.parse().map_err(|_| format!("{port:?} is not a port number"))?;
     Ok((id.to_string(), port))
 }
 
@@ -63,8 +56,7 @@ fn parse_scenario_port(s: &str) -> Result<(String, u16), String> {
 async fn main() -> std::process::ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| "testbed=info".into()),
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "testbed=info".into()),
         )
         .with_target(false)
         .with_writer(std::io::stderr)
@@ -73,10 +65,8 @@ async fn main() -> std::process::ExitCode {
     if let Some(Command::ExportTestpage { dir }) = &cli.command {
         for (path, bytes) in testbed::pages::default_page_files() {
             let target = dir.join(&path);
-            let written = target
-                .parent()
-                .map_or(Ok(()), std::fs::create_dir_all)
-                .and_then(|_| std::fs::write(&target, bytes));
+            let written =
+                target.parent().map_or(Ok(()), std::fs::create_dir_all).and_then(|_| std::fs::write(&target, bytes));
             if let Err(e) = written {
                 eprintln!("error: cannot write {}: {e}", target.display());
                 return std::process::ExitCode::FAILURE;
@@ -90,10 +80,7 @@ async fn main() -> std::process::ExitCode {
     }
     if let Some(dist) = &cli.dist {
         if !dist.join("index.html").is_file() {
-            eprintln!(
-                "error: {} has no index.html: build the app first (`cargo xtask run` does)",
-                dist.display()
-            );
+            eprintln!("error: {} has no index.html: build the app first (`cargo xtask run` does)", dist.display());
             return std::process::ExitCode::FAILURE;
         }
     }
@@ -122,15 +109,9 @@ async fn main() -> std::process::ExitCode {
         println!("  {:<16} {}/page.html  — {}", s.id, s.origin, s.title);
     }
     println!();
-    println!(
-        "TLS origins use a self-signed certificate (SHA-256 {}).",
-        testbed.tls_fingerprint
-    );
+    println!("TLS origins use a self-signed certificate (SHA-256 {}).", testbed.tls_fingerprint);
     println!("  Accept it once per origin by opening its URL in the browser and proceeding past the warning,");
-    println!(
-        "  or start Chromium with --ignore-certificate-errors-spki-list={}",
-        testbed.tls_spki_sha256
-    );
+    println!("  or start Chromium with --ignore-certificate-errors-spki-list={}", testbed.tls_spki_sha256);
     println!();
     println!("Open {} — Ctrl-C stops.", testbed.app_url);
     if tokio::signal::ctrl_c().await.is_err() {

@@ -38,17 +38,7 @@ pub struct PageSpec {
 
 impl Default for PageSpec {
     fn default() -> Self {
-        PageSpec {
-            css: 2,
-            js: 3,
-            img: 24,
-            cdn: 8,
-            fonts: 2,
-            img_kb: 4,
-            delay_ms: 0,
-            cycle: false,
-            broken: false,
-        }
+        PageSpec { css: 2, js: 3, img: 24, cdn: 8, fonts: 2, img_kb: 4, delay_ms: 0, cycle: false, broken: false }
     }
 }
 
@@ -65,42 +55,27 @@ pub fn parse_query(query: Option<&str>) -> BTreeMap<String, String> {
     let mut map = BTreeMap::new();
     for pair in query.unwrap_or("").split('&').filter(|p| !p.is_empty()) {
         let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
-        let decode = |s: &str| {
-            percent_encoding::percent_decode_str(s)
-                .decode_utf8_lossy()
-                .into_owned()
-        };
+        let decode = |s: &str| percent_encoding::percent_decode_str(s).decode_utf8_lossy().into_owned();
         map.insert(decode(k), decode(v));
     }
     map
 }
 
-fn number(
-    q: &BTreeMap<String, String>,
-    name: &str,
-    default: u64,
-    max: u64,
-) -> Result<u64, BadParam> {
+fn number(q: &BTreeMap<String, String>, name: &str, default: u64, max: u64) -> Result<u64, BadParam> {
     match q.get(name) {
         None => Ok(default),
-        Some(v) => v
-            .parse::<u64>()
-            .ok()
-            .filter(|n| *n <= max)
-            .ok_or_else(|| BadParam {
-                name: name.to_string(),
-                value: v.clone(),
-                max,
-            }),
+        Some(v) => v.parse::<u64>().ok().filter(|n| *n <= max).ok_or_else(|| BadParam {
+            name: name.to_string(),
+            value: v.clone(),
+            max,
+        }),
     }
 }
 
 impl PageSpec {
     pub fn from_query(q: &BTreeMap<String, String>) -> Result<Self, BadParam> {
         let d = PageSpec::default();
-        let count = |name, default: u32| {
-            number(q, name, default.into(), MAX_COUNT.into()).map(|n| n as u32)
-        };
+        let count = |name, default: u32| number(q, name, default.into(), MAX_COUNT.into()).map(|n| n as u32);
         let img = count("img", d.img)?;
         Ok(PageSpec {
             css: count("css", d.css)?,
@@ -126,11 +101,7 @@ impl PageSpec {
             escape(title)
         );
         for i in 1..=self.css {
-            let q = if i == 1 && self.fonts != d.fonts {
-                format!("?fonts={}", self.fonts)
-            } else {
-                String::new()
-            };
+            let q = if i == 1 && self.fonts != d.fonts { format!("?fonts={}", self.fonts) } else { String::new() };
             let _ = writeln!(h, "<link rel=\"stylesheet\" href=\"r/style-{i}.css{q}\">");
         }
         if self.broken {
@@ -140,31 +111,20 @@ impl PageSpec {
             h.push_str("<link rel=\"stylesheet\" href=\"r/cycle-a.css\">\n");
         }
         for i in 1..=self.js {
-            let q = if i == 1 && self.delay_ms > 0 {
-                format!("?delay={}", self.delay_ms)
-            } else {
-                String::new()
-            };
+            let q = if i == 1 && self.delay_ms > 0 { format!("?delay={}", self.delay_ms) } else { String::new() };
             let _ = writeln!(h, "<script src=\"r/script-{i}.js{q}\" defer></script>");
         }
         h.push_str("</head>\n<body>\n<h1>connscope test page</h1>\n<p>Stylesheets, scripts, fonts and images to watch connections being opened and reused.</p>\n");
         let cdn_count = if cdn_origin.is_some() { self.cdn } else { 0 };
-        let size_q = if self.img_kb != d.img_kb {
-            format!("?size={}", self.img_kb as usize * 1024)
-        } else {
-            String::new()
-        };
+        let size_q =
+            if self.img_kb != d.img_kb { format!("?size={}", self.img_kb as usize * 1024) } else { String::new() };
         for i in 1..=self.img {
             let local = self.img - cdn_count;
             let src = match cdn_origin {
                 Some(cdn) if i > local => format!("{cdn}/r/img-{i}.svg{size_q}"),
                 _ => format!("r/img-{i}.svg{size_q}"),
             };
-            let _ = writeln!(
-                h,
-                "<img src=\"{}\" width=\"32\" height=\"32\" alt=\"\">",
-                escape(&src)
-            );
+            let _ = writeln!(h, "<img src=\"{}\" width=\"32\" height=\"32\" alt=\"\">", escape(&src));
         }
         h.push_str("</body>\n</html>\n");
         h
@@ -172,10 +132,7 @@ impl PageSpec {
 }
 
 fn escape(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
+    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
 }
 
 /// A generated subresource: its Content-Type and body.
@@ -204,48 +161,26 @@ pub fn resource(name: &str, q: &BTreeMap<String, String>) -> Result<Option<Resou
     let size = number(q, "size", default_size, MAX_BODY as u64)? as usize;
     let body = match ext {
         "css" if stem == "import" => {
-            let fonts = number(
-                q,
-                "fonts",
-                PageSpec::default().fonts.into(),
-                MAX_COUNT.into(),
-            )? as u32;
+            let fonts = number(q, "fonts", PageSpec::default().fonts.into(), MAX_COUNT.into())? as u32;
             pad(import_css(fonts), size, "/*", "*/")
         }
         "css" if stem == "style-1" => {
-            let fonts = q
-                .get("fonts")
-                .map(|f| format!("?fonts={f}"))
-                .unwrap_or_default();
-            let head = format!("@import url(\"import.css{fonts}\");\nh1 {{ font-family: \"connscope-1\", sans-serif; }}\n");
+            let fonts = q.get("fonts").map(|f| format!("?fonts={f}")).unwrap_or_default();
+            let head =
+                format!("@import url(\"import.css{fonts}\");\nh1 {{ font-family: \"connscope-1\", sans-serif; }}\n");
             pad(head, size, "/*", "*/")
         }
         // Two stylesheets that import each other: a loader must end the cycle cleanly.
         "css" if stem == "cycle-a" || stem == "cycle-b" => {
-            let other = if stem == "cycle-a" {
-                "cycle-b"
-            } else {
-                "cycle-a"
-            };
+            let other = if stem == "cycle-a" { "cycle-b" } else { "cycle-a" };
             pad(format!("@import url(\"{other}.css\");\n"), size, "/*", "*/")
         }
-        "css" => pad(
-            format!("/* {stem} */\np {{ line-height: 1.5; }}\n"),
-            size,
-            "/*",
-            "*/",
-        ),
-        "js" => pad(
-            format!("// {stem}\nwindow.connscopeLoaded = (window.connscopeLoaded || 0) + 1;\n"),
-            size,
-            "/*",
-            "*/",
-        ),
+        "css" => pad(format!("/* {stem} */\np {{ line-height: 1.5; }}\n"), size, "/*", "*/"),
+        "js" => {
+            pad(format!("// {stem}\nwindow.connscopeLoaded = (window.connscopeLoaded || 0) + 1;\n"), size, "/*", "*/")
+        }
         "svg" => {
-            let hue = stem
-                .bytes()
-                .fold(0u32, |a, b| a.wrapping_mul(31).wrapping_add(b.into()))
-                % 360;
+            let hue = stem.bytes().fold(0u32, |a, b| a.wrapping_mul(31).wrapping_add(b.into())) % 360;
             let head = format!(
                 "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"32\" height=\"32\"><rect width=\"32\" height=\"32\" fill=\"hsl({hue},60%,55%)\"/>"
             );
@@ -276,10 +211,7 @@ fn pad(head: String, size: usize, open: &str, close: &str) -> Vec<u8> {
     let room = size.saturating_sub(body.len());
     if room > open.len() + close.len() {
         body.extend_from_slice(open.as_bytes());
-        body.extend(std::iter::repeat_n(
-            b'x',
-            room - open.len() - close.len() - 1,
-        ));
+        body.extend(std::iter::repeat_n(b'x', room - open.len() - close.len() - 1));
         body.extend_from_slice(close.as_bytes());
         body.push(b'\n');
     }
@@ -288,9 +220,7 @@ fn pad(head: String, size: usize, open: &str, close: &str) -> Vec<u8> {
 
 /// Bytes that look random but are the same for the same name and size (xorshift).
 fn deterministic_bytes(seed: &str, size: usize) -> Vec<u8> {
-    let mut x: u64 = seed.bytes().fold(0x9E37_79B9_7F4A_7C15_u64, |a, b| {
-        a.rotate_left(5) ^ u64::from(b)
-    }) | 1;
+    let mut x: u64 = seed.bytes().fold(0x9E37_79B9_7F4A_7C15_u64, |a, b| a.rotate_left(5) ^ u64::from(b)) | 1;
     (0..size)
         .map(|_| {
             x ^= x << 13;
@@ -312,10 +242,7 @@ pub fn default_page_files() -> Vec<(String, Vec<u8>)> {
     names.push("bg.svg".into());
     names.extend((1..=spec.js).map(|i| format!("script-{i}.js")));
     names.extend((1..=spec.img).map(|i| format!("img-{i}.svg")));
-    let mut files = vec![(
-        "page.html".to_string(),
-        spec.html("connscope test page", None).into_bytes(),
-    )];
+    let mut files = vec![("page.html".to_string(), spec.html("connscope test page", None).into_bytes())];
     for name in names {
         if let Ok(Some(r)) = resource(&name, &none) {
             files.push((format!("r/{name}"), r.body));
@@ -343,14 +270,7 @@ mod tests {
 
     #[test]
     fn bodies_have_the_requested_size_and_are_deterministic() {
-        for name in [
-            "a.css",
-            "import.css",
-            "style-1.css",
-            "b.js",
-            "c.svg",
-            "d.woff2",
-        ] {
+        for name in ["a.css", "import.css", "style-1.css", "b.js", "c.svg", "d.woff2"] {
             let a = resource(name, &q("size=5000")).unwrap().unwrap();
             let b = resource(name, &q("size=5000")).unwrap().unwrap();
             assert_eq!(a.body.len(), 5000, "{name}");
@@ -389,9 +309,13 @@ mod tests {
     fn static_copy_is_in_sync_with_the_generator() {
         let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../static/testpage");
         for (path, bytes) in default_page_files() {
-            let on_disk = std::fs::read(dir.join(&path))
-                .unwrap_or_else(|e| panic!("static/testpage/{path}: {e}; run `cargo run -p testbed -- export-testpage static/testpage`"));
-            assert!(on_disk == bytes, "static/testpage/{path} is stale; run `cargo run -p testbed -- export-testpage static/testpage`");
+            let on_disk = std::fs::read(dir.join(&path)).unwrap_or_else(|e| {
+                panic!("static/testpage/{path}: {e}; run `cargo run -p testbed -- export-testpage static/testpage`")
+            });
+            assert!(
+                on_disk == bytes,
+                "static/testpage/{path} is stale; run `cargo run -p testbed -- export-testpage static/testpage`"
+            );
         }
     }
 }

@@ -174,23 +174,15 @@ mod tests {
         ids.sort();
         ids.dedup();
         assert_eq!(ids.len(), all.len());
-        assert!(ids.iter().all(|id| id
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')));
+        assert!(ids.iter().all(|id| id.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')));
     }
 
     #[test]
     fn keep_alive_header_states_the_policy() {
         let all = all();
         let find = |id| all.iter().find(|s| s.id == id).unwrap();
-        assert_eq!(
-            find("keepalive").keep_alive_header().as_deref(),
-            Some("timeout=5")
-        );
-        assert_eq!(
-            find("max-3").keep_alive_header().as_deref(),
-            Some("timeout=5, max=3")
-        );
+        assert_eq!(find("keepalive").keep_alive_header().as_deref(), Some("timeout=5"));
+        assert_eq!(find("max-3").keep_alive_header().as_deref(), Some("timeout=5, max=3"));
         assert_eq!(find("close").keep_alive_header(), None);
         assert_eq!(find("h2").keep_alive_header(), None);
     }

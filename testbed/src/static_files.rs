@@ -6,9 +6,7 @@ use std::path::{Component, Path, PathBuf};
 /// Maps a request path to a file under `root`, or None when it is not a plain relative
 /// path (`..`, encoded `%2e%2e`, absolute paths, backslashes, NUL are all refused).
 pub fn resolve(root: &Path, request_path: &str) -> Option<PathBuf> {
-    let decoded = percent_encoding::percent_decode_str(request_path)
-        .decode_utf8()
-        .ok()?;
+    let decoded = percent_encoding::percent_decode_str(request_path).decode_utf8().ok()?;
     if decoded.contains('\0') || decoded.contains('\\') {
         return None;
     }
@@ -53,10 +51,7 @@ pub fn content_security_policy(index_html: &str) -> String {
     let mut hashes = String::new();
     for script in inline_scripts(index_html) {
         let digest = Sha256::digest(script.as_bytes());
-        hashes.push_str(&format!(
-            " 'sha256-{}'",
-            base64::engine::general_purpose::STANDARD.encode(digest)
-        ));
+        hashes.push_str(&format!(" 'sha256-{}'", base64::engine::general_purpose::STANDARD.encode(digest)));
     }
     format!(
         "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'{hashes}; style-src 'self' 'unsafe-inline'; \
@@ -112,10 +107,7 @@ mod tests {
     fn plain_paths_map_under_the_root() {
         let root = Path::new("/srv/dist");
         assert_eq!(resolve(root, "/"), Some(root.join("index.html")));
-        assert_eq!(
-            resolve(root, "/testpage/"),
-            Some(root.join("testpage/index.html"))
-        );
+        assert_eq!(resolve(root, "/testpage/"), Some(root.join("testpage/index.html")));
         assert_eq!(resolve(root, "/a%20b.js"), Some(root.join("a b.js")));
         assert_eq!(resolve(root, "/./x.wasm"), Some(root.join("x.wasm")));
     }

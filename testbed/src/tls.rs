@@ -9,10 +9,7 @@ use std::sync::Arc;
 #[derive(Debug, thiserror::Error)]
 pub enum TlsError {
     #[error("cannot read {path}: {source}")]
-    Read {
-        path: String,
-        source: std::io::Error,
-    },
+    Read { path: String, source: std::io::Error },
     #[error("{path} holds no PEM certificate")]
     NoCertificate { path: String },
     #[error("{path} holds no PEM private key (PKCS#8, PKCS#1 or SEC1)")]
@@ -37,16 +34,10 @@ pub struct Identity {
 
 impl Identity {
     pub fn self_signed() -> Result<Self, TlsError> {
-        let names = vec![
-            "localhost".to_string(),
-            "127.0.0.1".to_string(),
-            "::1".to_string(),
-        ];
+        let names = vec!["localhost".to_string(), "127.0.0.1".to_string(), "::1".to_string()];
         let key = rcgen::KeyPair::generate()?;
         let mut params = rcgen::CertificateParams::new(names)?;
-        params
-            .distinguished_name
-            .push(rcgen::DnType::CommonName, "connscope testbed");
+        params.distinguished_name.push(rcgen::DnType::CommonName, "connscope testbed");
         let cert = params.self_signed(&key)?;
         let spki = rcgen::PublicKeyData::subject_public_key_info(&key);
         let der = cert.der().clone();
@@ -56,49 +47,27 @@ impl Identity {
     }
 
     pub fn from_files(cert: &Path, key: &Path) -> Result<Self, TlsError> {
-        let read = |p: &Path| {
-            std::fs::read(p).map_err(|source| TlsError::Read {
-                path: p.display().to_string(),
-                source,
-            })
-        };
+        let read =
+            |p: &Path| std::fs::read(p).map_err(|source| TlsError::Read { path: p.display().to_string(), source });
         let cert_pem = read(cert)?;
         let key_pem = read(key)?;
-        let chain: Vec<CertificateDer<'static>> = rustls_pemfile::certs(&mut cert_pem.as_slice())
-            .filter_map(Result::ok)
-            .collect();
+        let chain: Vec<CertificateDer<'static>> =
+            rustls_pemfile::certs(&mut cert_pem.as_slice()).filter_map(Result::ok).collect();
         if chain.is_empty() {
-            return Err(TlsError::NoCertificate {
-                path: cert.display().to_string(),
-            });
+            return Err(TlsError::NoCertificate { path: cert.display().to_string() });
         }
         let key = rustls_pemfile::private_key(&mut key_pem.as_slice())
             .ok()
             .flatten()
-            .ok_or_else(|| TlsError::NoKey {
-                path: key.display().to_string(),
-            })?;
+            .ok_or_else(|| TlsError::NoKey { path: key.display().to_string() })?;
         Ok(Self::from_parts(chain, key, None))
     }
 
-    fn from_parts(
-        chain: Vec<CertificateDer<'static>>,
-        key: PrivateKeyDer<'static>,
-        spki: Option<&[u8]>,
-    ) -> Self {
+    fn from_parts(chain: Vec<CertificateDer<'static>>, key: PrivateKeyDer<'static>, spki: Option<&[u8]>) -> Self {
         let digest = Sha256::digest(chain[0].as_ref());
-        let fingerprint = digest
-            .iter()
-            .map(|b| format!("{b:02X}"))
-            .collect::<Vec<_>>()
-            .join(":");
+        let fingerprint = digest.iter().map(|b| format!("{b:02X}")).collect::<Vec<_>>().join(":");
         let spki_sha256_base64 = spki.map(|s| base64(&Sha256::digest(s))).unwrap_or_default();
-        Identity {
-            chain,
-            key: Arc::new(key),
-            fingerprint,
-            spki_sha256_base64,
-        }
+        Identity { chain, key: Arc::new(key), fingerprint, spki_sha256_base64 }
     }
 
     /// A rustls server configuration offering `alpn` (in order of preference).
@@ -137,17 +106,12 @@ mod tests {
         assert_eq!(id.fingerprint.len(), 32 * 3 - 1);
         assert_eq!(id.spki_sha256_base64.len(), 44);
         let cfg = id.server_config(&[b"h2", b"http/1.1"]).unwrap();
-        assert_eq!(
-            cfg.alpn_protocols,
-            vec![b"h2".to_vec(), b"http/1.1".to_vec()]
-        );
+        assert_eq!(cfg.alpn_protocols, vec![b"h2".to_vec(), b"http/1.1".to_vec()]);
     }
 
     #[test]
     fn missing_files_name_the_path() {
-        let err = Identity::from_files(Path::new("/nonexistent/cert.pem"), Path::new("/x"))
-            .err()
-            .unwrap();
+        let err = Identity::from_files(Path::new("/nonexistent/cert.pem"), Path::new("/x")).err().unwrap();
         assert!(err.to_string().contains("/nonexistent/cert.pem"));
     }
 }

@@ -20,24 +20,12 @@ struct Truth {
 
 /// Parses the testbed's `Server-Timing: conn;desc="7", req;desc="2"`.
 fn truth(resp: &hyper::Response<hyper::body::Incoming>) -> Truth {
-    let st = resp
-        .headers()
-        .get("server-timing")
-        .expect("Server-Timing present")
-        .to_str()
-        .unwrap();
+    let st = resp.headers().get("server-timing").expect("Server-Timing present").to_str().unwrap();
     let field = |name: &str| -> String {
-        let start = st
-            .find(&format!("{name};desc=\""))
-            .unwrap_or_else(|| panic!("{name} in {st}"))
-            + name.len()
-            + 7;
+        let start = st.find(&format!("{name};desc=\"")).unwrap_or_else(|| panic!("{name} in {st}")) + name.len() + 7;
         st[start..].split('"').next().unwrap().to_string()
     };
-    Truth {
-        conn: field("conn").parse().unwrap(),
-        req: field("req").parse().unwrap(),
-    }
+    Truth { conn: field("conn").parse().unwrap(), req: field("req").parse().unwrap() }
 }
 
 fn host_port(origin: &str) -> String {
@@ -49,12 +37,7 @@ async fn start(config: Config) -> Testbed {
 }
 
 /// One HTTP/1.1 connection: the sender, and a handle that ends when the server closes it.
-async fn h1_connect(
-    origin: &str,
-) -> (
-    http1::SendRequest<Empty<Bytes>>,
-    tokio::task::JoinHandle<()>,
-) {
+async fn h1_connect(origin: &str) -> (http1::SendRequest<Empty<Bytes>>, tokio::task::JoinHandle<()>) {
     let tcp = TcpStream::connect(host_port(origin)).await.unwrap();
     let (sender, conn) = http1::handshake(TokioIo::new(tcp)).await.unwrap();
     (
@@ -65,15 +48,9 @@ async fn h1_connect(
     )
 }
 
-async fn get(
-    sender: &mut http1::SendRequest<Empty<Bytes>>,
-    path: &str,
-) -> hyper::Response<hyper::body::Incoming> {
+async fn get(sender: &mut http1::SendRequest<Empty<Bytes>>, path: &str) -> hyper::Response<hyper::body::Incoming> {
     sender.ready().await.expect("connection still usable");
-    let req = Request::get(path)
-        .header("host", "127.0.0.1")
-        .body(Empty::new())
-        .unwrap();
+    let req = Request::get(path).header("host", "127.0.0.1").body(Empty::new()).unwrap();
     sender.send_request(req).await.expect("response")
 }
 
@@ -99,11 +76,8 @@ async fn keepalive_reuses_one_connection_and_counts_its_requests() {
     assert_ne!(t3.conn, t1.conn, "a new connection gets a new id");
     assert_eq!(t3.req, 1);
     // The server's own log holds the same truth.
-    let served: Vec<(String, u64, u32)> = tb
-        .take_served()
-        .into_iter()
-        .map(|s| (s.target, s.connection, s.request_number))
-        .collect();
+    let served: Vec<(String, u64, u32)> =
+        tb.take_served().into_iter().map(|s| (s.target, s.connection, s.request_number)).collect();
     assert_eq!(
         served,
         vec![
@@ -129,10 +103,7 @@ async fn close_answers_connection_close_and_hangs_up() {
         assert_eq!(t.req, 1);
         ids.push(t.conn);
         drain(resp).await;
-        tokio::time::timeout(Duration::from_secs(2), conn)
-            .await
-            .expect("server closed the socket")
-            .unwrap();
+        tokio::time::timeout(Duration::from_secs(2), conn).await.expect("server closed the socket").unwrap();
     }
     ids.dedup();
     assert_eq!(ids.len(), 3, "every request had its own connection");
@@ -153,15 +124,9 @@ async fn short_idle_closes_a_connection_idle_for_a_second() {
     assert_eq!(truth(&resp).conn, first);
     drain(resp).await;
     let started = Instant::now();
-    tokio::time::timeout(Duration::from_millis(1500), conn)
-        .await
-        .expect("closed after 1 s idle")
-        .unwrap();
+    tokio::time::timeout(Duration::from_millis(1500), conn).await.expect("closed after 1 s idle").unwrap();
     let idle = started.elapsed();
-    assert!(
-        idle >= Duration::from_millis(900),
-        "closed too early: {idle:?}"
-    );
+    assert!(idle >= Duration::from_millis(900), "closed too early: {idle:?}");
     let (mut s2, _c) = h1_connect(origin).await;
     let t = truth(&get(&mut s2, "/r/a.css").await);
     assert_ne!(t.conn, first);
@@ -188,10 +153,7 @@ async fn max_3_closes_after_the_third_request() {
         drain(resp).await;
     }
     assert!(conns.iter().all(|c| *c == conns[0]));
-    tokio::time::timeout(Duration::from_secs(2), conn)
-        .await
-        .expect("closed after the 3rd")
-        .unwrap();
+    tokio::time::timeout(Duration::from_secs(2), conn).await.expect("closed after the 3rd").unwrap();
     let (mut s2, _c) = h1_connect(origin).await;
     let fourth = truth(&get(&mut s2, "/r/a.css").await);
     assert_ne!(fourth.conn, conns[0]);
@@ -218,17 +180,11 @@ fn tls_client(cert_pem: &str) -> tokio_rustls::TlsConnector {
 fn cert_files() -> (tempfile::TempDir, String, Config) {
     let dir = tempfile::tempdir().unwrap();
     let key = rcgen::KeyPair::generate().unwrap();
-    let cert = rcgen::CertificateParams::new(vec!["localhost".into()])
-        .unwrap()
-        .self_signed(&key)
-        .unwrap();
+    let cert = rcgen::CertificateParams::new(vec!["localhost".into()]).unwrap().self_signed(&key).unwrap();
     std::fs::write(dir.path().join("cert.pem"), cert.pem()).unwrap();
     std::fs::write(dir.path().join("key.pem"), key.serialize_pem()).unwrap();
-    let config = Config {
-        cert: Some(dir.path().join("cert.pem")),
-        key: Some(dir.path().join("key.pem")),
-        ..Config::default()
-    };
+    let config =
+        Config { cert: Some(dir.path().join("cert.pem")), key: Some(dir.path().join("key.pem")), ..Config::default() };
     (dir, cert.pem(), config)
 }
 
@@ -239,53 +195,34 @@ async fn h2_negotiates_alpn_and_multiplexes_on_one_connection() {
     let origin = tb.origin("h2").unwrap();
     assert!(origin.starts_with("https://"));
     let tcp = TcpStream::connect(host_port(origin)).await.unwrap();
-    let tls = tls_client(&pem)
-        .connect(
-            rustls::pki_types::ServerName::try_from("localhost").unwrap(),
-            tcp,
-        )
-        .await
-        .unwrap();
+    let tls =
+        tls_client(&pem).connect(rustls::pki_types::ServerName::try_from("localhost").unwrap(), tcp).await.unwrap();
     assert_eq!(tls.get_ref().1.alpn_protocol(), Some(&b"h2"[..]));
-    let (sender, conn) = http2::handshake(TokioExecutor::new(), TokioIo::new(tls))
-        .await
-        .unwrap();
+    let (sender, conn) = http2::handshake(TokioExecutor::new(), TokioIo::new(tls)).await.unwrap();
     tokio::spawn(conn);
     // Ten requests at once, each delayed so that they really overlap on the wire.
     let requests = (0..10).map(|i| {
         let mut s = sender.clone();
         async move {
-            let req = Request::get(format!("https://localhost/r/img-{i}.svg?delay=100"))
-                .body(Empty::<Bytes>::new())
-                .unwrap();
+            let req =
+                Request::get(format!("https://localhost/r/img-{i}.svg?delay=100")).body(Empty::<Bytes>::new()).unwrap();
             let resp = s.send_request(req).await.unwrap();
             let t = truth(&resp);
-            assert!(
-                resp.headers().get("connection").is_none(),
-                "no connection headers on h2"
-            );
+            assert!(resp.headers().get("connection").is_none(), "no connection headers on h2");
             (t.conn, t.req)
         }
     });
     let started = Instant::now();
     let results = futures_join_all(requests).await;
-    assert!(
-        started.elapsed() < Duration::from_millis(900),
-        "the 10 delayed requests ran concurrently"
-    );
+    assert!(started.elapsed() < Duration::from_millis(900), "the 10 delayed requests ran concurrently");
     let mut reqs: Vec<u32> = results.iter().map(|r| r.1).collect();
     reqs.sort();
     assert_eq!(reqs, (1..=10).collect::<Vec<_>>());
-    assert!(
-        results.iter().all(|r| r.0 == results[0].0),
-        "one connection carried all: {results:?}"
-    );
+    assert!(results.iter().all(|r| r.0 == results[0].0), "one connection carried all: {results:?}");
     tb.shutdown(Duration::from_secs(1)).await;
 }
 
-async fn futures_join_all<F: std::future::Future + Send + 'static>(
-    futs: impl Iterator<Item = F>,
-) -> Vec<F::Output>
+async fn futures_join_all<F: std::future::Future + Send + 'static>(futs: impl Iterator<Item = F>) -> Vec<F::Output>
 where
     F::Output: Send + 'static,
 {
@@ -305,29 +242,16 @@ async fn https_close_handshakes_for_every_request() {
     let mut ids = Vec::new();
     for _ in 0..2 {
         let tcp = TcpStream::connect(host_port(origin)).await.unwrap();
-        let tls = tls_client(&pem)
-            .connect(
-                rustls::pki_types::ServerName::try_from("localhost").unwrap(),
-                tcp,
-            )
-            .await
-            .unwrap();
-        assert_eq!(
-            tls.get_ref().1.alpn_protocol(),
-            Some(&b"http/1.1"[..]),
-            "HTTP/1.1 only: no h2 offered"
-        );
+        let tls =
+            tls_client(&pem).connect(rustls::pki_types::ServerName::try_from("localhost").unwrap(), tcp).await.unwrap();
+        assert_eq!(tls.get_ref().1.alpn_protocol(), Some(&b"http/1.1"[..]), "HTTP/1.1 only: no h2 offered");
         let (mut s, conn) = http1::handshake(TokioIo::new(tls)).await.unwrap();
         let h = tokio::spawn(conn);
         let resp = get(&mut s, "/r/a.css").await;
         assert_eq!(resp.headers()["connection"], "close");
         ids.push(truth(&resp).conn);
         drain(resp).await;
-        tokio::time::timeout(Duration::from_secs(2), h)
-            .await
-            .expect("closed")
-            .unwrap()
-            .unwrap();
+        tokio::time::timeout(Duration::from_secs(2), h).await.expect("closed").unwrap().unwrap();
     }
     assert_ne!(ids[0], ids[1]);
     tb.shutdown(Duration::from_secs(1)).await;
@@ -345,24 +269,11 @@ async fn exchange_time(origin: &str) -> Duration {
 async fn rtt_adds_a_round_trip_to_each_exchange() {
     let plain = start(Config::default()).await;
     let base = exchange_time(plain.origin("keepalive").unwrap()).await;
-    let slow = start(Config {
-        rtt: Duration::from_millis(50),
-        ..Config::default()
-    })
-    .await;
+    let slow = start(Config { rtt: Duration::from_millis(50), ..Config::default() }).await;
     let with_rtt = exchange_time(slow.origin("keepalive").unwrap()).await;
-    assert!(
-        base < Duration::from_millis(40),
-        "loopback exchange took {base:?}"
-    );
-    assert!(
-        with_rtt >= Duration::from_millis(50),
-        "--rtt 50 exchange took only {with_rtt:?}"
-    );
-    assert!(
-        with_rtt < Duration::from_millis(50) + base + Duration::from_millis(100),
-        "{with_rtt:?}"
-    );
+    assert!(base < Duration::from_millis(40), "loopback exchange took {base:?}");
+    assert!(with_rtt >= Duration::from_millis(50), "--rtt 50 exchange took only {with_rtt:?}");
+    assert!(with_rtt < Duration::from_millis(50) + base + Duration::from_millis(100), "{with_rtt:?}");
     plain.shutdown(Duration::from_secs(1)).await;
     slow.shutdown(Duration::from_secs(1)).await;
 }
@@ -380,12 +291,7 @@ async fn every_response_carries_the_contract_headers_but_opaque_hides_timing() {
             assert_eq!(h["cross-origin-resource-policy"], "cross-origin");
             assert_eq!(h["cache-control"], "no-store");
             assert!(h.contains_key("server-timing"));
-            assert_eq!(
-                h.contains_key("timing-allow-origin"),
-                info.id != "opaque",
-                "{} {path}",
-                info.id
-            );
+            assert_eq!(h.contains_key("timing-allow-origin"), info.id != "opaque", "{} {path}", info.id);
             if path == "/status/503" {
                 assert_eq!(resp.status(), 503);
             }
@@ -406,17 +312,7 @@ async fn api_lists_every_scenario_with_its_policy() {
     let ids: Vec<&str> = list.iter().map(|s| s["id"].as_str().unwrap()).collect();
     assert_eq!(
         ids,
-        [
-            "keepalive",
-            "close",
-            "short-idle",
-            "max-3",
-            "h2",
-            "https-keepalive",
-            "https-close",
-            "cdn",
-            "opaque"
-        ]
+        ["keepalive", "close", "short-idle", "max-3", "h2", "https-keepalive", "https-close", "cdn", "opaque"]
     );
     let max3 = &list[3];
     assert_eq!(max3["max_requests"], 3);
@@ -461,38 +357,22 @@ async fn app_origin_serves_dist_isolated_and_never_outside_it() {
     let dir = tempfile::tempdir().unwrap();
     let dist = dir.path().join("dist");
     std::fs::create_dir(&dist).unwrap();
-    std::fs::write(
-        dist.join("index.html"),
-        "<script type=\"module\">boot()</script>",
-    )
-    .unwrap();
+    std::fs::write(dist.join("index.html"), "<script type=\"module\">boot()</script>").unwrap();
     std::fs::write(dist.join("app_bg.wasm"), b"\0asm").unwrap();
     std::fs::write(dir.path().join("secret.txt"), "SECRET").unwrap();
-    let tb = start(Config {
-        dist: Some(dist),
-        ..Config::default()
-    })
-    .await;
+    let tb = start(Config { dist: Some(dist), ..Config::default() }).await;
     let addr = host_port(tb.app_url.trim_end_matches('/'));
 
-    let index = raw(
-        &addr,
-        b"GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
-    )
-    .await;
+    let index = raw(&addr, b"GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").await;
     assert!(index.starts_with("HTTP/1.1 200"), "{index}");
     let lower = index.to_ascii_lowercase();
     assert!(lower.contains("cross-origin-opener-policy: same-origin"));
     assert!(lower.contains("cross-origin-embedder-policy: require-corp"));
-    assert!(lower.contains("content-security-policy: default-src 'self'; script-src 'self' 'wasm-unsafe-eval' 'sha256-"));
-    let wasm = raw(
-        &addr,
-        b"GET /app_bg.wasm HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
-    )
-    .await;
-    assert!(wasm
-        .to_ascii_lowercase()
-        .contains("content-type: application/wasm"));
+    assert!(
+        lower.contains("content-security-policy: default-src 'self'; script-src 'self' 'wasm-unsafe-eval' 'sha256-")
+    );
+    let wasm = raw(&addr, b"GET /app_bg.wasm HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").await;
+    assert!(wasm.to_ascii_lowercase().contains("content-type: application/wasm"));
 
     for path in [
         "/../secret.txt",
@@ -502,22 +382,11 @@ async fn app_origin_serves_dist_isolated_and_never_outside_it() {
         "//secret.txt",
         "/..\\secret.txt",
     ] {
-        let resp = raw(
-            &addr,
-            format!("GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").as_bytes(),
-        )
-        .await;
+        let resp = raw(&addr, format!("GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").as_bytes()).await;
         assert!(!resp.contains("SECRET"), "{path} leaked: {resp}");
-        assert!(
-            resp.is_empty() || resp.starts_with("HTTP/1.1 4"),
-            "{path}: {resp}"
-        );
+        assert!(resp.is_empty() || resp.starts_with("HTTP/1.1 4"), "{path}: {resp}");
     }
-    let absolute = raw(
-        &addr,
-        b"GET http://x/../../secret.txt HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
-    )
-    .await;
+    let absolute = raw(&addr, b"GET http://x/../../secret.txt HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").await;
     assert!(!absolute.contains("SECRET"));
     tb.shutdown(Duration::from_secs(1)).await;
 }
@@ -526,39 +395,18 @@ async fn app_origin_serves_dist_isolated_and_never_outside_it() {
 async fn oversized_requests_are_refused() {
     let tb = start(Config::default()).await;
     let addr = host_port(tb.origin("keepalive").unwrap());
-    let long_header = format!(
-        "GET / HTTP/1.1\r\nHost: x\r\nX-Big: {}\r\n\r\n",
-        "a".repeat(64 * 1024)
-    );
+    let long_header = format!("GET / HTTP/1.1\r\nHost: x\r\nX-Big: {}\r\n\r\n", "a".repeat(64 * 1024));
     let resp = raw(&addr, long_header.as_bytes()).await;
-    assert!(
-        resp.is_empty() || resp.starts_with("HTTP/1.1 431"),
-        "{resp}"
-    );
-    let long_line = format!(
-        "GET /{} HTTP/1.1\r\nHost: x\r\n\r\n",
-        "a".repeat(100 * 1024)
-    );
+    assert!(resp.is_empty() || resp.starts_with("HTTP/1.1 431"), "{resp}");
+    let long_line = format!("GET /{} HTTP/1.1\r\nHost: x\r\n\r\n", "a".repeat(100 * 1024));
     let resp = raw(&addr, long_line.as_bytes()).await;
     assert!(resp.is_empty() || resp.starts_with("HTTP/1.1 4"), "{resp}");
-    let big_body = raw(
-        &addr,
-        b"GET /r/a.css HTTP/1.1\r\nHost: x\r\nContent-Length: 10000000\r\n\r\n",
-    )
-    .await;
+    let big_body = raw(&addr, b"GET /r/a.css HTTP/1.1\r\nHost: x\r\nContent-Length: 10000000\r\n\r\n").await;
     assert!(big_body.starts_with("HTTP/1.1 413"), "{big_body}");
-    let post = raw(
-        &addr,
-        b"POST /r/a.css HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n",
-    )
-    .await;
+    let post = raw(&addr, b"POST /r/a.css HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n").await;
     assert!(post.starts_with("HTTP/1.1 405"), "{post}");
     // The server is still healthy afterwards.
-    let ok = raw(
-        &addr,
-        b"GET /r/a.css HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
-    )
-    .await;
+    let ok = raw(&addr, b"GET /r/a.css HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").await;
     assert!(ok.starts_with("HTTP/1.1 200"));
     tb.shutdown(Duration::from_secs(1)).await;
 }
@@ -567,26 +415,11 @@ async fn oversized_requests_are_refused() {
 async fn redirects_and_statuses_for_the_loader_to_meet() {
     let tb = start(Config::default()).await;
     let addr = host_port(tb.origin("keepalive").unwrap());
-    let r = raw(
-        &addr,
-        b"GET /redirect?to=/page.html HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
-    )
-    .await;
-    assert!(
-        r.starts_with("HTTP/1.1 302") && r.to_ascii_lowercase().contains("location: /page.html"),
-        "{r}"
-    );
-    let open = raw(
-        &addr,
-        b"GET /redirect?to=//evil.example/ HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
-    )
-    .await;
+    let r = raw(&addr, b"GET /redirect?to=/page.html HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").await;
+    assert!(r.starts_with("HTTP/1.1 302") && r.to_ascii_lowercase().contains("location: /page.html"), "{r}");
+    let open = raw(&addr, b"GET /redirect?to=//evil.example/ HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").await;
     assert!(open.starts_with("HTTP/1.1 400"), "no open redirect: {open}");
-    let s = raw(
-        &addr,
-        b"GET /status/404 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
-    )
-    .await;
+    let s = raw(&addr, b"GET /status/404 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").await;
     assert!(s.starts_with("HTTP/1.1 404"));
     tb.shutdown(Duration::from_secs(1)).await;
 }

@@ -28,22 +28,10 @@ pub fn synthetic_requests(n: usize) -> Vec<Request> {
                 transfer_size: 4400.0,
                 encoded_body_size: 4096.0,
                 decoded_body_size: 4096.0,
-                next_hop_protocol: if i % 4 == 3 {
-                    "h2".into()
-                } else {
-                    "http/1.1".into()
-                },
+                next_hop_protocol: if i % 4 == 3 { "h2".into() } else { "http/1.1".into() },
                 server_timing: vec![
-                    ServerTimingEntry {
-                        name: "conn".into(),
-                        duration: 0.0,
-                        description: format!("{}", i / 6),
-                    },
-                    ServerTimingEntry {
-                        name: "req".into(),
-                        duration: 0.0,
-                        description: format!("{}", i % 6 + 1),
-                    },
+                    ServerTimingEntry { name: "conn".into(), duration: 0.0, description: format!("{}", i / 6) },
+                    ServerTimingEntry { name: "req".into(), duration: 0.0, description: format!("{}", i % 6 + 1) },
                 ],
                 ..Timing::default()
             };
@@ -88,11 +76,7 @@ pub fn bench() -> Result<()> {
     let dist = crate::root().join("dist");
     if !dist.join("index.html").is_file() {
         let tools = crate::tools::ensure_build_tools()?;
-        crate::cmd(
-            "trunk",
-            &["build", "--release", "--offline"],
-            &[("PATH", tools.path)],
-        )?;
+        crate::cmd("trunk", &["build", "--release", "--offline"], &[("PATH", tools.path)])?;
     }
     let mut total = 0usize;
     for entry in std::fs::read_dir(&dist).context("reading dist/")? {
@@ -108,9 +92,6 @@ pub fn bench() -> Result<()> {
             total += size;
         }
     }
-    println!(
-        "app transfer size: {:.1} KB (index.html + js + wasm + css, gzip -9)",
-        total as f64 / 1024.0
-    );
+    println!("app transfer size: {:.1} KB (index.html + js + wasm + css, gzip -9)", total as f64 / 1024.0);
     Ok(())
 }

@@ -18,9 +18,7 @@ fn main() {
         Some("build") => tools::ensure_build_tools().and_then(|t| build_app(&t)),
         _ => {
             eprintln!("usage: cargo xtask run [testbed flags] | test | bench | build");
-            eprintln!(
-                "  run    install what is missing, build the app, serve it with every scenario"
-            );
+            eprintln!("  run    install what is missing, build the app, serve it with every scenario");
             eprintln!("  test   install what is missing, run every check (fmt, clippy, native, wasm, e2e)");
             eprintln!("  bench  speed and size benchmarks");
             std::process::exit(2);
@@ -33,10 +31,7 @@ fn main() {
 }
 
 pub fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("xtask lives in the workspace")
-        .to_path_buf()
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("xtask lives in the workspace").to_path_buf()
 }
 
 pub fn step(what: &str) {
@@ -59,21 +54,13 @@ pub fn cmd(program: &str, args: &[&str], envs: &[(&str, String)]) -> Result<()> 
 
 fn build_app(tools: &tools::Tools) -> Result<()> {
     step("Building the app (trunk build --release --offline)");
-    cmd(
-        "trunk",
-        &["build", "--release", "--offline"],
-        &[("PATH", tools.path.clone())],
-    )?;
+    cmd("trunk", &["build", "--release", "--offline"], &[("PATH", tools.path.clone())])?;
     Ok(())
 }
 
 fn build_testbed() -> Result<PathBuf> {
     step("Building the testbed");
-    cmd(
-        "cargo",
-        &["build", "--quiet", "--profile", "serve", "-p", "testbed"],
-        &[],
-    )?;
+    cmd("cargo", &["build", "--quiet", "--profile", "serve", "-p", "testbed"], &[])?;
     Ok(root().join("target/serve/testbed"))
 }
 
@@ -82,15 +69,9 @@ fn run(testbed_args: &[String]) -> Result<()> {
     build_app(&tools)?;
     let testbed = build_testbed()?;
     step("Starting the testbed (Ctrl-C stops)");
-    let mut args = vec![
-        "--dist".to_string(),
-        root().join("dist").display().to_string(),
-    ];
+    let mut args = vec!["--dist".to_string(), root().join("dist").display().to_string()];
     args.extend(testbed_args.iter().cloned());
-    let status = Command::new(testbed)
-        .args(&args)
-        .status()
-        .context("cannot start the testbed")?;
+    let status = Command::new(testbed).args(&args).status().context("cannot start the testbed")?;
     if !status.success() {
         bail!("the testbed exited with {status}");
     }
@@ -113,13 +94,7 @@ impl Tally {
         };
         for part in rest.split(';') {
             let words: Vec<&str> = part.split_whitespace().collect();
-            let n = |w: &[&str]| {
-                w.iter()
-                    .rev()
-                    .nth(1)
-                    .and_then(|n| n.parse::<u64>().ok())
-                    .unwrap_or(0)
-            };
+            let n = |w: &[&str]| w.iter().rev().nth(1).and_then(|n| n.parse::<u64>().ok()).unwrap_or(0);
             match words.last() {
                 Some(&"passed") => self.passed += n(&words),
                 Some(&"failed") => self.failed += n(&words),
@@ -175,20 +150,8 @@ fn run_checks(tools: &tools::Tools, browsers: &tools::Browsers, tally: &mut Tall
         .context("step 1 (formatting) failed: run `cargo fmt --all`")?;
 
     step("2/6 clippy, native and wasm32 (-D warnings)");
-    cmd(
-        "cargo",
-        &[
-            "clippy",
-            "--quiet",
-            "--workspace",
-            "--all-targets",
-            "--",
-            "-D",
-            "warnings",
-        ],
-        &[],
-    )
-    .context("step 2 (clippy, native) failed")?;
+    cmd("cargo", &["clippy", "--quiet", "--workspace", "--all-targets", "--", "-D", "warnings"], &[])
+        .context("step 2 (clippy, native) failed")?;
     cmd(
         "cargo",
         &[
@@ -208,13 +171,8 @@ fn run_checks(tools: &tools::Tools, browsers: &tools::Browsers, tally: &mut Tall
     .context("step 2 (clippy, wasm32) failed")?;
 
     step("3/6 native tests");
-    counted(
-        tally,
-        "cargo",
-        &["test", "--workspace", "--exclude", "e2e"],
-        &[],
-    )
-    .context("step 3 (native tests) failed")?;
+    counted(tally, "cargo", &["test", "--workspace", "--exclude", "e2e"], &[])
+        .context("step 3 (native tests) failed")?;
 
     step("4/6 wasm tests in headless Chromium and Firefox");
     let testbed_bin = build_testbed()?;
@@ -230,13 +188,7 @@ fn run_checks(tools: &tools::Tools, browsers: &tools::Browsers, tally: &mut Tall
     counted(
         tally,
         "cargo",
-        &[
-            "test",
-            "-p",
-            "connscope",
-            "--target",
-            "wasm32-unknown-unknown",
-        ],
+        &["test", "-p", "connscope", "--target", "wasm32-unknown-unknown"],
         &wasm_env(("CHROMEDRIVER", browsers.chromedriver.clone())),
     )
     .context("step 4 (wasm tests, Chromium) failed")?;
@@ -244,13 +196,7 @@ fn run_checks(tools: &tools::Tools, browsers: &tools::Browsers, tally: &mut Tall
         counted(
             tally,
             "cargo",
-            &[
-                "test",
-                "-p",
-                "connscope",
-                "--target",
-                "wasm32-unknown-unknown",
-            ],
+            &["test", "-p", "connscope", "--target", "wasm32-unknown-unknown"],
             &wasm_env(("GECKODRIVER", gecko.clone())),
         )
         .context("step 4 (wasm tests, Firefox) failed")?;
@@ -271,13 +217,8 @@ fn run_checks(tools: &tools::Tools, browsers: &tools::Browsers, tally: &mut Tall
     if let Some(w) = &browsers.webkitdriver {
         envs.push(("WEBKITDRIVER", w.clone()));
     }
-    counted(
-        tally,
-        "cargo",
-        &["test", "-p", "e2e", "--", "--test-threads=1"],
-        &envs,
-    )
-    .context("step 6 (end-to-end tests) failed")?;
+    counted(tally, "cargo", &["test", "-p", "e2e", "--", "--test-threads=1"], &envs)
+        .context("step 6 (end-to-end tests) failed")?;
     Ok(())
 }
 
@@ -289,9 +230,7 @@ mod tests {
     fn tally_reads_cargo_and_wasm_bindgen_result_lines() {
         let mut t = Tally::default();
         t.add_line("test result: ok. 13 passed; 0 failed; 2 ignored; 0 measured; 0 filtered out; finished in 2.09s");
-        t.add_line(
-            "test result: FAILED. 1 passed; 3 failed; 0 ignored; 0 measured; 0 filtered out",
-        );
+        t.add_line("test result: FAILED. 1 passed; 3 failed; 0 ignored; 0 measured; 0 filtered out");
         t.add_line("running 4 tests");
         assert_eq!((t.passed, t.failed, t.ignored), (14, 3, 2));
     }

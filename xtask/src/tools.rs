@@ -33,25 +33,16 @@ fn tools_dir() -> PathBuf {
 }
 
 fn output(program: &Path, args: &[&str]) -> Option<String> {
-    let out = Command::new(program)
-        .args(args)
-        .stderr(Stdio::null())
-        .output()
-        .ok()?;
-    out.status
-        .success()
-        .then(|| String::from_utf8_lossy(&out.stdout).into_owned())
+    let out = Command::new(program).args(args).stderr(Stdio::null()).output().ok()?;
+    out.status.success().then(|| String::from_utf8_lossy(&out.stdout).into_owned())
 }
 
 /// The first of `names` found on PATH or in cargo's bin.
 pub fn which(names: &[&str]) -> Option<PathBuf> {
-    let mut dirs: Vec<PathBuf> = std::env::var_os("PATH")
-        .map(|p| std::env::split_paths(&p).collect())
-        .unwrap_or_default();
+    let mut dirs: Vec<PathBuf> =
+        std::env::var_os("PATH").map(|p| std::env::split_paths(&p).collect()).unwrap_or_default();
     dirs.push(cargo_bin());
-    names
-        .iter()
-        .find_map(|n| dirs.iter().map(|d| d.join(n)).find(|p| p.is_file()))
+    names.iter().find_map(|n| dirs.iter().map(|d| d.join(n)).find(|p| p.is_file()))
 }
 
 /// The wasm-bindgen version Cargo.lock resolved, which the CLI must equal exactly.
@@ -60,10 +51,7 @@ pub fn locked_wasm_bindgen() -> Result<String> {
     let mut lines = lock.lines();
     while let Some(line) = lines.next() {
         if line.trim() == "name = \"wasm-bindgen\"" {
-            if let Some(v) = lines
-                .next()
-                .and_then(|l| l.trim().strip_prefix("version = \""))
-            {
+            if let Some(v) = lines.next().and_then(|l| l.trim().strip_prefix("version = \"")) {
                 return Ok(v.trim_end_matches('"').to_string());
             }
         }
@@ -87,19 +75,14 @@ fn cargo_install(krate: &str, version: Option<&str>, locked: bool) -> Result<()>
 }
 
 pub fn ensure_build_tools() -> Result<Tools> {
-    let installed =
-        output(Path::new("rustup"), &["target", "list", "--installed"]).unwrap_or_default();
-    if !installed
-        .lines()
-        .any(|l| l.trim() == "wasm32-unknown-unknown")
-    {
+    let installed = output(Path::new("rustup"), &["target", "list", "--installed"]).unwrap_or_default();
+    if !installed.lines().any(|l| l.trim() == "wasm32-unknown-unknown") {
         step("Adding the wasm32-unknown-unknown target");
         cmd("rustup", &["target", "add", "wasm32-unknown-unknown"], &[])?;
     }
 
-    let trunk_ok = which(&["trunk"])
-        .and_then(|t| output(&t, &["--version"]))
-        .is_some_and(|v| v.contains(TRUNK_VERSION));
+    let trunk_ok =
+        which(&["trunk"]).and_then(|t| output(&t, &["--version"])).is_some_and(|v| v.contains(TRUNK_VERSION));
     if !trunk_ok {
         cargo_install("trunk", Some(TRUNK_VERSION), true)?;
     }
@@ -108,9 +91,8 @@ pub fn ensure_build_tools() -> Result<Tools> {
     let wb_ok = which(&["wasm-bindgen"])
         .and_then(|t| output(&t, &["--version"]))
         .is_some_and(|v| v.split_whitespace().nth(1) == Some(wb.as_str()));
-    let runner_ok = which(&["wasm-bindgen-test-runner"])
-        .and_then(|t| output(&t, &["--version"]))
-        .is_some_and(|v| v.contains(&wb));
+    let runner_ok =
+        which(&["wasm-bindgen-test-runner"]).and_then(|t| output(&t, &["--version"])).is_some_and(|v| v.contains(&wb));
     if !wb_ok || !runner_ok {
         // Not --locked: one of its locked dependencies is missing from the registry.
         cargo_install("wasm-bindgen-cli", Some(&wb), false)?;
@@ -120,21 +102,12 @@ pub fn ensure_build_tools() -> Result<Tools> {
     let opt_ok = output(&bin.join("wasm-opt"), &["--version"])
         .is_some_and(|v| v.contains(&format!("version {BINARYEN_VERSION}")));
     if !opt_ok {
-        step(&format!(
-            "Installing wasm-opt (npm binaryen@{BINARYEN_VERSION}) into target/tools"
-        ));
+        step(&format!("Installing wasm-opt (npm binaryen@{BINARYEN_VERSION}) into target/tools"));
         std::fs::create_dir_all(tools_dir())?;
         let prefix = tools_dir().display().to_string();
         cmd(
             "npm",
-            &[
-                "install",
-                "--no-audit",
-                "--no-fund",
-                "--prefix",
-                &prefix,
-                &format!("binaryen@{BINARYEN_VERSION}"),
-            ],
+            &["install", "--no-audit", "--no-fund", "--prefix", &prefix, &format!("binaryen@{BINARYEN_VERSION}")],
             &[],
         )
         .context("npm could not install binaryen (is Node.js/npm installed?)")?;
@@ -144,10 +117,7 @@ pub fn ensure_build_tools() -> Result<Tools> {
     if let Some(p) = std::env::var_os("PATH") {
         dirs.extend(std::env::split_paths(&p));
     }
-    let path = std::env::join_paths(dirs)
-        .context("PATH")?
-        .to_string_lossy()
-        .into_owned();
+    let path = std::env::join_paths(dirs).context("PATH")?.to_string_lossy().into_owned();
     Ok(Tools { path })
 }
 
@@ -157,10 +127,7 @@ fn is_root() -> bool {
 
 fn apt_install(packages: &[&str]) -> Result<()> {
     if which(&["apt-get"]).is_none() || !is_root() {
-        bail!(
-            "missing browser tooling; install these packages (Debian names) and run again: {}",
-            packages.join(" ")
-        );
+        bail!("missing browser tooling; install these packages (Debian names) and run again: {}", packages.join(" "));
     }
     step(&format!("Installing {} with apt-get", packages.join(", ")));
     let env = [("DEBIAN_FRONTEND", "noninteractive".to_string())];
@@ -190,8 +157,8 @@ pub fn ensure_browsers() -> Result<Browsers> {
     if which(&["geckodriver"]).is_none() {
         cargo_install("geckodriver", None, false)?;
     }
-    let chromedriver = which(&["chromedriver"])
-        .context("chromedriver is still missing after installing chromium-driver")?;
+    let chromedriver =
+        which(&["chromedriver"]).context("chromedriver is still missing after installing chromium-driver")?;
     Ok(Browsers {
         chromedriver: chromedriver.display().to_string(),
         geckodriver: which(&["geckodriver"]).map(|p| p.display().to_string()),
@@ -208,10 +175,7 @@ pub struct Background {
 impl Background {
     pub fn testbed(bin: &Path, dist: Option<&Path>) -> Result<Background> {
         let mut command = Command::new(bin);
-        command
-            .args(["--port", "0"])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null());
+        command.args(["--port", "0"]).stdout(Stdio::piped()).stderr(Stdio::null());
         if let Some(d) = dist {
             command.arg("--dist").arg(d);
         }

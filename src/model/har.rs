@@ -1,0 +1,430 @@
+//! HAR 1.2: export of a run, and import of HAR files saved by browsers' DevTools, so a real
+//! site recorded there can be analysed and drawn too. Malformed input gives an error that
+//! names what is wrong, or a partial result with notes; nothing panics.
+
+use super::phases::Phase;
+use super::run::{Analysis, Kind, Outcome, Request};
+use super::timing::Timing;
+use serde_json::{json, Value};
+use time::format_description::well_known::Rfc3339;
+use time::OffsetDateTime;
+
+#[derive(Debug, thiserror::Error, PartialEq)]
+pub enum HarError {
+    #[error("this file is not JSON ({0}); a HAR file is the JSON that DevTools saves with \"Save all as HAR\"")]
+    NotJson(String),
+    #[error("this JSON is not a HAR file: it has no `log` object")]
+    NoLog,
+    #[error("the HAR file has no `log.entries` list")]
+    NoEntries,
+    #[error("none of the HAR's {total} entries could be read: {first_problem}")]
+    NothingUsable { total: usize, first_problem: String },
+}
+
+/// What an import produced.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Imported {
+    pub page: String,
+    pub requests: Vec<Request>,
+    /// Entries skipped or partly read, and what the recording cannot tell.
+    pub notes: Vec<String>,
+    /// Epoch ms of the earliest entry: the imported timings count from it.
+    pub time_origin_ms: f64,
+}
+
+fn http_version(protocol: Option<&str>) -> &'static str {
+    match protocol {
+        Some("h2") => "h2",
+        Some(p) if p.starts_with("h3") => "h3",
+        Some("http/1.0") => "HTTP/1.0",
+        Some(_) => "HTTP/1.1",
+        None => "",
+    }
+}
+
+fn iso(epoch_ms: f64) -> String {
+    let nanos = (epoch_ms * 1e6) as i128;
+    OffsetDateTime::from_unix_timestamp_nanos(nanos)
+        .ok()
+        .and_then(|t| t.format(&Rfc3339).ok())
+        .unwrap_or_else(|| "1970-01-01T00:00:00Z".into())
+}
+
+/// The run as HAR 1.2. `time_origin_ms` is the page's `performance.timeOrigin` (epoch ms).
+pub fn export(page: &str, requests: &[Request], analysis: &Analysis, time_origin_ms: f64) -> Value {
+    let first = requests.iter().filter_map(|r| r.timing.as_ref()).map(|t| t.start_time).fold(f64::INFINITY, f64::min);
+    let first = if first.is_finite() { first } else { 0.0 };
+    let entries: Vec<Value> = requests
+        .iter()
+        .zip(&analysis.requests)
+        .filter_map(|(r, a)| {
+            let t = r.timing.as_ref()?;
+            let p = &a.phases;
+            let d = |ph| p.duration(ph);
+            let (blocked, dns, connect, ssl, wait, receive) = if p.detail_hidden {
+                (p.total(), -1.0, -1.0, -1.0, 0.0, 0.0)
+            } else {
+                let tcp = d(Phase::Tcp);
+                let tls = d(Phase::Tls);
+                let connect = match (tcp, tls) {
+                    (None, None) => -1.0,
+                    (a, b) => a.unwrap_or(0.0) + b.unwrap_or(0.0),
+                };
+                (
+                    d(Phase::Blocked).unwrap_or(0.0) + d(Phase::Redirect).unwrap_or(0.0),
+                    d(Phase::Dns).unwrap_or(-1.0),
+                    connect,
+                    tls.unwrap_or(-1.0),
+                    d(Phase::Waiting).unwrap_or(0.0),
+                    d(Phase::Download).unwrap_or(0.0),
+                )
+            };
+            let time: f64 = [blocked, dns, connect, 0.0, wait, receive].iter().filter(|v| **v >= 0.0).sum();
+            let status = match &r.outcome {
+                Outcome::Done { status } => *status,
+                _ => t.response_status.unwrap_or(0),
+            };
+            let version = http_version(t.protocol());
+            let connection = a.truth_connection.and_then(|c| analysis.truth_connections.get(c)).map(|c| c.id.clone());
+            let mut entry = json!({
+                "pageref": "page_1",
+                "startedDateTime": iso(time_origin_ms + t.start_time),
+                "time": time,
+                "request": { "method": "GET", "url": r.url, "httpVersion": version, "cookies": [], "headers": [],
+                             "queryString": [], "headersSize": -1, "bodySize": 0 },
+                "response": { "status": status, "statusText": "", "httpVersion": version, "cookies": [], "headers": [],
+                              "content": { "size": t.decoded_body_size, "mimeType": "" }, "redirectURL": "",
+                              "headersSize": -1, "bodySize": if p.detail_hidden { -1.0 } else { t.encoded_body_size },
+                              "_transferSize": t.transfer_size },
+                "cache": {},
+                "timings": { "blocked": blocked, "dns": dns, "connect": connect, "send": 0.0, "wait": wait,
+                             "receive": receive, "ssl": ssl },
+                "_connscope": {
+                    "reuse": a.verdict.reuse.key(),
+                    "inferred": a.verdict.inference.reuse.key(),
+                    "agreement": a.verdict.agreement.key(),
+                    "evidence": a.verdict.evidence,
+                    "kind": r.kind.label(),
+                    "depth": r.depth,
+                    "parent": r.parent,
+                    "timing": t,
+                }
+            });
+            if let (Some(c), Some(obj)) = (connection, entry.as_object_mut()) {
+                obj.insert("connection".into(), Value::String(c));
+            }
+            Some(entry)
+        })
+        .collect();
+    json!({
+        "log": {
+            "version": "1.2",
+            "creator": { "name": "connscope", "version": env!("CARGO_PKG_VERSION") },
+            "pages": [{ "startedDateTime": iso(time_origin_ms + first), "id": "page_1", "title": page,
+                        "pageTimings": { "onContentLoad": -1, "onLoad": -1 } }],
+            "entries": entries,
+        }
+    })
+}
+
+fn num(v: &Value, key: &str) -> Option<f64> {
+    v.get(key).and_then(Value::as_f64)
+}
+
+fn kind_of(entry: &Value, mime: &str, url: &str) -> Kind {
+    let declared = entry.get("_resourceType").and_then(Value::as_str).unwrap_or("");
+    let lower_url = url.split(['?', '#']).next().unwrap_or("").to_ascii_lowercase();
+    match declared {
+        "document" => return Kind::Document,
+        "stylesheet" => return Kind::Stylesheet,
+        "script" => return Kind::Script,
+        "image" => return Kind::Image,
+        "font" => return Kind::Font,
+        "media" => return Kind::Media,
+        _ => {}
+    }
+    let m = mime.to_ascii_lowercase();
+    if m.contains("html") {
+        Kind::Document
+    } else if m.contains("css") || lower_url.ends_with(".css") {
+        Kind::Stylesheet
+    } else if m.contains("javascript") || lower_url.ends_with(".js") || lower_url.ends_with(".mjs") {
+        Kind::Script
+    } else if m.starts_with("image/") {
+        Kind::Image
+    } else if m.starts_with("font/") || lower_url.ends_with(".woff2") || lower_url.ends_with(".woff") {
+        Kind::Font
+    } else {
+        Kind::Other
+    }
+}
+
+fn protocol_of(version: &str) -> String {
+    let v = version.to_ascii_lowercase();
+    if v == "h2" || v.starts_with("http/2") {
+        "h2".into()
+    } else if v == "h3" || v.starts_with("http/3") || v.starts_with("h3-") {
+        "h3".into()
+    } else if v.starts_with("http/1.0") {
+        "http/1.0".into()
+    } else if v.starts_with("http/1") {
+        "http/1.1".into()
+    } else {
+        String::new()
+    }
+}
+
+/// Reads one DevTools entry's timings back into a Resource Timing shape, so the same
+/// analysis applies. `connect` -1 means the connection was already open.
+fn timing_from_entry(entry: &Value, start: f64, url: &str) -> Result<Timing, String> {
+    let timings = entry.get("timings").ok_or("no `timings`")?;
+    let get = |k: &str| num(timings, k).filter(|v| *v >= 0.0);
+    let wait = get("wait").ok_or("no `timings.wait`")?;
+    let receive = get("receive").ok_or("no `timings.receive`")?;
+    let blocked = get("blocked").unwrap_or(0.0);
+    let dns = get("dns");
+    let connect = get("connect");
+    let ssl = get("ssl").filter(|s| *s > 0.0);
+    let send = get("send").unwrap_or(0.0);
+    let mut t = Timing { name: url.to_string(), start_time: start, fetch_start: start, ..Timing::default() };
+    let mut cursor = start + blocked;
+    match connect {
+        Some(c) => {
+            let (ds, de) = match dns {
+                Some(d) => (cursor, cursor + d),
+                None => (cursor, cursor),
+            };
+            t.domain_lookup_start = ds;
+            t.domain_lookup_end = de;
+            t.connect_start = de;
+            t.connect_end = de + c;
+            if let Some(s) = ssl {
+                t.secure_connection_start = (t.connect_end - s).max(t.connect_start);
+            }
+            cursor = t.connect_end;
+        }
+        None => {
+            // Already open: Resource Timing would clamp these to fetchStart.
+            t.domain_lookup_start = start;
+            t.domain_lookup_end = start;
+            t.connect_start = start;
+            t.connect_end = start;
+        }
+    }
+    t.request_start = cursor;
+    t.response_start = cursor + send + wait;
+    t.response_end = t.response_start + receive;
+    t.duration = t.response_end - start;
+    let response = entry.get("response").cloned().unwrap_or(Value::Null);
+    t.next_hop_protocol = protocol_of(response.get("httpVersion").and_then(Value::as_str).unwrap_or(""));
+    let from_cache = entry.get("_fromCache").is_some_and(|c| !c.is_null());
+    let body = response.get("content").and_then(|c| num(c, "size")).unwrap_or(0.0).max(0.0);
+    t.decoded_body_size = body;
+    t.encoded_body_size = num(&response, "bodySize").filter(|b| *b >= 0.0).unwrap_or(body);
+    t.transfer_size = if from_cache {
+        0.0
+    } else {
+        num(&response, "_transferSize")
+            .filter(|v| *v >= 0.0)
+            .unwrap_or_else(|| t.encoded_body_size + num(&response, "headersSize").filter(|h| *h >= 0.0).unwrap_or(0.0))
+    };
+    t.response_status = num(&response, "status").map(|s| s as u16);
+    Ok(t)
+}
+
+pub fn import(text: &str) -> Result<Imported, HarError> {
+    let doc: Value = serde_json::from_str(text).map_err(|e| HarError::NotJson(e.to_string()))?;
+    let log = doc.get("log").filter(|l| l.is_object()).ok_or(HarError::NoLog)?;
+    let entries = log.get("entries").and_then(Value::as_array).ok_or(HarError::NoEntries)?;
+    let creator = log.get("creator").and_then(|c| c.get("name")).and_then(Value::as_str).unwrap_or("").to_string();
+    let page = log
+        .get("pages")
+        .and_then(Value::as_array)
+        .and_then(|p| p.first())
+        .and_then(|p| p.get("title"))
+        .and_then(Value::as_str)
+        .unwrap_or("HAR import")
+        .to_string();
+    let mut notes = Vec::new();
+    let mut parsed: Vec<(f64, &Value, String)> = Vec::new();
+    let mut first_problem = None;
+    for (i, e) in entries.iter().enumerate() {
+        let url = e.get("request").and_then(|r| r.get("url")).and_then(Value::as_str);
+        let started = e
+            .get("startedDateTime")
+            .and_then(Value::as_str)
+            .and_then(|s| OffsetDateTime::parse(s, &Rfc3339).ok())
+            .map(|t| (t.unix_timestamp_nanos() as f64) / 1e6);
+        match (url, started) {
+            (Some(u), Some(s)) => parsed.push((s, e, u.to_string())),
+            (None, _) => {
+                let p = format!("entry {} has no request.url: skipped", i + 1);
+                first_problem.get_or_insert(p.clone());
+                notes.push(p);
+            }
+            (_, None) => {
+                let p = format!("entry {} has no readable startedDateTime: skipped", i + 1);
+                first_problem.get_or_insert(p.clone());
+                notes.push(p);
+            }
+        }
+    }
+    let base = parsed.iter().map(|p| p.0).fold(f64::INFINITY, f64::min);
+    let mut requests = Vec::new();
+    for (started, e, url) in &parsed {
+        // connscope's own export carries the original entry: a lossless round trip.
+        let own = e
+            .get("_connscope")
+            .and_then(|c| c.get("timing"))
+            .and_then(|t| serde_json::from_value::<Timing>(t.clone()).ok());
+        let timing = match own {
+            Some(t) => t,
+            None => match timing_from_entry(e, started - base, url) {
+                Ok(t) => t,
+                Err(why) => {
+                    let p = format!("{url}: {why}; skipped");
+                    first_problem.get_or_insert(p.clone());
+                    notes.push(p);
+                    continue;
+                }
+            },
+        };
+        let mime = e
+            .get("response")
+            .and_then(|r| r.get("content"))
+            .and_then(|c| c.get("mimeType"))
+            .and_then(Value::as_str)
+            .unwrap_or("");
+        let own_kind = e.get("_connscope").and_then(|c| c.get("kind")).and_then(Value::as_str);
+        let kind = match own_kind {
+            Some("document") => Kind::Document,
+            Some("stylesheet") => Kind::Stylesheet,
+            Some("script") => Kind::Script,
+            Some("image") => Kind::Image,
+            Some("font") => Kind::Font,
+            Some("media") => Kind::Media,
+            Some(_) => Kind::Other,
+            None => kind_of(e, mime, url),
+        };
+        // Chrome's `connection` is its socket id: the browser's own word on which
+        // connection carried the request. Firefox writes the server's port there instead.
+        let recorded_connection = if creator == "WebInspector" {
+            e.get("connection").and_then(Value::as_str).map(str::to_string)
+        } else {
+            None
+        };
+        let status = timing
+            .response_status
+            .or_else(|| e.get("response").and_then(|r| num(r, "status")).map(|s| s as u16))
+            .unwrap_or(0);
+        requests.push(Request {
+            id: requests.len(),
+            origin: super::discover::origin_of(url).unwrap_or_else(|| "(no origin)".into()),
+            url: url.clone(),
+            kind,
+            parent: None,
+            depth: u32::from(kind != Kind::Document),
+            outcome: if status == 0 {
+                Outcome::Failed { message: "no response in the recording".into() }
+            } else {
+                Outcome::Done { status }
+            },
+            timing: Some(timing),
+            recorded_connection,
+        });
+    }
+    if requests.is_empty() {
+        return Err(HarError::NothingUsable {
+            total: entries.len(),
+            first_problem: first_problem.unwrap_or_else(|| "the list is empty".into()),
+        });
+    }
+    if creator != "WebInspector" && creator != "connscope" {
+        notes.push(format!(
+            "Recorded by {}: connection ids are not in this HAR, so connections are inferred from timing.",
+            if creator.is_empty() { "an unnamed tool" } else { &creator }
+        ));
+    }
+    if requests.iter().any(|r| r.timing.as_ref().is_some_and(|t| t.from_cache())) {
+        notes.push("Some entries were served from the browser's cache: no connection was used for them.".into());
+    }
+    Ok(Imported { page, requests, notes, time_origin_ms: base })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{analyse, Reuse};
+
+    /// Two entries in the shape Chrome DevTools saves: a new TLS connection, then one reused.
+    const CHROME_SHAPE: &str = r#"{"log":{"version":"1.2","creator":{"name":"WebInspector","version":"537.36"},
+      "pages":[{"startedDateTime":"2026-11-25T10:00:00.000Z","id":"page_1","title":"https://example.com/","pageTimings":{}}],
+      "entries":[
+        {"startedDateTime":"2026-11-25T10:00:00.000Z","time":60.5,"_resourceType":"document","connection":"1234",
+         "request":{"method":"GET","url":"https://example.com/","httpVersion":"http/2.0"},
+         "response":{"status":200,"httpVersion":"http/2.0","content":{"size":5000,"mimeType":"text/html"},"bodySize":1800,"headersSize":-1,"_transferSize":2100},
+         "timings":{"blocked":1.5,"dns":10,"connect":30,"ssl":18,"send":0.5,"wait":15,"receive":3.5}},
+        {"startedDateTime":"2026-11-25T10:00:00.080+00:00","time":20,"_resourceType":"stylesheet","connection":"1234",
+         "request":{"method":"GET","url":"https://example.com/a.css","httpVersion":"http/2.0"},
+         "response":{"status":200,"httpVersion":"http/2.0","content":{"size":900,"mimeType":"text/css"},"bodySize":400,"_transferSize":500},
+         "timings":{"blocked":0.4,"dns":-1,"connect":-1,"ssl":-1,"send":0.1,"wait":17,"receive":2.5}}]}}"#;
+
+    #[test]
+    fn devtools_entries_become_timings_with_the_same_verdicts() {
+        let imported = import(CHROME_SHAPE).unwrap();
+        assert_eq!(imported.requests.len(), 2);
+        let a = analyse(&imported.requests);
+        assert_eq!(a.requests[0].verdict.inference.reuse, Reuse::New);
+        assert_eq!(a.requests[1].verdict.inference.reuse, Reuse::Reused);
+        let p = &a.requests[0].phases;
+        assert_eq!(p.duration(Phase::Dns), Some(10.0));
+        assert_eq!(p.duration(Phase::Tcp), Some(12.0));
+        assert_eq!(p.duration(Phase::Tls), Some(18.0));
+        assert_eq!(imported.requests[1].timing.as_ref().unwrap().start_time, 80.0);
+        assert_eq!(imported.requests[0].timing.as_ref().unwrap().next_hop_protocol, "h2");
+        // Chrome's socket id counts as the browser's own record of the connection.
+        assert_eq!(a.truth_connections.len(), 1);
+        assert_eq!(a.truth_connections[0].requests, vec![0, 1]);
+    }
+
+    #[test]
+    fn firefox_offsets_parse_and_its_port_is_not_taken_for_a_connection() {
+        let ff = CHROME_SHAPE
+            .replace("WebInspector", "Firefox")
+            .replace("\"connection\":\"1234\"", "\"connection\":\"443\"")
+            .replace("2026-11-25T10:00:00.080+00:00", "2026-11-25T11:00:00.080+01:00");
+        let imported = import(&ff).unwrap();
+        assert_eq!(imported.requests[1].timing.as_ref().unwrap().start_time, 80.0);
+        assert!(imported.requests.iter().all(|r| r.recorded_connection.is_none()));
+        assert!(imported.notes.iter().any(|n| n.contains("inferred")));
+    }
+
+    #[test]
+    fn malformed_files_say_what_is_wrong() {
+        assert!(matches!(import("<html>"), Err(HarError::NotJson(_))));
+        assert_eq!(import("{}"), Err(HarError::NoLog));
+        assert_eq!(import(r#"{"log":{}}"#), Err(HarError::NoEntries));
+        let none = import(r#"{"log":{"entries":[{"request":{}}]}}"#).unwrap_err();
+        assert!(none.to_string().contains("no request.url"), "{none}");
+        let no_timings = r#"{"log":{"entries":[{"startedDateTime":"2026-11-25T10:00:00Z","request":{"url":"https://x/"},"response":{"status":301}}]}}"#;
+        assert!(import(no_timings).unwrap_err().to_string().contains("timings"));
+    }
+
+    #[test]
+    fn a_partial_har_keeps_what_it_can() {
+        let partial = CHROME_SHAPE
+            .replace("\"startedDateTime\":\"2026-11-25T10:00:00.080+00:00\"", "\"startedDateTime\":\"yesterday\"");
+        let imported = import(&partial).unwrap();
+        assert_eq!(imported.requests.len(), 1);
+        assert!(imported.notes.iter().any(|n| n.contains("entry 2")));
+    }
+
+    #[test]
+    fn a_redirect_only_recording_imports() {
+        let redirect = r#"{"log":{"creator":{"name":"WebInspector"},"entries":[{"startedDateTime":"2026-11-25T10:00:00Z","connection":"9",
+          "request":{"url":"http://example.com/"},"response":{"status":301,"httpVersion":"HTTP/1.1","content":{"size":0}},
+          "timings":{"blocked":1,"dns":2,"connect":3,"send":0,"wait":4,"receive":0}}]}}"#;
+        let imported = import(redirect).unwrap();
+        assert_eq!(imported.requests[0].outcome, Outcome::Done { status: 301 });
+    }
+}

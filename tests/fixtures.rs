@@ -1,0 +1,223 @@
+//! The model on Resource Timing entries captured from real browsers (Chromium, Firefox,
+//! WebKit) against the testbed: see each fixture's `captured` block for how. Every verdict
+//! here is pinned against what the scenario's server policy makes true.
+#![cfg(not(target_arch = "wasm32"))]
+
+use connscope::model::discover::{origin_of, strip_token};
+use connscope::model::har;
+use connscope::model::{analyse, Kind, Outcome, Phase, Request, Reuse, Timing, UnknownReason};
+use serde_json::Value;
+use std::path::PathBuf;
+
+struct Fixture {
+    engine: String,
+    scenario_origin: String,
+    requests: Vec<Request>,
+}
+
+fn load(engine: &str, scenario: &str) -> Fixture {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(format!("tests/fixtures/{engine}-{scenario}.json"));
+    let text = std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("{}: {e} (make it with `cargo run -p e2e --bin capture`)", path.display()));
+    let doc: Value = serde_json::from_str(&text).unwrap();
+    let origins = doc["captured"]["origins"].as_object().unwrap();
+    let scenario_origin = origins.iter().find(|(_, id)| id.as_str() == Some(scenario)).map(|(o, _)| o.clone()).unwrap();
+    let requests = doc["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .enumerate()
+        .map(|(i, e)| {
+            let timing: Timing = serde_json::from_value(e.clone()).unwrap();
+            let url = strip_token(&timing.name);
+            let kind = if url.ends_with(".html") {
+                Kind::Document
+            } else if url.ends_with(".css") {
+                Kind::Stylesheet
+            } else {
+                Kind::Other
+            };
+            Request {
+                id: i,
+                origin: origin_of(&url).unwrap(),
+                url,
+                kind,
+                parent: None,
+                depth: 0,
+                outcome: Outcome::Done { status: 200 },
+                timing: Some(timing),
+                recorded_connection: None,
+            }
+        })
+        .collect();
+    Fixture { engine: engine.to_string(), scenario_origin, requests }
+}
+
+const ENGINES: [&str; 3] = ["chromium", "firefox", "webkit"];
+
+fn mine(f: &Fixture) -> Vec<usize> {
+    f.requests.iter().filter(|r| r.origin == f.scenario_origin).map(|r| r.id).collect()
+}
+
+#[test]
+fn every_captured_entry_gives_non_negative_phases_that_cover_its_bar() {
+    for engine in ENGINES {
+        for scenario in ["keepalive", "close", "https-keepalive", "https-close", "h2", "opaque"] {
+            let f = load(engine, scenario);
+            assert!(f.requests.len() >= 30, "{engine} {scenario}: {} entries", f.requests.len());
+            let a = analyse(&f.requests);
+            for (r, x) in f.requests.iter().zip(&a.requests) {
+                assert!(x.phases.notes.is_empty(), "{engine} {scenario} {}: {:?}", r.url, x.phases.notes);
+                assert!(x.phases.segments.iter().all(|s| s.end >= s.start));
+                if !x.phases.detail_hidden {
+                    let covered: f64 = x.phases.segments.iter().map(|s| s.end - s.start).sum();
+                    assert!(
+                        (covered - x.phases.total()).abs() < 0.01,
+                        "{engine} {scenario} {}: {covered} vs {}",
+                        r.url,
+                        x.phases.total()
+                    );
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn close_opens_a_connection_for_every_request_in_every_engine() {
+    for engine in ENGINES {
+        for scenario in ["close", "https-close"] {
+            let f = load(engine, scenario);
+            let a = analyse(&f.requests);
+            for i in mine(&f) {
+                let v = &a.requests[i].verdict;
+                assert_eq!(
+                    v.inference.reuse,
+                    Reuse::New,
+                    "{} {scenario} {}: {}",
+                    f.engine,
+                    f.requests[i].url,
+                    v.evidence
+                );
+                assert!(v.inference.handshake_ms.unwrap_or(0.0) > 0.0);
+            }
+        }
+    }
+}
+
+#[test]
+fn sequential_keepalive_reuses_after_the_first_request() {
+    for engine in ENGINES {
+        let f = load(engine, "keepalive");
+        let a = analyse(&f.requests);
+        let ids = mine(&f);
+        assert_eq!(a.requests[ids[0]].verdict.inference.reuse, Reuse::New, "{engine}: the page opens the connection");
+        for &i in &ids[1..] {
+            assert_eq!(a.requests[i].verdict.inference.reuse, Reuse::Reused, "{engine} {}", f.requests[i].url);
+        }
+        let lanes = a.inferred_connections.iter().filter(|c| c.origin == f.scenario_origin).count();
+        assert_eq!(lanes, 1, "{engine}: one inferred lane for the origin");
+    }
+}
+
+#[test]
+fn tls_shows_a_handshake_on_new_connections_only() {
+    for engine in ENGINES {
+        let f = load(engine, "https-keepalive");
+        let a = analyse(&f.requests);
+        let ids = mine(&f);
+        let first = &a.requests[ids[0]];
+        assert!(first.phases.duration(Phase::Tls).unwrap_or(0.0) > 0.0, "{engine}: TLS on the first request");
+        for &i in &ids[1..] {
+            assert_eq!(a.requests[i].phases.duration(Phase::Tls), None, "{engine} {}", f.requests[i].url);
+            assert_eq!(a.requests[i].phases.duration(Phase::Tcp), None);
+        }
+    }
+}
+
+#[test]
+fn h2_multiplexes_on_one_connection() {
+    for engine in ENGINES {
+        let f = load(engine, "h2");
+        let a = analyse(&f.requests);
+        let ids = mine(&f);
+        assert!(ids.iter().all(|&i| f.requests[i].timing.as_ref().unwrap().next_hop_protocol == "h2"), "{engine}");
+        let new = ids.iter().filter(|&&i| a.requests[i].verdict.inference.reuse == Reuse::New).count();
+        assert_eq!(new, 1, "{engine}: only the first request pays for the handshake");
+        let lanes = a.inferred_connections.iter().filter(|c| c.origin == f.scenario_origin).count();
+        assert_eq!(lanes, 1, "{engine}: one multiplexed lane");
+    }
+}
+
+#[test]
+fn cross_origin_without_timing_allow_origin_is_unknown_never_reused() {
+    for engine in ENGINES {
+        let f = load(engine, "opaque");
+        let a = analyse(&f.requests);
+        for i in mine(&f) {
+            let v = &a.requests[i].verdict;
+            assert_eq!(v.reuse, Reuse::Unknown, "{engine} {}", f.requests[i].url);
+            assert_eq!(v.inference.reason, Some(UnknownReason::NoTimingAllowOrigin));
+        }
+        // The same page's images from the cdn origin do send Timing-Allow-Origin.
+        let known = f
+            .requests
+            .iter()
+            .zip(&a.requests)
+            .filter(|(r, _)| r.origin != f.scenario_origin)
+            .all(|(_, x)| x.verdict.reuse != Reuse::Unknown);
+        assert!(known, "{engine}");
+    }
+}
+
+#[test]
+fn the_server_truth_agrees_where_the_browser_exposes_it() {
+    for engine in ["chromium", "firefox"] {
+        for scenario in ["keepalive", "close", "h2", "https-keepalive"] {
+            let f = load(engine, scenario);
+            let a = analyse(&f.requests);
+            assert!(!a.truth_connections.is_empty(), "{engine} {scenario}: Server-Timing read");
+            assert_eq!(a.total.compared, a.total.agreed, "{engine} {scenario}");
+            for x in &a.requests {
+                assert_eq!(x.verdict.reuse, x.verdict.inference.reuse, "{engine} {scenario}: {}", x.verdict.evidence);
+            }
+        }
+    }
+    // WebKit does not expose cross-origin Server-Timing (seen in WebKitGTK 2.50).
+    let f = load("webkit", "keepalive");
+    assert!(analyse(&f.requests).truth_connections.is_empty());
+}
+
+#[test]
+fn a_har_export_imports_back_to_the_same_verdicts() {
+    for engine in ENGINES {
+        let f = load(engine, "https-keepalive");
+        let a = analyse(&f.requests);
+        let har = har::export("page", &f.requests, &a, 1_700_000_000_000.0);
+        let text = serde_json::to_string(&har).unwrap();
+        let back = har::import(&text).unwrap();
+        assert_eq!(back.requests.len(), f.requests.len());
+        let b = analyse(&back.requests);
+        for (x, y) in a.requests.iter().zip(&b.requests) {
+            assert_eq!(x.verdict.reuse, y.verdict.reuse);
+            assert_eq!(x.phases, y.phases);
+        }
+        // HAR 1.2 rules: -1 for what did not apply, time = the sum without ssl twice.
+        for e in har["log"]["entries"].as_array().unwrap() {
+            let t = &e["timings"];
+            let sum: f64 = ["blocked", "dns", "connect", "send", "wait", "receive"]
+                .iter()
+                .map(|k| t[k].as_f64().unwrap())
+                .filter(|v| *v >= 0.0)
+                .sum();
+            assert!((sum - e["time"].as_f64().unwrap()).abs() < 1e-6);
+            for k in ["send", "wait", "receive"] {
+                assert!(t[k].as_f64().unwrap() >= 0.0);
+            }
+            if e["_connscope"]["inferred"] == "reused" {
+                assert_eq!(t["connect"], -1.0);
+                assert_eq!(t["ssl"], -1.0);
+            }
+        }
+    }
+}
