@@ -186,3 +186,33 @@ async fn each_bad_situation_gets_its_message_and_keeps_the_run() {
     assert_eq!(s.requests.len(), 5);
     assert!(error_text(&s).contains("were not loaded"), "{}", error_text(&s));
 }
+
+#[wasm_bindgen_test]
+async fn every_kind_of_html_reference_is_discovered_against_the_base() {
+    let keepalive = origin("keepalive").await;
+    let s = run(format!("{keepalive}/rich.html"), Options::default()).await;
+    assert_eq!(s.state, RunState::Done, "{}", error_text(&s));
+    let mut got: Vec<(String, Kind)> = s.requests.iter().skip(1).map(|r| (r.url.replacen(&keepalive, "", 1), r.kind)).collect();
+    got.sort_by(|a, b| a.0.cmp(&b.0));
+    let dpr = web_sys::window().unwrap().device_pixel_ratio();
+    let srcset = if dpr > 1.0 { "/r/img-a2.svg" } else { "/r/img-a1.svg" };
+    let mut want: Vec<(String, Kind)> = [
+        ("/r/favicon.svg", Kind::Image),
+        ("/r/font-9.woff2", Kind::Font),
+        ("/r/mod-1.js", Kind::Script),
+        ("/r/style-9.css", Kind::Stylesheet),
+        ("/r/style-inline.css", Kind::Stylesheet),
+        ("/r/bg-2.svg", Kind::Image),
+        ("/r/mod-2.js", Kind::Script),
+        (srcset, Kind::Image),
+        ("/r/img-p-wide.svg", Kind::Image),
+        ("/r/poster.svg", Kind::Image),
+        ("/r/inline.svg", Kind::Image),
+    ]
+    .iter()
+    .map(|(u, k)| (u.to_string(), *k))
+    .collect();
+    want.sort_by(|a, b| a.0.cmp(&b.0));
+    assert_eq!(got, want);
+    assert!(error_text(&s).contains("srcset candidate"), "the srcset choice is explained: {}", error_text(&s));
+}

@@ -276,3 +276,75 @@ mod tests {
         assert_eq!(v.agreement, Agreement::NotComparable);
     }
 }
+
+/// The browser quirks of RESOURCE-TIMING.md, one test each.
+#[cfg(test)]
+mod quirks {
+    use super::*;
+    use crate::model::phases::{Phase, Phases};
+
+    fn base() -> Timing {
+        Timing {
+            start_time: 100.0,
+            fetch_start: 100.0,
+            domain_lookup_start: 100.0,
+            domain_lookup_end: 100.0,
+            connect_start: 100.0,
+            connect_end: 100.0,
+            request_start: 100.5,
+            response_start: 102.0,
+            response_end: 103.0,
+            transfer_size: 900.0,
+            encoded_body_size: 600.0,
+            decoded_body_size: 600.0,
+            next_hop_protocol: "h2".into(),
+            ..Timing::default()
+        }
+    }
+
+    #[test]
+    fn chromium_preconnected_origin_with_secure_connection_start_zero_is_reused_without_tls() {
+        let t = Timing { secure_connection_start: 0.0, ..base() };
+        assert_eq!(infer(Some(&t)).reuse, Reuse::Reused);
+        assert_eq!(Phases::from_timing(&t).duration(Phase::Tls), None);
+    }
+
+    #[test]
+    fn safari_secure_connection_start_zero_on_reuse_is_still_reuse() {
+        let safari = Timing { secure_connection_start: 0.0, ..base() };
+        let chromium = Timing { secure_connection_start: 100.0, ..base() };
+        assert_eq!(infer(Some(&safari)).reuse, infer(Some(&chromium)).reuse);
+        assert_eq!(Phases::from_timing(&chromium).duration(Phase::Tls), None, "clamped secureConnectionStart is no TLS phase");
+    }
+
+    #[test]
+    fn safari_duration_zero_does_not_break_phases() {
+        let t = Timing { duration: 0.0, ..base() };
+        let p = Phases::from_timing(&t);
+        assert!((p.total() - 3.0).abs() < 1e-9, "the bar comes from startTime..responseEnd, not duration");
+    }
+
+    #[test]
+    fn firefox_without_delivery_type_or_response_status_is_judged_the_same() {
+        let chromium = Timing { delivery_type: Some(String::new()), response_status: Some(200), ..base() };
+        let firefox = Timing { delivery_type: None, response_status: None, ..base() };
+        assert_eq!(verdict(Some(&chromium)), verdict(Some(&firefox)));
+        let cached = Timing { delivery_type: Some("cache".into()), ..base() };
+        assert_eq!(infer(Some(&cached)).reason, Some(UnknownReason::Cache));
+    }
+
+    #[test]
+    fn coarsened_new_connection_still_reads_as_new() {
+        // Cross-origin isolated Chromium coarsens to 5 µs: a 0.05 ms loopback connect survives.
+        let t = Timing { connect_start: 100.005, connect_end: 100.055, domain_lookup_start: 100.005, domain_lookup_end: 100.005, ..base() };
+        assert_eq!(infer(Some(&t)).reuse, Reuse::New);
+    }
+
+    #[test]
+    fn connect_times_equal_but_not_clamped_are_not_called_reused() {
+        // Without isolation Firefox rounds to 1 ms: a new connection can show connectStart ==
+        // connectEnd after fetchStart. That is not the clamp of a reused connection.
+        let t = Timing { domain_lookup_start: 101.0, domain_lookup_end: 101.0, connect_start: 101.0, connect_end: 101.0, ..base() };
+        assert_eq!(infer(Some(&t)).reuse, Reuse::Unknown);
+    }
+}

@@ -669,6 +669,9 @@ async fn route_scenario(
             Err(e) => text(StatusCode::BAD_REQUEST, format!("{e}\n")),
         };
     }
+    if path == "/rich.html" {
+        return with_type("text/html; charset=utf-8", pages::RICH_HTML);
+    }
     if let Some(code) = path.strip_prefix("/status/") {
         return match code.parse::<u16>().ok().and_then(|c| StatusCode::from_u16(c).ok()).filter(|c| c.as_u16() >= 200) {
             Some(status) => text(status, format!("this response has status {status}, as asked\n")),

@@ -131,6 +131,39 @@ impl PageSpec {
     }
 }
 
+/// A page that uses every way HTML names a subresource, for the loader's discovery tests:
+/// `<base href>`, icons, preload and modulepreload, srcset and `<picture>`, a poster, inline
+/// `style` attributes and `<style>` elements — and things that must NOT be fetched.
+pub const RICH_HTML: &str = r#"<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<title>connscope discovery page</title>
+<base href="/r/">
+<link rel="icon" href="favicon.svg">
+<link rel="preload" href="font-9.woff2" as="font" crossorigin>
+<link rel="modulepreload" href="mod-1.js">
+<link rel="stylesheet" href="style-9.css">
+<link rel="alternate stylesheet" href="alt.css" title="not loaded">
+<link rel="preconnect" href="http://127.0.0.1:1">
+<style>@import url("style-inline.css"); .x { background: url(bg-2.svg) }</style>
+<script type="module" src="mod-2.js"></script>
+</head>
+<body>
+<img src="img-a.svg" srcset="img-a1.svg 1x, img-a2.svg 2x" alt="">
+<picture>
+  <source media="(min-width: 1px)" srcset="img-p-wide.svg">
+  <source srcset="img-p-narrow.svg">
+  <img src="img-p.svg" alt="">
+</picture>
+<video poster="poster.svg"></video>
+<div style="background-image: url('inline.svg')">inline</div>
+<img src="data:image/png;base64,AAAA" alt="">
+<a href="page.html">a link is not a subresource</a>
+</body>
+</html>
+"#;
+
 fn escape(s: &str) -> String {
     s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
 }
