@@ -313,7 +313,8 @@ pub fn app() -> Html {
                 order={state.order}
                 selected={state.selected}
                 on_select={on_select.clone()}
-                on_order={dispatch.to_callback().reform(Action::SetOrder)} />
+                on_order={dispatch.to_callback().reform(Action::SetOrder)}
+                run_key={state.run} />
             <ui::details::Details requests={requests.clone()} analysis={analysis.clone()} selected={state.selected} />
             <ui::connections::ConnectionView
                 requests={requests.clone()}

@@ -192,7 +192,8 @@ async fn every_kind_of_html_reference_is_discovered_against_the_base() {
     let keepalive = origin("keepalive").await;
     let s = run(format!("{keepalive}/rich.html"), Options::default()).await;
     assert_eq!(s.state, RunState::Done, "{}", error_text(&s));
-    let mut got: Vec<(String, Kind)> = s.requests.iter().skip(1).map(|r| (r.url.replacen(&keepalive, "", 1), r.kind)).collect();
+    let mut got: Vec<(String, Kind)> =
+        s.requests.iter().skip(1).map(|r| (r.url.replacen(&keepalive, "", 1), r.kind)).collect();
     got.sort_by(|a, b| a.0.cmp(&b.0));
     let dpr = web_sys::window().unwrap().device_pixel_ratio();
     let srcset = if dpr > 1.0 { "/r/img-a2.svg" } else { "/r/img-a1.svg" };

@@ -11,7 +11,8 @@ use std::time::{Duration, Instant};
 use testbed::{Config, Testbed};
 
 pub fn workspace() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
+    root.canonicalize().unwrap_or(root)
 }
 
 /// The built app: `CONNSCOPE_DIST`, else `dist/` of the workspace.

@@ -1,25 +1,144 @@
-//! The built app in real browsers: it loads, shows its name, runs the default scenario and
-//! draws a waterfall that keeps the DOM contract.
+//! The built app in real browsers, used as a person would: it opens and runs the default
+//! scenario, keeps the DOM contract, takes a URL from the link, switches themes, answers
+//! the keyboard, imports a HAR, fits a phone screen and explains bad input.
 
+use anyhow::{ensure, Result};
 use e2e::{start_testbed, Browser, Engine};
+use fantoccini::Locator;
 use std::time::Duration;
+use testbed::Testbed;
+
+const DONE: &[&str] = &["done", "failed"];
+
+async fn ui(engine: Engine) -> Result<()> {
+    let tb = start_testbed().await?;
+    let b = Browser::start(engine, &tb).await?;
+    let result = checks(&b, &tb).await;
+    if result.is_err() {
+        let _ = b.screenshot(&format!("{}-failure", engine.name())).await;
+    }
+    b.close().await;
+    tb.shutdown(Duration::from_secs(1)).await;
+    result
+}
+
+async fn js(b: &Browser, script: &str) -> Result<serde_json::Value> {
+    Ok(b.client.execute(script, vec![]).await?)
+}
+
+async fn checks(b: &Browser, tb: &Testbed) -> Result<()> {
+    let name = b.engine.name();
+
+    // Opening the app with no link runs the first scenario.
+    b.client.goto(&tb.app_url).await?;
+    ensure!(b.wait_for_state(DONE, Duration::from_secs(30)).await? == "done");
+    ensure!(b.text("h1.brand").await? == "connscope");
+    let rows = b.rows().await?;
+    ensure!(rows.len() == 34, "default page: {} rows", rows.len());
+    for r in &rows {
+        ensure!(["new", "reused", "unknown"].contains(&r.reuse.as_str()), "{r:?}");
+        ensure!(!r.connection.is_empty(), "every row of a testbed run has a connection: {r:?}");
+        ensure!(r.phases.values().all(|v| *v >= 0.0), "{r:?}");
+        ensure!(r.phases.contains_key("waiting") && r.phases.contains_key("download"), "{r:?}");
+    }
+    ensure!(b.text(".summary .reading").await?.contains("34 requests"));
+    b.screenshot(&format!("{name}-waterfall-light")).await?;
+
+    // Dark theme, then the connection view in it.
+    b.client.find(Locator::Css(".top-actions button")).await?.click().await?;
+    ensure!(js(b, "return document.documentElement.getAttribute('data-theme')").await? == "dark");
+    let bg = js(b, "return getComputedStyle(document.body).backgroundColor").await?;
+    ensure!(bg.as_str() != Some("rgb(255, 255, 255)"), "dark background, got {bg}");
+    b.screenshot(&format!("{name}-waterfall-dark")).await?;
+    js(b, "document.querySelector('.connections').scrollIntoView()").await?;
+    let lanes = js(b, "return document.querySelectorAll('.connections .lane').length").await?;
+    ensure!(lanes.as_u64().unwrap_or(0) >= 2, "lanes: {lanes}");
+    b.screenshot(&format!("{name}-connections-dark")).await?;
+    b.client.find(Locator::Css(".top-actions button")).await?.click().await?;
+    b.client.find(Locator::Css(".top-actions button")).await?.click().await?;
+    js(b, "document.querySelector('.connections').scrollIntoView()").await?;
+    b.screenshot(&format!("{name}-connections-light")).await?;
+
+    // Keyboard: a focused row shows its tooltip and pins its details.
+    js(b, "document.querySelectorAll('.waterfall .row')[3].focus()").await?;
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let tip = b.text("#wf-tip").await?;
+    ensure!(tip.contains("/r/") && tip.contains("ms"), "tooltip: {tip}");
+    let details = b.text(".details").await?;
+    ensure!(details.contains("Evidence"), "details: {details}");
+    js(b, "window.scrollTo(0, 0)").await?;
+
+    // A link with a URL of one's own (encoded), sequential.
+    let page = format!("{}/page.html?img=3&cdn=0", tb.origin("keepalive").unwrap_or_default());
+    let encoded: String = page
+        .bytes()
+        .map(|c| if c.is_ascii_alphanumeric() { (c as char).to_string() } else { format!("%{c:02X}") })
+        .collect();
+    b.client.goto(&format!("{}?url={encoded}&concurrency=1&autorun=1", tb.app_url)).await?;
+    ensure!(b.wait_for_state(DONE, Duration::from_secs(30)).await? == "done");
+    let rows = b.rows().await?;
+    ensure!(rows.len() == 13, "url mode: {} rows", rows.len());
+    ensure!(rows.iter().skip(1).all(|r| r.reuse == "reused"), "sequential keep-alive: {rows:?}");
+    let field = js(b, "return document.querySelector('input[type=url]').value").await?;
+    ensure!(field.as_str() == Some(page.as_str()), "the URL field shows the link's URL: {field}");
+
+    // Bad input: a clear message, and the state says failed.
+    b.client.goto(&format!("{}?url=not%20a%20url&autorun=1", tb.app_url)).await?;
+    ensure!(b.wait_for_state(DONE, Duration::from_secs(10)).await? == "failed");
+    ensure!(b.text(".messages").await?.contains("is not a full URL"));
+
+    // A HAR recorded elsewhere: pick the file, see its waterfall.
+    let fixture = e2e::workspace().join("tests/fixtures/firefox-https-keepalive.json");
+    let doc: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&fixture)?)?;
+    let requests: Vec<connscope::model::Request> = doc["entries"]
+        .as_array()
+        .map(|a| a.to_vec())
+        .unwrap_or_default()
+        .into_iter()
+        .enumerate()
+        .filter_map(|(i, e)| {
+            let t: connscope::model::Timing = serde_json::from_value(e).ok()?;
+            let url = connscope::model::discover::strip_token(&t.name);
+            Some(connscope::model::Request {
+                id: i,
+                origin: connscope::model::discover::origin_of(&url)?,
+                url,
+                kind: connscope::model::Kind::Other,
+                parent: None,
+                depth: 0,
+                outcome: connscope::model::Outcome::Done { status: 200 },
+                timing: Some(t),
+                recorded_connection: None,
+            })
+        })
+        .collect();
+    let analysis = connscope::model::analyse(&requests);
+    let har = connscope::model::har::export("fixture", &requests, &analysis, 1.7e12);
+    let path = e2e::workspace().join(format!("target/e2e/{name}-import.har"));
+    std::fs::write(&path, serde_json::to_string(&har)?)?;
+    b.client.find(Locator::Css("input[type=file]")).await?.send_keys(&path.display().to_string()).await?;
+    b.wait_for_state(&["done"], Duration::from_secs(10)).await?;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let rows = b.rows().await?;
+    ensure!(rows.len() == requests.len(), "imported {} rows of {}", rows.len(), requests.len());
+    b.screenshot(&format!("{name}-har-import")).await?;
+
+    // A phone-sized window: nothing spills sideways out of the page.
+    b.client.set_window_size(360, 800).await?;
+    b.client.goto(&tb.app_url).await?;
+    b.wait_for_state(DONE, Duration::from_secs(30)).await?;
+    let overflow = js(b, "return document.documentElement.scrollWidth - window.innerWidth").await?;
+    ensure!(overflow.as_f64().unwrap_or(1e9) <= 1.0, "page is {overflow} px wider than a 360 px window");
+    b.screenshot(&format!("{name}-narrow")).await?;
+    Ok(())
+}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_app_renders_and_runs_the_default_scenario_in_chromium() -> anyhow::Result<()> {
-    let testbed = start_testbed().await?;
-    let browser = Browser::start(Engine::Chromium, &testbed).await?;
-    browser.client.goto(&testbed.app_url).await?;
-    let state = browser.wait_for_state(&["done", "failed"], Duration::from_secs(30)).await?;
-    let brand = browser.text("h1.brand").await?;
-    assert_eq!(brand, "connscope");
-    assert_eq!(state, "done", "the default run finished");
-    let rows = browser.rows().await?;
-    // The default page: itself, 2 stylesheets, import.css, 2 fonts, bg.svg, 3 scripts, 24 images.
-    assert_eq!(rows.len(), 34, "{rows:#?}");
-    assert!(rows.iter().all(|r| ["new", "reused", "unknown"].contains(&r.reuse.as_str())));
-    let shot = browser.screenshot("chromium-default").await?;
-    assert!(std::fs::metadata(&shot)?.len() > 10_000, "a real screenshot");
-    browser.close().await;
-    testbed.shutdown(Duration::from_secs(1)).await;
-    Ok(())
+async fn the_app_works_for_a_person_in_chromium() -> Result<()> {
+    ui(Engine::Chromium).await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_app_works_for_a_person_in_firefox() -> Result<()> {
+    ui(Engine::Firefox).await
 }

@@ -37,6 +37,29 @@ impl Axis {
         (t - self.start) / (self.end - self.start) * self.width
     }
 
+    /// The time at `x` pixels (the inverse of [`Axis::x`]), for drag-to-zoom.
+    pub fn t(&self, x: f64) -> f64 {
+        self.start + x / self.width.max(1e-9) * (self.end - self.start)
+    }
+
+    /// Zooms by `factor` (< 1 narrows) around `center`, within `limits`.
+    pub fn scaled(self, factor: f64, center: f64, limits: Axis) -> Axis {
+        let half = (self.end - self.start) * factor / 2.0;
+        let (mut a, mut b) = (center - half, center + half);
+        if b - a >= limits.end - limits.start {
+            return limits;
+        }
+        if a < limits.start {
+            b += limits.start - a;
+            a = limits.start;
+        }
+        if b > limits.end {
+            a -= b - limits.end;
+            b = limits.end;
+        }
+        self.zoomed(a, b)
+    }
+
     /// Ticks at round steps (1, 2, 5 × 10ⁿ ms) counted from the axis start (the labels
     /// read 0, 20, 40 ms…), about `target` of them. Returned on the page's clock.
     pub fn ticks(&self, target: usize) -> Vec<f64> {
@@ -152,6 +175,17 @@ mod tests {
         assert_eq!(axis.x(10.0), 0.0);
         assert_eq!(axis.x(15.0), 250.0);
         assert_eq!(axis.zoomed(12.0, 14.0).x(13.0), 250.0);
+    }
+
+    #[test]
+    fn zooming_stays_inside_the_run_and_inverts() {
+        let full = Axis { start: 0.0, end: 100.0, width: 500.0 };
+        assert_eq!(full.t(full.x(37.5)), 37.5);
+        let z = full.scaled(0.5, 10.0, full);
+        assert_eq!((z.start, z.end), (0.0, 50.0), "pushed back inside the run");
+        let z = z.scaled(0.5, 30.0, full);
+        assert_eq!((z.start, z.end), (17.5, 42.5));
+        assert_eq!(z.scaled(100.0, 30.0, full), full, "zooming out stops at the whole run");
     }
 
     #[test]

@@ -96,6 +96,9 @@ pub struct Phases {
     pub notes: Vec<String>,
     /// Only start and end are known (opaque or failed entries).
     pub detail_hidden: bool,
+    /// The entry has request and response starts: waiting and download happened, even
+    /// when coarsening makes one of them 0 ms.
+    pub response_known: bool,
 }
 
 /// Timestamps closer than this are equal: entries are coarsened to 5 µs at best.
@@ -108,7 +111,7 @@ pub fn same(a: f64, b: f64) -> bool {
 impl Phases {
     /// Total duration of a phase, or None when it did not happen.
     pub fn duration(&self, phase: Phase) -> Option<f64> {
-        let mut total = None;
+        let mut total = (self.response_known && matches!(phase, Phase::Waiting | Phase::Download)).then_some(0.0);
         for s in self.segments.iter().filter(|s| s.phase == phase) {
             *total.get_or_insert(0.0) += s.end - s.start;
         }
@@ -199,6 +202,7 @@ impl Phases {
             push(&mut p, Phase::Blocked, t.connect_end, t.request_start, &mut cursor);
         }
         if t.request_start > 0.0 && t.response_start > 0.0 {
+            p.response_known = true;
             push(&mut p, Phase::Waiting, t.request_start, t.response_start, &mut cursor);
             push(&mut p, Phase::Download, t.response_start, t.response_end, &mut cursor);
         } else if t.response_start == 0.0 && t.response_end > 0.0 {

@@ -314,7 +314,11 @@ mod quirks {
         let safari = Timing { secure_connection_start: 0.0, ..base() };
         let chromium = Timing { secure_connection_start: 100.0, ..base() };
         assert_eq!(infer(Some(&safari)).reuse, infer(Some(&chromium)).reuse);
-        assert_eq!(Phases::from_timing(&chromium).duration(Phase::Tls), None, "clamped secureConnectionStart is no TLS phase");
+        assert_eq!(
+            Phases::from_timing(&chromium).duration(Phase::Tls),
+            None,
+            "clamped secureConnectionStart is no TLS phase"
+        );
     }
 
     #[test]
@@ -336,7 +340,13 @@ mod quirks {
     #[test]
     fn coarsened_new_connection_still_reads_as_new() {
         // Cross-origin isolated Chromium coarsens to 5 µs: a 0.05 ms loopback connect survives.
-        let t = Timing { connect_start: 100.005, connect_end: 100.055, domain_lookup_start: 100.005, domain_lookup_end: 100.005, ..base() };
+        let t = Timing {
+            connect_start: 100.005,
+            connect_end: 100.055,
+            domain_lookup_start: 100.005,
+            domain_lookup_end: 100.005,
+            ..base()
+        };
         assert_eq!(infer(Some(&t)).reuse, Reuse::New);
     }
 
@@ -344,7 +354,13 @@ mod quirks {
     fn connect_times_equal_but_not_clamped_are_not_called_reused() {
         // Without isolation Firefox rounds to 1 ms: a new connection can show connectStart ==
         // connectEnd after fetchStart. That is not the clamp of a reused connection.
-        let t = Timing { domain_lookup_start: 101.0, domain_lookup_end: 101.0, connect_start: 101.0, connect_end: 101.0, ..base() };
+        let t = Timing {
+            domain_lookup_start: 101.0,
+            domain_lookup_end: 101.0,
+            connect_start: 101.0,
+            connect_end: 101.0,
+            ..base()
+        };
         assert_eq!(infer(Some(&t)).reuse, Reuse::Unknown);
     }
 }

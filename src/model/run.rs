@@ -224,6 +224,8 @@ fn truth_connections(requests: &[Request], analysed: &mut [Analysed]) -> Vec<Con
 fn inferred_connections(requests: &[Request], analysed: &mut [Analysed]) -> Vec<Connection> {
     let mut lanes: Vec<Connection> = Vec::new();
     let mut busy_until: Vec<f64> = Vec::new();
+    // Lanes by (origin, protocol), so each request looks only at its own pool.
+    let mut pools: BTreeMap<(String, String), Vec<usize>> = BTreeMap::new();
     for i in ordered(requests) {
         let r = &requests[i];
         let Some(t) = r.timing.as_ref() else { continue };
@@ -233,16 +235,16 @@ fn inferred_connections(requests: &[Request], analysed: &mut [Analysed]) -> Vec<
         }
         let protocol = protocol_of(r);
         let sent = if t.request_start > 0.0 { t.request_start } else { t.fetch_start };
-        let candidates = lanes.iter().enumerate().filter(|(_, l)| l.origin == r.origin && l.protocol == protocol);
+        let pool = pools.entry((r.origin.clone(), protocol.clone())).or_default();
         let lane = if reuse == Reuse::New {
             None
         } else if t.is_multiplexed() {
-            candidates.map(|(k, _)| k).next_back()
+            pool.last().copied()
         } else {
-            candidates
-                .filter(|(k, _)| busy_until[*k] <= sent + super::phases::EPSILON_MS)
-                .max_by(|(a, _), (b, _)| busy_until[*a].total_cmp(&busy_until[*b]))
-                .map(|(k, _)| k)
+            pool.iter()
+                .copied()
+                .filter(|k| busy_until[*k] <= sent + super::phases::EPSILON_MS)
+                .max_by(|a, b| busy_until[*a].total_cmp(&busy_until[*b]))
         };
         let k = match lane {
             Some(k) => k,
@@ -257,6 +259,7 @@ fn inferred_connections(requests: &[Request], analysed: &mut [Analysed]) -> Vec<
                     opened_by: (reuse == Reuse::New).then_some(i),
                 });
                 busy_until.push(0.0);
+                pool.push(lanes.len() - 1);
                 lanes.len() - 1
             }
         };

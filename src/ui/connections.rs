@@ -52,7 +52,7 @@ pub fn connection_view(p: &Props) -> Html {
             </div>
             <p class="hint">{
                 if source == Source::Truth {
-                    "Each lane is one connection as the server saw it (Server-Timing). Handshakes are drawn where they happened."
+                    "Each lane is one connection as the server saw it (Server-Timing), with the time each request used it: handshake, waiting, download. Queueing is left out: the request had no connection yet."
                 } else {
                     "Each lane is a guess from timing alone: the API has no connection id. HTTP/1.1 lanes carry one request at a time; h2 lanes multiplex."
                 }
@@ -75,22 +75,31 @@ pub fn connection_view(p: &Props) -> Html {
                             { for c.requests.iter().map(|&i| {
                                 let a = &p.analysis.requests[i];
                                 let r = &p.requests[i];
-                                let x0 = LABEL_W + axis.x(a.phases.start).max(0.0);
-                                let x1 = LABEL_W + axis.x(a.phases.end).max(0.0);
-                                let handshake: Vec<Html> = a.phases.segments.iter()
-                                    .filter(|s| matches!(s.phase, Phase::Dns | Phase::Tcp | Phase::Tls))
-                                    .map(|s| html! { <rect class={classes!("seg", format!("ph-{}", s.phase.key()))}
-                                        x={(LABEL_W + axis.x(s.start)).to_string()} y={(y + 4.0).to_string()}
-                                        width={(axis.x(s.end) - axis.x(s.start)).max(1.0).to_string()} height={(LANE_H - 10.0).to_string()} /> })
+                                // Only the time the request occupied the connection: its handshake
+                                // (if it opened it), then request to last byte. Queueing happened
+                                // before the browser had a connection for it, so it is not drawn.
+                                let on_wire: Vec<Html> = a.phases.segments.iter()
+                                    .filter(|s| !matches!(s.phase, Phase::Blocked | Phase::Redirect))
+                                    .map(|s| {
+                                        let tall = matches!(s.phase, Phase::Dns | Phase::Tcp | Phase::Tls);
+                                        let (top, h) = if tall { (y + 4.0, LANE_H - 10.0) } else { (y + 7.0, LANE_H - 16.0) };
+                                        html! { <rect class={classes!("seg", format!("ph-{}", s.phase.key()), (!tall).then_some("req-bar"))}
+                                            x={(LABEL_W + axis.x(s.start)).to_string()} y={top.to_string()}
+                                            width={(axis.x(s.end) - axis.x(s.start)).max(1.0).to_string()} height={h.to_string()} /> }
+                                    })
                                     .collect();
+                                let hidden = if a.phases.detail_hidden {
+                                    let (x0, x1) = (LABEL_W + axis.x(a.phases.start), LABEL_W + axis.x(a.phases.end));
+                                    html! { <rect class="seg hidden-detail" x={x0.to_string()} y={(y + 7.0).to_string()}
+                                        width={(x1 - x0).max(1.5).to_string()} height={(LANE_H - 16.0).to_string()} /> }
+                                } else { html! {} };
                                 let differs = matches!(a.verdict.agreement, Agreement::Preconnected | Agreement::LateBinding);
                                 let id = i;
                                 html! { <g class={classes!("req", differs.then_some("differs"), (p.selected == Some(i)).then_some("selected"))}
                                            onclick={p.on_select.reform(move |_| Some(id))}>
                                     <title>{ describe(r, a) }</title>
-                                    { for handshake }
-                                    <rect class="seg ph-waiting req-bar" x={x0.to_string()} y={(y + 8.0).to_string()}
-                                          width={(x1 - x0).max(1.5).to_string()} height={(LANE_H - 18.0).to_string()} />
+                                    { for on_wire }
+                                    { hidden }
                                 </g> }
                             }) }
                         </g>

@@ -15,6 +15,7 @@ fn main() {
         Some("run") => run(&args[1..]),
         Some("test") => test(),
         Some("bench") => bench::bench(),
+        Some("bench-analyse") => bench::bench_analyse(),
         Some("build") => tools::ensure_build_tools().and_then(|t| build_app(&t)),
         _ => {
             eprintln!("usage: cargo xtask run [testbed flags] | test | bench | build");
