@@ -17,6 +17,9 @@ pub struct ScenarioInfo {
     pub idle_timeout_ms: Option<u64>,
     pub max_requests: Option<u32>,
     pub timing_allow_origin: bool,
+    /// The policy in numbers ("HTTP/1.1, idle timeout 5 s").
+    #[serde(default)]
+    pub policy: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -188,6 +191,7 @@ mod tests {
             idle_timeout_ms: None,
             max_requests: None,
             timing_allow_origin: true,
+            policy: String::new(),
         };
         let mut c = RunConfig { scenario: Some("close".into()), ..RunConfig::default() };
         assert_eq!(c.target(std::slice::from_ref(&s), "/testpage/page.html"), "http://127.0.0.1:9002/page.html");

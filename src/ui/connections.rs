@@ -56,7 +56,10 @@ pub fn connection_view(p: &Props) -> Html {
                 } else {
                     "Each lane is a guess from timing alone: the API has no connection id. HTTP/1.1 lanes carry one request at a time; h2 lanes multiplex."
                 }
-            }{ if differs > 0 { format!(" {differs} request(s) where timing and server differ are outlined.") } else { String::new() } }</p>
+            }{ if differs > 0 { format!(" {differs} request(s) where timing and server differ are outlined.") } else { String::new() } }
+            { if truth.is_empty() && !inferred.is_empty() {
+                " No response told which connection carried it (no Server-Timing, or a browser that hides it cross-origin, as WebKit does), so only inferred lanes exist."
+            } else { "" } }</p>
             { if lanes.is_empty() { html!{ <p>{"No connection could be identified: every request's connection is unknown."}</p> } } else { html!{} } }
             <div class="chart-wrap">
             <svg class="chart lanes" viewBox={format!("0 0 {WIDTH} {height}")} width="100%" role="list"

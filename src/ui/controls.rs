@@ -95,7 +95,8 @@ pub fn controls(p: &Props) -> Html {
                 <button type="button" disabled={!p.running} onclick={p.on_cancel.reform(|_| ())}>{"Cancel"}</button>
             </div>
             { selected_scenario.filter(|_| p.config.url.is_none()).map(|s| html! {
-                <p class="scenario-explanation"><strong>{ &s.title }{": "}</strong>{ &s.explanation }{" "}<code>{ &s.origin }</code></p>
+                <p class="scenario-explanation"><strong>{ &s.title }{": "}</strong>{ &s.explanation }{" "}
+                    <span class="policy">{ format!("({})", s.policy) }</span>{" "}<code>{ &s.origin }</code></p>
             }).unwrap_or_default() }
         </form>
     }

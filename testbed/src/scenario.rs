@@ -51,7 +51,7 @@ pub fn all() -> Vec<Scenario> {
         Scenario {
             id: "keepalive",
             title: "HTTP/1.1 keep-alive",
-            explanation: "Persistent connections: after a response the connection stays open (5 s idle timeout) and the next request to this origin can reuse it without a new TCP handshake.",
+            explanation: "Persistent connections: after a response the connection stays open and the next request to this origin can reuse it without a new TCP handshake.",
             ..base.clone()
         },
         Scenario {
@@ -65,14 +65,14 @@ pub fn all() -> Vec<Scenario> {
         Scenario {
             id: "short-idle",
             title: "Short idle timeout (1 s)",
-            explanation: "Persistent, but the server closes a connection that has been idle for 1 s: a request after a pause needs a new connection.",
+            explanation: "Persistent, but the server soon closes a connection that sits idle: a request after a pause needs a new connection.",
             idle_timeout: Some(Duration::from_secs(1)),
             ..base.clone()
         },
         Scenario {
             id: "max-3",
-            title: "At most 3 requests per connection",
-            explanation: "Persistent, but the server closes each connection after its 3rd request (like nginx's keepalive_requests), so every 4th request opens a new one.",
+            title: "Few requests per connection",
+            explanation: "Persistent, but the server closes each connection after a fixed number of requests (like nginx's keepalive_requests), so the next request opens a new one.",
             max_requests: Some(3),
             ..base.clone()
         },
@@ -129,9 +129,37 @@ pub struct ScenarioInfo {
     pub idle_timeout_ms: Option<u64>,
     pub max_requests: Option<u32>,
     pub timing_allow_origin: bool,
+    /// The policy in numbers, as this testbed enforces it (flags change them).
+    pub policy: String,
 }
 
 impl Scenario {
+    /// "HTTP/1.1, keep-alive, idle timeout 5 s, at most 3 requests per connection".
+    pub fn policy_summary(&self) -> String {
+        let mut parts = vec![match (self.protocol, self.tls) {
+            (Protocol::H2, _) => "HTTP/2 over TLS".to_string(),
+            (Protocol::Http1, true) => "HTTP/1.1 over TLS".to_string(),
+            (Protocol::Http1, false) => "HTTP/1.1".to_string(),
+        }];
+        if !self.keep_alive {
+            parts.push("Connection: close after every response".into());
+        } else if let Some(idle) = self.idle_timeout {
+            let ms = idle.as_millis();
+            parts.push(if ms % 1000 == 0 {
+                format!("idle timeout {} s", ms / 1000)
+            } else {
+                format!("idle timeout {ms} ms")
+            });
+        }
+        if let Some(max) = self.max_requests {
+            parts.push(format!("at most {max} requests per connection"));
+        }
+        if !self.timing_allow_origin {
+            parts.push("no Timing-Allow-Origin".into());
+        }
+        parts.join(", ")
+    }
+
     pub fn info(&self, origin: String) -> ScenarioInfo {
         ScenarioInfo {
             id: self.id,
@@ -144,6 +172,7 @@ impl Scenario {
             idle_timeout_ms: self.idle_timeout.map(|d| d.as_millis() as u64),
             max_requests: self.max_requests,
             timing_allow_origin: self.timing_allow_origin,
+            policy: self.policy_summary(),
         }
     }
 
@@ -175,6 +204,16 @@ mod tests {
         ids.dedup();
         assert_eq!(ids.len(), all.len());
         assert!(ids.iter().all(|id| id.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')));
+    }
+
+    #[test]
+    fn the_policy_is_summarised_in_numbers() {
+        let all = all();
+        let find = |id| all.iter().find(|s| s.id == id).unwrap().policy_summary();
+        assert_eq!(find("keepalive"), "HTTP/1.1, idle timeout 5 s");
+        assert_eq!(find("max-3"), "HTTP/1.1, idle timeout 5 s, at most 3 requests per connection");
+        assert_eq!(find("https-close"), "HTTP/1.1 over TLS, Connection: close after every response");
+        assert_eq!(find("opaque"), "HTTP/1.1, idle timeout 5 s, no Timing-Allow-Origin");
     }
 
     #[test]

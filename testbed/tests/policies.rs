@@ -322,7 +322,7 @@ async fn api_lists_every_scenario_with_its_policy() {
     assert_eq!(list[2]["idle_timeout_ms"], 1000);
     assert_eq!(list[8]["timing_allow_origin"], false);
     for s in list {
-        for field in ["title", "explanation", "origin", "keep_alive"] {
+        for field in ["title", "explanation", "origin", "keep_alive", "policy"] {
             assert!(!s[field].is_null(), "{field}");
         }
     }

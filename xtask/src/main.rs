@@ -39,12 +39,36 @@ pub fn step(what: &str) {
     eprintln!("\n==> {what}");
 }
 
+/// A command in the workspace root without the variables `cargo run` set for xtask itself:
+/// build scripts such as ring's rerun when CARGO_MANIFEST_DIR changes, so passing xtask's
+/// on would rebuild half the dependency tree on every call.
+pub fn command(program: &str) -> Command {
+    let mut c = Command::new(program);
+    for (key, _) in std::env::vars_os() {
+        let k = key.to_string_lossy();
+        let set_by_cargo_run = k.starts_with("CARGO_PKG_")
+            || matches!(
+                k.as_ref(),
+                "CARGO_MANIFEST_DIR"
+                    | "CARGO_MANIFEST_PATH"
+                    | "CARGO_CRATE_NAME"
+                    | "CARGO_BIN_NAME"
+                    | "CARGO_PRIMARY_PACKAGE"
+                    | "CARGO_RUSTC_CURRENT_DIR"
+            );
+        if set_by_cargo_run {
+            c.env_remove(&key);
+        }
+    }
+    c.current_dir(root());
+    c
+}
+
 /// Runs a command in the workspace root, failing with a message naming it.
 pub fn cmd(program: &str, args: &[&str], envs: &[(&str, String)]) -> Result<()> {
-    let status = Command::new(program)
+    let status = command(program)
         .args(args)
         .envs(envs.iter().map(|(k, v)| (k, v)))
-        .current_dir(root())
         .status()
         .with_context(|| format!("cannot start {program}"))?;
     if !status.success() {
@@ -53,7 +77,30 @@ pub fn cmd(program: &str, args: &[&str], envs: &[(&str, String)]) -> Result<()> 
     Ok(())
 }
 
+/// The newest modification time of the files under `path`.
+fn newest(path: &Path) -> Option<std::time::SystemTime> {
+    let meta = std::fs::metadata(path).ok()?;
+    if meta.is_file() {
+        return meta.modified().ok();
+    }
+    std::fs::read_dir(path).ok()?.filter_map(|e| e.ok()).filter_map(|e| newest(&e.path())).max()
+}
+
+/// Whether dist/ was built after every input of the app changed last.
+fn app_is_fresh() -> bool {
+    let built = match std::fs::metadata(root().join("dist/index.html")).and_then(|m| m.modified()) {
+        Ok(t) => t,
+        Err(_) => return false,
+    };
+    let inputs = ["src", "static", "index.html", "Cargo.toml", "Cargo.lock", "Trunk.toml", "rust-toolchain.toml"];
+    inputs.iter().filter_map(|i| newest(&root().join(i))).all(|t| t <= built)
+}
+
 fn build_app(tools: &tools::Tools) -> Result<()> {
+    if app_is_fresh() {
+        step("The app in dist/ is up to date (nothing in src/, static/ or the build files changed)");
+        return Ok(());
+    }
     step("Building the app (trunk build --release --offline)");
     cmd("trunk", &["build", "--release", "--offline"], &[("PATH", tools.path.clone())])?;
     Ok(())
@@ -72,7 +119,7 @@ fn run(testbed_args: &[String]) -> Result<()> {
     step("Starting the testbed (Ctrl-C stops)");
     let mut args = vec!["--dist".to_string(), root().join("dist").display().to_string()];
     args.extend(testbed_args.iter().cloned());
-    let status = Command::new(testbed).args(&args).status().context("cannot start the testbed")?;
+    let status = command(&testbed.display().to_string()).args(&args).status().context("cannot start the testbed")?;
     if !status.success() {
         bail!("the testbed exited with {status}");
     }
@@ -108,10 +155,9 @@ impl Tally {
 
 /// Runs a test command, echoing its output and counting its results.
 fn counted(tally: &mut Tally, program: &str, args: &[&str], envs: &[(&str, String)]) -> Result<()> {
-    let mut child = Command::new(program)
+    let mut child = command(program)
         .args(args)
         .envs(envs.iter().map(|(k, v)| (k, v)))
-        .current_dir(root())
         .stdout(Stdio::piped())
         .spawn()
         .with_context(|| format!("cannot start {program}"))?;

@@ -174,7 +174,7 @@ pub struct Background {
 
 impl Background {
     pub fn testbed(bin: &Path, dist: Option<&Path>) -> Result<Background> {
-        let mut command = Command::new(bin);
+        let mut command = crate::command(&bin.display().to_string());
         command.args(["--port", "0"]).stdout(Stdio::piped()).stderr(Stdio::null());
         if let Some(d) = dist {
             command.arg("--dist").arg(d);
