@@ -3,9 +3,8 @@
 //! here is pinned against what the scenario's server policy makes true.
 #![cfg(not(target_arch = "wasm32"))]
 
-use connscope::model::discover::{origin_of, strip_token};
 use connscope::model::har;
-use connscope::model::{analyse, Kind, Outcome, Phase, Request, Reuse, Timing, UnknownReason};
+use connscope::model::{analyse, Phase, Request, Reuse, Timing, UnknownReason};
 use serde_json::Value;
 use std::path::PathBuf;
 
@@ -27,28 +26,7 @@ fn load(engine: &str, scenario: &str) -> Fixture {
         .unwrap()
         .iter()
         .enumerate()
-        .map(|(i, e)| {
-            let timing: Timing = serde_json::from_value(e.clone()).unwrap();
-            let url = strip_token(&timing.name);
-            let kind = if url.ends_with(".html") {
-                Kind::Document
-            } else if url.ends_with(".css") {
-                Kind::Stylesheet
-            } else {
-                Kind::Other
-            };
-            Request {
-                id: i,
-                origin: origin_of(&url).unwrap(),
-                url,
-                kind,
-                parent: None,
-                depth: 0,
-                outcome: Outcome::Done { status: 200 },
-                timing: Some(timing),
-                recorded_connection: None,
-            }
-        })
+        .map(|(i, e)| Request::from_entry(i, serde_json::from_value::<Timing>(e.clone()).unwrap()).unwrap())
         .collect();
     Fixture { engine: engine.to_string(), scenario_origin, requests }
 }

@@ -96,21 +96,7 @@ async fn checks(b: &Browser, tb: &Testbed) -> Result<()> {
         .unwrap_or_default()
         .into_iter()
         .enumerate()
-        .filter_map(|(i, e)| {
-            let t: connscope::model::Timing = serde_json::from_value(e).ok()?;
-            let url = connscope::model::discover::strip_token(&t.name);
-            Some(connscope::model::Request {
-                id: i,
-                origin: connscope::model::discover::origin_of(&url)?,
-                url,
-                kind: connscope::model::Kind::Other,
-                parent: None,
-                depth: 0,
-                outcome: connscope::model::Outcome::Done { status: 200 },
-                timing: Some(t),
-                recorded_connection: None,
-            })
-        })
+        .filter_map(|(i, e)| connscope::model::Request::from_entry(i, serde_json::from_value(e).ok()?))
         .collect();
     let analysis = connscope::model::analyse(&requests);
     let har = connscope::model::har::export("fixture", &requests, &analysis, 1.7e12);

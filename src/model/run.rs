@@ -61,6 +61,36 @@ pub struct Request {
     pub recorded_connection: Option<String>,
 }
 
+impl Request {
+    /// A request known only by its timing entry (captured entries, imports): its URL is
+    /// the entry's name without the run token, its kind guessed from the URL.
+    pub fn from_entry(id: usize, timing: Timing) -> Option<Request> {
+        let url = super::discover::strip_token(&timing.name);
+        let origin = super::discover::origin_of(&url)?;
+        let path = url.split(['?', '#']).next().unwrap_or("").to_ascii_lowercase();
+        let kind = match path.rsplit('.').next().unwrap_or("") {
+            "html" | "htm" => Kind::Document,
+            "css" => Kind::Stylesheet,
+            "js" | "mjs" => Kind::Script,
+            "png" | "jpg" | "jpeg" | "gif" | "svg" | "webp" | "avif" | "ico" => Kind::Image,
+            "woff" | "woff2" | "ttf" | "otf" => Kind::Font,
+            _ => Kind::Other,
+        };
+        let status = timing.response_status.filter(|s| *s > 0).unwrap_or(200);
+        Some(Request {
+            id,
+            url,
+            origin,
+            kind,
+            parent: None,
+            depth: 0,
+            outcome: Outcome::Done { status },
+            timing: Some(timing),
+            recorded_connection: None,
+        })
+    }
+}
+
 /// Where a connection's identity comes from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
