@@ -205,6 +205,7 @@ pub fn app() -> Html {
                 concurrency: state.config.concurrency,
                 pause_ms: state.config.pause_ms,
                 limit: state.config.limit,
+                max_depth: state.config.depth,
                 ..Options::default()
             };
             wasm_bindgen_futures::spawn_local(async move {

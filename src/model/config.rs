@@ -32,16 +32,19 @@ pub struct RunConfig {
     pub concurrency: Option<usize>,
     pub pause_ms: u32,
     pub limit: usize,
+    /// How deep references are followed (the page's stylesheets are 1, their imports 2…).
+    pub depth: u32,
 }
 
 impl Default for RunConfig {
     fn default() -> Self {
-        RunConfig { scenario: None, url: None, autorun: false, concurrency: None, pause_ms: 0, limit: 300 }
+        RunConfig { scenario: None, url: None, autorun: false, concurrency: None, pause_ms: 0, limit: 300, depth: 4 }
     }
 }
 
 pub const MAX_LIMIT: usize = 5000;
 pub const MAX_PAUSE_MS: u32 = 60_000;
+pub const MAX_DEPTH: u32 = 16;
 
 fn decode(s: &str) -> String {
     let bytes = s.as_bytes();
@@ -99,6 +102,10 @@ impl RunConfig {
                     Ok(n) => c.pause_ms = n.min(MAX_PAUSE_MS),
                     Err(_) => problems.push(format!("pause={v:?} is not a number of ms; using 0.")),
                 },
+                "depth" => match v.parse::<u32>() {
+                    Ok(n) => c.depth = n.clamp(1, MAX_DEPTH),
+                    Err(_) => problems.push(format!("depth={v:?} is not a number; using 4.")),
+                },
                 "limit" => match v.parse::<usize>() {
                     Ok(n) => c.limit = n.clamp(1, MAX_LIMIT),
                     Err(_) => problems.push(format!("limit={v:?} is not a number; using 300.")),
@@ -124,6 +131,9 @@ impl RunConfig {
         }
         if self.limit != RunConfig::default().limit {
             parts.push(format!("limit={}", self.limit));
+        }
+        if self.depth != RunConfig::default().depth {
+            parts.push(format!("depth={}", self.depth));
         }
         if self.autorun {
             parts.push("autorun=1".into());
@@ -155,10 +165,11 @@ mod tests {
 
     #[test]
     fn a_shared_link_round_trips() {
-        let (c, problems) = RunConfig::from_query("?scenario=short-idle&autorun=1&concurrency=1&pause=1500&limit=50");
+        let (c, problems) =
+            RunConfig::from_query("?scenario=short-idle&autorun=1&concurrency=1&pause=1500&limit=50&depth=2");
         assert!(problems.is_empty());
         assert_eq!(c.scenario.as_deref(), Some("short-idle"));
-        assert_eq!((c.concurrency, c.pause_ms, c.limit, c.autorun), (Some(1), 1500, 50, true));
+        assert_eq!((c.concurrency, c.pause_ms, c.limit, c.depth, c.autorun), (Some(1), 1500, 50, 2, true));
         assert_eq!(RunConfig::from_query(&c.to_query()).0, c);
     }
 

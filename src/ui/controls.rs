@@ -1,6 +1,6 @@
 //! What to load and how: scenario, URL, concurrency, pause, limit; Run and Cancel.
 
-use crate::model::config::{RunConfig, ScenarioInfo, MAX_LIMIT, MAX_PAUSE_MS};
+use crate::model::config::{RunConfig, ScenarioInfo, MAX_DEPTH, MAX_LIMIT, MAX_PAUSE_MS};
 use std::rc::Rc;
 use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
@@ -42,6 +42,7 @@ pub fn controls(p: &Props) -> Html {
     let on_conc = change(|c, v| c.concurrency = v.parse::<usize>().ok().filter(|n| *n > 0).map(|n| n.min(64)));
     let on_pause = change(|c, v| c.pause_ms = v.parse::<u32>().unwrap_or(0).min(MAX_PAUSE_MS));
     let on_limit = change(|c, v| c.limit = v.parse::<usize>().unwrap_or(300).clamp(1, MAX_LIMIT));
+    let on_depth = change(|c, v| c.depth = v.parse::<u32>().unwrap_or(4).clamp(1, MAX_DEPTH));
     let on_submit = {
         let run = p.on_run.clone();
         Callback::from(move |e: SubmitEvent| {
@@ -89,6 +90,9 @@ pub fn controls(p: &Props) -> Html {
                            title="Wait this long before each request, so idle connections can time out" /></label>
                 <label><span>{"Max resources"}</span>
                     <input type="number" min="1" max={MAX_LIMIT.to_string()} value={p.config.limit.to_string()} onchange={on_limit} /></label>
+                <label><span>{"Max depth"}</span>
+                    <input type="number" min="1" max={MAX_DEPTH.to_string()} value={p.config.depth.to_string()} onchange={on_depth}
+                           title="1 = the page's own references; 2 = also what its stylesheets import; …" /></label>
             </fieldset>
             <div class="buttons">
                 <button type="submit" class="primary" disabled={p.running}>{ if p.running { "Running…" } else { "Run" } }</button>
