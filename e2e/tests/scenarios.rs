@@ -178,6 +178,30 @@ async fn scenarios(b: &Browser, tb: &Testbed) -> Result<()> {
         settle().await;
     }
 
+    // HTTPS keep-alive, sequential: one TLS handshake, then reuse.
+    let rows = run(b, tb, "scenario=https-keepalive&concurrency=1", "https-keepalive").await?;
+    agreement(engine, "https-keepalive c=1", &rows)?;
+    let mine = of(&rows, &origin("https-keepalive"));
+    ensure!(connections(&mine).len() == 1, "https-keepalive c=1: {:?}", connections(&mine));
+    ensure!(
+        mine[0].phases.get("tls").is_some_and(|t| *t > 0.0),
+        "the first request shows the TLS handshake: {:?}",
+        mine[0].row
+    );
+    ensure!(
+        mine.iter().skip(1).all(|r| r.reuse == "reused" && !r.phases.contains_key("tls")),
+        "https-keepalive: later requests skip TLS"
+    );
+    settle().await;
+
+    // The cdn origin's own page: an ordinary keep-alive origin, at most 6 connections.
+    let rows = run(b, tb, "scenario=cdn", "cdn").await?;
+    agreement(engine, "cdn", &rows)?;
+    let mine = of(&rows, &origin("cdn"));
+    ensure!(mine.len() == rows.len(), "the cdn page takes everything from its own origin");
+    ensure!(connections(&mine).len() <= 6, "cdn: {} connections", connections(&mine).len());
+    settle().await;
+
     let rows = run(b, tb, "scenario=max-3&concurrency=1", "max-3").await?;
     agreement(engine, "max-3 c=1", &rows)?;
     let mine = of(&rows, &origin("max-3"));

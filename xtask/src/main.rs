@@ -264,7 +264,7 @@ fn run_checks(tools: &tools::Tools, browsers: &tools::Browsers, tally: &mut Tall
     if let Some(w) = &browsers.webkitdriver {
         envs.push(("WEBKITDRIVER", w.clone()));
     }
-    counted(tally, "cargo", &["test", "-p", "e2e", "--", "--test-threads=1"], &envs)
+    counted(tally, "cargo", &["test", "-p", "e2e", "--", "--test-threads=1", "--nocapture"], &envs)
         .context("step 6 (end-to-end tests) failed")?;
     Ok(())
 }
