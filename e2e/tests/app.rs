@@ -109,13 +109,16 @@ async fn checks(b: &Browser, tb: &Testbed) -> Result<()> {
     ensure!(rows.len() == requests.len(), "imported {} rows of {}", rows.len(), requests.len());
     b.screenshot(&format!("{name}-har-import")).await?;
 
-    // A phone-sized window: nothing spills sideways out of the page.
-    b.client.set_window_size(360, 800).await?;
-    b.client.goto(&tb.app_url).await?;
-    b.wait_for_state(DONE, Duration::from_secs(30)).await?;
-    let overflow = js(b, "return document.documentElement.scrollWidth - window.innerWidth").await?;
-    ensure!(overflow.as_f64().unwrap_or(1e9) <= 1.0, "page is {overflow} px wider than a 360 px window");
-    b.screenshot(&format!("{name}-narrow")).await?;
+    // From a small phone to a 4K screen: nothing spills sideways out of the page (the
+    // charts scroll inside their own frame).
+    for (w, h, shot) in [(320, 800, "narrow"), (3840, 2160, "4k")] {
+        b.client.set_window_size(w, h).await?;
+        b.client.goto(&tb.app_url).await?;
+        b.wait_for_state(DONE, Duration::from_secs(30)).await?;
+        let overflow = js(b, "return document.documentElement.scrollWidth - window.innerWidth").await?;
+        ensure!(overflow.as_f64().unwrap_or(1e9) <= 1.0, "page is {overflow} px wider than a {w} px window");
+        b.screenshot(&format!("{name}-{shot}")).await?;
+    }
     Ok(())
 }
 

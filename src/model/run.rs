@@ -147,7 +147,8 @@ pub struct Summary {
     pub median_handshake_ms: Option<f64>,
     /// Handshakes the reused requests avoided, priced at the median handshake.
     pub saved_ms: Option<f64>,
-    /// Requests whose timing verdict and server truth were compared / agreed (or explained).
+    /// Requests whose timing verdict was compared with the server's truth, and of those
+    /// how many agreed (the rest are explained: preconnected or late-bound sockets).
     pub compared: usize,
     pub agreed: usize,
 }
@@ -323,6 +324,8 @@ fn summarise(origin: &str, ids: &[usize], requests: &[Request], analysed: &[Anal
         }
         if a.verdict.agreement != Agreement::NotComparable {
             s.compared += 1;
+        }
+        if a.verdict.agreement == Agreement::Agrees {
             s.agreed += 1;
         }
         s.dns_ms += a.phases.duration(Phase::Dns).unwrap_or(0.0);
@@ -409,10 +412,157 @@ fn reading(origins: &[Summary], total: &Summary) -> String {
     }
     if total.compared > 0 {
         out.push_str(&format!(
-            "The server's own record of its connections was checked against the timing for {} request{}.",
+            "The server's own record of its connections matched the timing for {} of {} request{}",
+            total.agreed,
             total.compared,
             if total.compared == 1 { "" } else { "s" }
         ));
+        let explained = total.compared - total.agreed;
+        if explained > 0 {
+            out.push_str(&format!(
+                "; for {explained} the browser used a connection it had opened before the request started, or one other than the one it opened for it (see the rows marked in the connection view)"
+            ));
+        }
+        out.push('.');
     }
     out.trim_end().to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::timing::ServerTimingEntry;
+
+    /// A request on `origin` from `start` to `end`; `connect` ms of handshake when new.
+    fn req(
+        id: usize,
+        origin: &str,
+        start: f64,
+        end: f64,
+        connect: Option<f64>,
+        truth: Option<(&str, u32)>,
+        proto: &str,
+    ) -> Request {
+        let c = connect.unwrap_or(0.0);
+        let t = Timing {
+            name: format!("{origin}/{id}"),
+            start_time: start,
+            fetch_start: start,
+            domain_lookup_start: start,
+            domain_lookup_end: start,
+            connect_start: start,
+            connect_end: start + c,
+            request_start: start + c,
+            response_start: end - 0.5,
+            response_end: end,
+            transfer_size: 100.0,
+            decoded_body_size: 50.0,
+            next_hop_protocol: proto.into(),
+            server_timing: truth
+                .map(|(conn, n)| {
+                    vec![
+                        ServerTimingEntry { name: "conn".into(), duration: 0.0, description: conn.into() },
+                        ServerTimingEntry { name: "req".into(), duration: 0.0, description: n.to_string() },
+                    ]
+                })
+                .unwrap_or_default(),
+            ..Timing::default()
+        };
+        Request::from_entry(id, t)
+            .map(|mut r| {
+                r.origin = origin.to_string();
+                r
+            })
+            .unwrap()
+    }
+
+    #[test]
+    fn http1_lanes_follow_the_most_recently_freed_connection() {
+        let o = "http://a:1";
+        let rs = vec![
+            req(0, o, 0.0, 10.0, Some(1.0), None, "http/1.1"),
+            req(1, o, 1.0, 5.0, Some(1.0), None, "http/1.1"),
+            req(2, o, 6.0, 8.0, None, None, "http/1.1"), // lane 2 fell free at 5
+            req(3, o, 11.0, 12.0, None, None, "http/1.1"), // lane 1 fell free at 10, lane 2 at 8
+        ];
+        let a = analyse(&rs);
+        assert_eq!(a.inferred_connections.len(), 2);
+        let lane = |i: usize| a.requests[i].inferred_connection;
+        assert_eq!(lane(2), lane(1));
+        assert_eq!(lane(3), lane(0));
+        assert!(a.inferred_connections.iter().all(|c| c.source == Source::Inferred && c.id.starts_with('~')));
+    }
+
+    #[test]
+    fn h2_requests_share_one_lane() {
+        let o = "https://b:2";
+        let rs = vec![
+            req(0, o, 0.0, 10.0, Some(3.0), None, "h2"),
+            req(1, o, 4.0, 9.0, None, None, "h2"),
+            req(2, o, 4.1, 9.5, None, None, "h2"),
+        ];
+        let a = analyse(&rs);
+        assert_eq!(a.inferred_connections.len(), 1);
+        assert_eq!(a.inferred_connections[0].requests, vec![0, 1, 2]);
+    }
+
+    #[test]
+    fn truth_groups_by_server_id_and_savings_are_priced_at_the_median_handshake() {
+        let o = "http://c:3";
+        let rs = vec![
+            req(0, o, 0.0, 5.0, Some(2.0), Some(("7", 1)), "http/1.1"),
+            req(1, o, 0.5, 6.0, Some(4.0), Some(("8", 1)), "http/1.1"),
+            req(2, o, 6.5, 8.0, None, Some(("7", 2)), "http/1.1"),
+            req(3, o, 7.0, 9.0, None, Some(("8", 2)), "http/1.1"),
+            req(4, o, 9.5, 10.0, None, Some(("7", 3)), "http/1.1"),
+        ];
+        let a = analyse(&rs);
+        assert_eq!(a.truth_connections.len(), 2);
+        assert_eq!(a.truth_connections[0].requests, vec![0, 2, 4]);
+        assert_eq!(a.truth_connections[0].handshake_ms, Some(2.0));
+        let s = &a.origins[0];
+        assert_eq!((s.new_connections, s.reused, s.unknown), (2, 3, 0));
+        assert_eq!(s.median_handshake_ms, Some(3.0));
+        assert_eq!(s.saved_ms, Some(9.0));
+        assert_eq!((s.compared, s.agreed), (5, 5));
+        assert!(a.reading.contains("2 opened a new connection and 3 reused"), "{}", a.reading);
+        assert!(a.reading.contains("matched the timing for 5 of 5"), "{}", a.reading);
+    }
+
+    #[test]
+    fn nothing_is_claimed_saved_without_a_measured_handshake() {
+        let o = "http://d:4";
+        // Both reused (a connection from before the run): no handshake was seen.
+        let rs = vec![req(0, o, 0.0, 2.0, None, None, "http/1.1"), req(1, o, 3.0, 4.0, None, None, "http/1.1")];
+        let a = analyse(&rs);
+        assert_eq!(a.origins[0].saved_ms, None);
+        assert!(a.reading.contains("not priced"), "{}", a.reading);
+    }
+
+    #[test]
+    fn a_preconnected_first_request_is_counted_as_explained_not_agreed() {
+        let o = "http://e:5";
+        let rs = vec![
+            req(0, o, 0.0, 2.0, None, Some(("3", 1)), "http/1.1"),
+            req(1, o, 3.0, 4.0, None, Some(("3", 2)), "http/1.1"),
+        ];
+        let a = analyse(&rs);
+        assert_eq!(a.requests[0].verdict.agreement, Agreement::Preconnected);
+        assert_eq!((a.total.compared, a.total.agreed), (2, 1));
+        assert!(a.reading.contains("opened before the request started"), "{}", a.reading);
+    }
+
+    #[test]
+    fn an_empty_or_hidden_run_says_so() {
+        assert_eq!(analyse(&[]).reading, "No requests yet.");
+        let hidden = Timing {
+            name: "http://f:6/x".into(),
+            start_time: 1.0,
+            fetch_start: 1.0,
+            response_end: 3.0,
+            ..Timing::default()
+        };
+        let a = analyse(&[Request::from_entry(0, hidden).unwrap()]);
+        assert!(a.reading.contains("cannot be told"), "{}", a.reading);
+    }
 }
