@@ -7,8 +7,6 @@ use crate::model::geometry::Order;
 use crate::model::{analyse, Event, Level, RunState, Session, Source};
 use crate::ui;
 use std::rc::Rc;
-use wasm_bindgen::JsCast;
-use wasm_bindgen_futures::JsFuture;
 use yew::prelude::*;
 
 /// Where the built-in static test page lives, relative to the app.
@@ -125,41 +123,6 @@ impl Reducible for AppState {
     }
 }
 
-async fn fetch_scenarios() -> Result<Vec<ScenarioInfo>, String> {
-    let window = web_sys::window().ok_or("no window")?;
-    let resp: web_sys::Response = JsFuture::from(window.fetch_with_str("api/scenarios"))
-        .await
-        .map_err(|e| crate::browser::js_error_text(&e))?
-        .dyn_into()
-        .map_err(|_| "not a Response".to_string())?;
-    if !resp.ok() {
-        return Err(format!("HTTP {}", resp.status()));
-    }
-    let text = JsFuture::from(resp.text().map_err(|e| crate::browser::js_error_text(&e))?)
-        .await
-        .map_err(|e| crate::browser::js_error_text(&e))?
-        .as_string()
-        .unwrap_or_default();
-    serde_json::from_str(&text).map_err(|e| format!("unexpected scenario list: {e}"))
-}
-
-fn location_search() -> String {
-    web_sys::window().and_then(|w| w.location().search().ok()).unwrap_or_default()
-}
-
-fn write_location(config: &RunConfig) {
-    if let Some(w) = web_sys::window() {
-        let path = w.location().pathname().unwrap_or_else(|_| "/".into());
-        if let Ok(h) = w.history() {
-            let _ = h.replace_state_with_url(
-                &wasm_bindgen::JsValue::NULL,
-                "",
-                Some(&format!("{path}{}", config.to_query())),
-            );
-        }
-    }
-}
-
 #[function_component(App)]
 pub fn app() -> Html {
     let state = use_reducer(AppState::default);
@@ -169,13 +132,13 @@ pub fn app() -> Html {
     {
         let dispatch = state.dispatcher();
         use_effect_with((), move |_| {
-            let (config, problems) = RunConfig::from_query(&location_search());
+            let (config, problems) = RunConfig::from_query(&crate::browser::page::location_search());
             dispatch.dispatch(Action::Configure(config));
             for p in problems {
                 dispatch.dispatch(Action::Note(Level::Warning, p));
             }
             wasm_bindgen_futures::spawn_local(async move {
-                let list = match fetch_scenarios().await {
+                let list = match crate::browser::page::fetch_scenarios().await {
                     Ok(list) if !list.is_empty() => Scenarios::Testbed(Rc::new(list)),
                     Ok(_) => Scenarios::Static("the testbed lists no scenarios".into()),
                     Err(e) => Scenarios::Static(e),
@@ -199,8 +162,8 @@ pub fn app() -> Html {
                 Scenarios::Testbed(list) => list,
                 _ => &[],
             };
-            let target = state.config.target(scenarios, &static_page_url());
-            write_location(&state.config);
+            let target = state.config.target(scenarios, &crate::browser::page::static_page_url());
+            crate::browser::page::write_location(&state.config);
             let opts = Options {
                 concurrency: state.config.concurrency,
                 pause_ms: state.config.pause_ms,
@@ -236,7 +199,7 @@ pub fn app() -> Html {
     let on_config = {
         let dispatch = dispatch.clone();
         Callback::from(move |c: RunConfig| {
-            write_location(&c);
+            crate::browser::page::write_location(&c);
             dispatch.dispatch(Action::Configure(c));
         })
     };
@@ -256,12 +219,7 @@ pub fn app() -> Html {
     {
         let theme_attr = theme_attr.map(str::to_string);
         use_effect_with(theme_attr, |t| {
-            if let Some(root) = web_sys::window().and_then(|w| w.document()).and_then(|d| d.document_element()) {
-                let _ = match t {
-                    Some(t) => root.set_attribute("data-theme", t),
-                    None => root.remove_attribute("data-theme"),
-                };
-            }
+            crate::browser::page::set_theme(t.as_deref());
         });
     }
     let run_state = state.session.state;
@@ -337,12 +295,4 @@ pub fn app() -> Html {
                 }} />
         </main>
     }
-}
-
-/// The built-in static test page, resolved against the app's own address.
-fn static_page_url() -> String {
-    let href = web_sys::window().and_then(|w| w.location().href().ok()).unwrap_or_default();
-    web_sys::Url::new_with_base(STATIC_TESTPAGE, &href)
-        .map(|u| u.href())
-        .unwrap_or_else(|_| STATIC_TESTPAGE.to_string())
 }

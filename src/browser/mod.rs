@@ -2,6 +2,7 @@
 //! It reads browser objects into model types and decides nothing.
 
 pub mod loader;
+pub mod page;
 pub mod timing;
 
 use wasm_bindgen::JsValue;

@@ -4,8 +4,6 @@
 use crate::model::har;
 use crate::model::{Analysis, Request};
 use std::rc::Rc;
-use wasm_bindgen::JsCast;
-use wasm_bindgen_futures::JsFuture;
 use yew::prelude::*;
 
 #[derive(Properties, PartialEq)]
@@ -18,30 +16,6 @@ pub struct Props {
     pub on_import: Callback<(String, String)>,
 }
 
-fn download(name: &str, mime: &str, text: &str) -> Result<(), wasm_bindgen::JsValue> {
-    let parts = js_sys::Array::of1(&wasm_bindgen::JsValue::from_str(text));
-    let opts = web_sys::BlobPropertyBag::new();
-    opts.set_type(mime);
-    let blob = web_sys::Blob::new_with_str_sequence_and_options(&parts, &opts)?;
-    let url = web_sys::Url::create_object_url_with_blob(&blob)?;
-    let document = web_sys::window().and_then(|w| w.document()).ok_or("no document")?;
-    let a: web_sys::HtmlAnchorElement = document.create_element("a")?.dyn_into()?;
-    a.set_href(&url);
-    a.set_download(name);
-    a.click();
-    web_sys::Url::revoke_object_url(&url)?;
-    Ok(())
-}
-
-/// Reads a picked or dropped file as text and hands it on.
-fn read(file: web_sys::File, on_import: Callback<(String, String)>) {
-    let name = file.name();
-    wasm_bindgen_futures::spawn_local(async move {
-        let text = JsFuture::from(file.text()).await.ok().and_then(|v| v.as_string());
-        on_import.emit((name, text.unwrap_or_default()));
-    });
-}
-
 #[function_component(Export)]
 pub fn export(p: &Props) -> Html {
     let dragging = use_state(|| false);
@@ -50,7 +24,7 @@ pub fn export(p: &Props) -> Html {
         Callback::from(move |_| {
             let doc = serde_json::json!({ "connscope": 1, "page": target, "requests": *requests });
             if let Ok(text) = serde_json::to_string_pretty(&doc) {
-                let _ = download("connscope-run.json", "application/json", &text);
+                let _ = crate::browser::page::download("connscope-run.json", "application/json", &text);
             }
         })
     };
@@ -60,7 +34,7 @@ pub fn export(p: &Props) -> Html {
         Callback::from(move |_| {
             let doc = har::export(&target, &requests, &analysis, origin);
             if let Ok(text) = serde_json::to_string_pretty(&doc) {
-                let _ = download("connscope-run.har", "application/json", &text);
+                let _ = crate::browser::page::download("connscope-run.har", "application/json", &text);
             }
         })
     };
@@ -69,7 +43,10 @@ pub fn export(p: &Props) -> Html {
         Callback::from(move |e: Event| {
             if let Some(input) = e.target_dyn_into::<web_sys::HtmlInputElement>() {
                 if let Some(file) = input.files().and_then(|f| f.get(0)) {
-                    read(file, cb.clone());
+                    {
+                        let cb = cb.clone();
+                        crate::browser::page::read_text(file, move |name, text| cb.emit((name, text)));
+                    }
                 }
                 input.set_value("");
             }
@@ -82,7 +59,10 @@ pub fn export(p: &Props) -> Html {
             e.prevent_default();
             dragging.set(false);
             if let Some(file) = e.data_transfer().and_then(|d| d.files()).and_then(|f| f.get(0)) {
-                read(file, cb.clone());
+                {
+                    let cb = cb.clone();
+                    crate::browser::page::read_text(file, move |name, text| cb.emit((name, text)));
+                }
             }
         })
     };

@@ -1,0 +1,87 @@
+//! The page the app runs in: its address (the link that reproduces a demo), the testbed's
+//! scenario list, downloads and files the user picks.
+
+use crate::model::config::{RunConfig, ScenarioInfo};
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::JsFuture;
+
+/// Reads the testbed's `GET api/scenarios` next to the app.
+pub async fn fetch_scenarios() -> Result<Vec<ScenarioInfo>, String> {
+    let window = web_sys::window().ok_or("no window")?;
+    let resp: web_sys::Response = JsFuture::from(window.fetch_with_str("api/scenarios"))
+        .await
+        .map_err(|e| super::js_error_text(&e))?
+        .dyn_into()
+        .map_err(|_| "not a Response".to_string())?;
+    if !resp.ok() {
+        return Err(format!("HTTP {}", resp.status()));
+    }
+    let text = JsFuture::from(resp.text().map_err(|e| super::js_error_text(&e))?)
+        .await
+        .map_err(|e| super::js_error_text(&e))?
+        .as_string()
+        .unwrap_or_default();
+    serde_json::from_str(&text).map_err(|e| format!("unexpected scenario list: {e}"))
+}
+
+/// `location.search` of the app.
+pub fn location_search() -> String {
+    web_sys::window().and_then(|w| w.location().search().ok()).unwrap_or_default()
+}
+
+/// Puts the run's settings in the address bar, so the link reproduces the demo.
+pub fn write_location(config: &RunConfig) {
+    if let Some(w) = web_sys::window() {
+        let path = w.location().pathname().unwrap_or_else(|_| "/".into());
+        if let Ok(h) = w.history() {
+            let _ = h.replace_state_with_url(
+                &wasm_bindgen::JsValue::NULL,
+                "",
+                Some(&format!("{path}{}", config.to_query())),
+            );
+        }
+    }
+}
+
+/// The built-in static test page, resolved against the app's own address.
+pub fn static_page_url() -> String {
+    let href = web_sys::window().and_then(|w| w.location().href().ok()).unwrap_or_default();
+    web_sys::Url::new_with_base(crate::app::STATIC_TESTPAGE, &href)
+        .map(|u| u.href())
+        .unwrap_or_else(|_| crate::app::STATIC_TESTPAGE.to_string())
+}
+
+/// Saves `text` as a file the browser downloads.
+pub fn download(name: &str, mime: &str, text: &str) -> Result<(), wasm_bindgen::JsValue> {
+    let parts = js_sys::Array::of1(&wasm_bindgen::JsValue::from_str(text));
+    let opts = web_sys::BlobPropertyBag::new();
+    opts.set_type(mime);
+    let blob = web_sys::Blob::new_with_str_sequence_and_options(&parts, &opts)?;
+    let url = web_sys::Url::create_object_url_with_blob(&blob)?;
+    let document = web_sys::window().and_then(|w| w.document()).ok_or("no document")?;
+    let a: web_sys::HtmlAnchorElement = document.create_element("a")?.dyn_into()?;
+    a.set_href(&url);
+    a.set_download(name);
+    a.click();
+    web_sys::Url::revoke_object_url(&url)?;
+    Ok(())
+}
+
+/// Reads a picked or dropped file as text and hands it on with its name.
+pub fn read_text(file: web_sys::File, then: impl FnOnce(String, String) + 'static) {
+    let name = file.name();
+    wasm_bindgen_futures::spawn_local(async move {
+        let text = JsFuture::from(file.text()).await.ok().and_then(|v| v.as_string());
+        then(name, text.unwrap_or_default());
+    });
+}
+
+/// Sets (or, with None, removes) `data-theme` on the root element; the stylesheet follows.
+pub fn set_theme(theme: Option<&str>) {
+    if let Some(root) = web_sys::window().and_then(|w| w.document()).and_then(|d| d.document_element()) {
+        let _ = match theme {
+            Some(t) => root.set_attribute("data-theme", t),
+            None => root.remove_attribute("data-theme"),
+        };
+    }
+}
