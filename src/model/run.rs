@@ -352,8 +352,11 @@ fn summarise(origin: &str, ids: &[usize], requests: &[Request], analysed: &[Anal
     s
 }
 
-fn ms(v: f64) -> String {
-    if v >= 100.0 {
+/// A duration for people: `0.42 ms`, `12.3 ms`, `340 ms`, `1.20 s`.
+pub fn format_ms(v: f64) -> String {
+    if v >= 1000.0 {
+        format!("{:.2} s", v / 1000.0)
+    } else if v >= 100.0 {
         format!("{v:.0} ms")
     } else if v >= 1.0 {
         format!("{v:.1} ms")
@@ -372,7 +375,7 @@ fn reading(origins: &[Summary], total: &Summary) -> String {
         total.requests,
         origins.len(),
         if origins.len() == 1 { "" } else { "s" },
-        ms(total.span_ms)
+        format_ms(total.span_ms)
     );
     let known = total.new_connections + total.reused;
     if known == 0 {
@@ -401,8 +404,8 @@ fn reading(origins: &[Summary], total: &Summary) -> String {
         match (o.median_handshake_ms, o.saved_ms) {
             (Some(h), Some(saved)) if o.reused > 0 => out.push_str(&format!(
                 "; each handshake cost about {}, so reuse saved about {} of connection setup. ",
-                ms(h),
-                ms(saved)
+                format_ms(h),
+                format_ms(saved)
             )),
             (None, _) if o.reused > 0 => {
                 out.push_str("; no handshake was measured here, so what reuse saved is not priced. ")
