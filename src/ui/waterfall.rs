@@ -114,12 +114,12 @@ pub fn waterfall(p: &Props) -> Html {
         })
     };
     let fit_selected = {
-        let zoom = zoom.clone();
+        let (zoom, full) = (zoom.clone(), *full);
         let span = p.selected.and_then(|i| p.analysis.requests.get(i)).map(|a| (a.phases.start, a.phases.end));
         Callback::from(move |_: MouseEvent| {
             if let Some((a, b)) = span {
                 let pad = ((b - a) * 0.1).max(0.05);
-                zoom.set(Some((a - pad, b + pad)));
+                zoom.set(Some(((a - pad).max(full.start), (b + pad).min(full.end))));
             }
         })
     };
@@ -161,9 +161,13 @@ pub fn waterfall(p: &Props) -> Html {
     let tooltip = tip_for.and_then(|i| {
         let row = layout.iter().find(|r| r.request == i)?;
         let (r, a) = (p.requests.get(i)?, p.analysis.requests.get(i)?);
-        let top = (AXIS_H + (row.index as f64 + 1.0) * ROW_H) / height * 100.0;
+        // Below the row in the upper part of the chart, above it in the lower part, so it
+        // never runs out of the frame.
+        let below = (AXIS_H + (row.index as f64 + 1.0) * ROW_H) / height * 100.0;
+        let above = 100.0 - (AXIS_H + row.index as f64 * ROW_H) / height * 100.0;
+        let place = if below < 55.0 { format!("top: {below:.2}%") } else { format!("bottom: {above:.2}%") };
         Some(html! {
-            <div class="tooltip" role="tooltip" id="wf-tip" style={format!("top: {top:.2}%")}>
+            <div class="tooltip" role="tooltip" id="wf-tip" style={place}>
                 <strong>{ &r.url }</strong>
                 <span class={classes!("verdict", a.verdict.reuse.key())}>{ reuse_mark(a.verdict.reuse).1 }</span>
                 <ul>
