@@ -5,6 +5,7 @@
 use super::timing::Collector;
 use super::{js_error_text, sleep_ms};
 use crate::model::discover::{css_references, pick_srcset, TOKEN_PARAM};
+use crate::model::failure::FetchFailure;
 use crate::model::{Event, Kind, Level};
 use futures::stream::{FuturesUnordered, StreamExt};
 use std::cell::{Cell, RefCell};
@@ -71,18 +72,10 @@ struct Fetched {
     redirected: bool,
 }
 
-#[derive(Debug)]
-enum FetchError {
-    Timeout(u32),
-    Cancelled,
-    /// fetch() rejected: network error, or CORS/CSP/mixed-content block.
-    Network(String),
-    Body(String),
-}
-
-async fn fetch_one(url: &str, want_text: bool, opts: &Options, cancel: &Cancel) -> Result<Fetched, FetchError> {
-    let window = web_sys::window().ok_or_else(|| FetchError::Network("no window".into()))?;
-    let controller = web_sys::AbortController::new().map_err(|e| FetchError::Network(js_error_text(&e)))?;
+async fn fetch_one(url: &str, want_text: bool, opts: &Options, cancel: &Cancel) -> Result<Fetched, FetchFailure> {
+    let window = web_sys::window().ok_or_else(|| FetchFailure::Rejected { detail: "no window".into() })?;
+    let controller =
+        web_sys::AbortController::new().map_err(|e| FetchFailure::Rejected { detail: js_error_text(&e) })?;
     cancel.0.controllers.borrow_mut().push(controller.clone());
     let init = web_sys::RequestInit::new();
     init.set_method("GET");
@@ -102,24 +95,24 @@ async fn fetch_one(url: &str, want_text: bool, opts: &Options, cancel: &Cancel) 
     };
     let classify = |e: wasm_bindgen::JsValue| {
         if timed_out.get() {
-            FetchError::Timeout(opts.timeout_ms)
+            FetchFailure::Timeout { ms: opts.timeout_ms }
         } else if cancel.is_cancelled() {
-            FetchError::Cancelled
+            FetchFailure::Cancelled
         } else {
-            FetchError::Network(js_error_text(&e))
+            FetchFailure::Rejected { detail: js_error_text(&e) }
         }
     };
     let response: web_sys::Response = JsFuture::from(window.fetch_with_str_and_init(url, &init))
         .await
         .map_err(classify)?
         .dyn_into()
-        .map_err(|_| FetchError::Network("fetch did not return a Response".into()))?;
+        .map_err(|_| FetchFailure::Rejected { detail: "fetch did not return a Response".into() })?;
     let status = response.status();
     let content_type = response.headers().get("content-type").ok().flatten().unwrap_or_default();
     let body = if want_text { response.text() } else { response.array_buffer() };
-    let body = body.map_err(|e| FetchError::Body(js_error_text(&e)))?;
+    let body = body.map_err(|e| FetchFailure::Body { detail: js_error_text(&e) })?;
     let value = JsFuture::from(body).await.map_err(|e| match classify(e) {
-        FetchError::Network(m) => FetchError::Body(m),
+        FetchFailure::Rejected { detail } => FetchFailure::Body { detail },
         other => other,
     })?;
     drop(timer);
@@ -130,23 +123,6 @@ async fn fetch_one(url: &str, want_text: bool, opts: &Options, cancel: &Cancel) 
         final_url: response.url(),
         redirected: response.redirected(),
     })
-}
-
-const CORS_ADVICE: &str = "serve it with `Access-Control-Allow-Origin: *` (and `Timing-Allow-Origin: *` for timing detail), or record the page in your browser's DevTools (Network panel, Save all as HAR) and import the HAR";
-
-fn explain(err: &FetchError, url: &str, timing: Option<&crate::model::Timing>) -> String {
-    match err {
-        FetchError::Timeout(ms) => format!("No complete response within {ms} ms: aborted (raise the timeout or check the server)."),
-        FetchError::Cancelled => "cancelled".into(),
-        FetchError::Body(m) => format!("The response body could not be read: {m}"),
-        // The server's response arrived, yet fetch() failed: the browser withheld it.
-        FetchError::Network(m) if timing.is_some_and(|t| t.response_start > 0.0) => format!(
-            "The server answered, but the browser would not let connscope read the response ({m}): it lacks Access-Control-Allow-Origin (CORS). To analyse {url}, {CORS_ADVICE}."
-        ),
-        FetchError::Network(m) => format!(
-            "The request failed ({m}). Either the host cannot be reached (wrong address, server down, a certificate this browser does not trust), or the browser blocked the response because it does not allow cross-origin reads (no Access-Control-Allow-Origin). For the latter, {CORS_ADVICE}."
-        ),
-    }
 }
 
 /// A finished request's id, URL, status (or failure) and timing entry.
@@ -465,8 +441,8 @@ pub async fn load(page_url: String, opts: Options, cancel: Cancel, report: impl 
             }
             Step::Fetched((job, tokened, Err(err))) => {
                 let t = collector.entry(&tokened, 300).await;
-                let message = explain(&err, &job.url, t.as_ref());
-                if job.kind == Kind::Document && !matches!(err, FetchError::Cancelled) {
+                let message = err.message(&job.url, t.as_ref());
+                if job.kind == Kind::Document && !matches!(err, FetchFailure::Cancelled) {
                     report(Event::RequestFailed { id: job.id, message: message.clone(), timing: t });
                     report(Event::Failed { message: format!("The page could not be loaded. {message}") });
                     return;

@@ -4,6 +4,7 @@
 
 pub mod config;
 pub mod discover;
+pub mod failure;
 pub mod geometry;
 pub mod har;
 pub mod phases;
