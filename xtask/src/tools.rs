@@ -132,7 +132,8 @@ fn apt_install(packages: &[&str]) -> Result<()> {
     step(&format!("Installing {} with apt-get", packages.join(", ")));
     let env = [("DEBIAN_FRONTEND", "noninteractive".to_string())];
     cmd("apt-get", &["update", "-qq"], &env)?;
-    let mut args = vec!["install", "-y", "-qq", "--no-install-recommends"];
+    // With recommends: WebKit wants Mesa for software GL under Xvfb, Chromium its fonts.
+    let mut args = vec!["install", "-y", "-qq"];
     args.extend_from_slice(packages);
     cmd("apt-get", &args, &env)
 }
