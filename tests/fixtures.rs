@@ -199,3 +199,33 @@ fn a_har_export_imports_back_to_the_same_verdicts() {
         }
     }
 }
+
+/// HAR files saved by Firefox's own DevTools (Network panel auto-export, made by
+/// `cargo run -p e2e --bin devtools-har`): the testbed's default page on the keepalive origin.
+#[test]
+fn firefox_devtools_hars_import_and_say_what_they_cannot_tell() {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
+    for (file, entries) in [("firefox-devtools-keepalive.har", 34), ("firefox-devtools-keepalive-img4.har", 14)] {
+        let text = std::fs::read_to_string(dir.join(file)).unwrap();
+        let imported = har::import(&text).unwrap();
+        assert_eq!(imported.requests.len(), entries, "{file}");
+        assert!(
+            imported.page.ends_with("/page.html") || imported.page.contains("page.html?img=4"),
+            "{}",
+            imported.page
+        );
+        // Firefox writes the server's port, not a connection id: no connection is claimed.
+        assert!(imported.requests.iter().all(|r| r.recorded_connection.is_none()));
+        let a = analyse(&imported.requests);
+        assert!(a.truth_connections.is_empty());
+        // Whole milliseconds and `connect: 0` for new and reused alike on loopback:
+        // never called reused, and the user is told why.
+        for x in &a.requests {
+            assert_ne!(x.verdict.reuse, Reuse::Reused, "{}", x.verdict.evidence);
+        }
+        assert!(a.requests.iter().any(|x| x.verdict.inference.reason == Some(UnknownReason::TooCoarse)));
+        assert!(imported.notes.iter().any(|n| n.contains("whole milliseconds")), "{:?}", imported.notes);
+        assert!(imported.requests.iter().all(|r| r.timing.as_ref().unwrap().next_hop_protocol == "http/1.1"));
+        assert!(a.requests.iter().all(|x| x.phases.notes.is_empty()));
+    }
+}

@@ -176,7 +176,7 @@ fn protocol_of(version: &str) -> String {
 
 /// Reads one DevTools entry's timings back into a Resource Timing shape, so the same
 /// analysis applies. `connect` -1 means the connection was already open.
-fn timing_from_entry(entry: &Value, start: f64, url: &str) -> Result<Timing, String> {
+fn timing_from_entry(entry: &Value, start: f64, url: &str, whole_ms: bool) -> Result<Timing, String> {
     let timings = entry.get("timings").ok_or("no `timings`")?;
     let get = |k: &str| num(timings, k).filter(|v| *v >= 0.0);
     let wait = get("wait").ok_or("no `timings.wait`")?;
@@ -187,6 +187,9 @@ fn timing_from_entry(entry: &Value, start: f64, url: &str) -> Result<Timing, Str
     let ssl = get("ssl").filter(|s| *s > 0.0);
     let send = get("send").unwrap_or(0.0);
     let mut t = Timing { name: url.to_string(), start_time: start, fetch_start: start, ..Timing::default() };
+    // Firefox writes 0 (not -1) for a reused connection's connect, in whole milliseconds,
+    // which a sub-millisecond new connection also gives.
+    t.connect_unmeasured = connect == Some(0.0) && whole_ms;
     let mut cursor = start + blocked;
     match connect {
         Some(c) => {
@@ -270,6 +273,12 @@ pub fn import(text: &str) -> Result<Imported, HarError> {
         }
     }
     let base = parsed.iter().map(|p| p.0).fold(f64::INFINITY, f64::min);
+    // Whether the recorder rounds phases to whole milliseconds (Firefox DevTools does).
+    let whole_ms = parsed.iter().all(|(_, e, _)| {
+        e.get("timings")
+            .and_then(Value::as_object)
+            .is_some_and(|t| t.values().filter_map(Value::as_f64).all(|v| v.fract() == 0.0))
+    });
     let mut requests = Vec::new();
     for (started, e, url) in &parsed {
         // connscope's own export carries the original entry: a lossless round trip.
@@ -279,7 +288,7 @@ pub fn import(text: &str) -> Result<Imported, HarError> {
             .and_then(|t| serde_json::from_value::<Timing>(t.clone()).ok());
         let timing = match own {
             Some(t) => t,
-            None => match timing_from_entry(e, started - base, url) {
+            None => match timing_from_entry(e, started - base, url, whole_ms) {
                 Ok(t) => t,
                 Err(why) => {
                     let p = format!("{url}: {why}; skipped");
@@ -344,6 +353,11 @@ pub fn import(text: &str) -> Result<Imported, HarError> {
             "Recorded by {}: connection ids are not in this HAR, so connections are inferred from timing.",
             if creator.is_empty() { "an unnamed tool" } else { &creator }
         ));
+    }
+    if requests.iter().any(|r| r.timing.as_ref().is_some_and(|t| t.connect_unmeasured)) {
+        notes.push(
+            "This recording rounds every phase to whole milliseconds and writes 0 ms for connecting whether a connection was new or reused, so those requests are marked unknown.".into(),
+        );
     }
     if requests.iter().any(|r| r.timing.as_ref().is_some_and(|t| t.from_cache())) {
         notes.push("Some entries were served from the browser's cache: no connection was used for them.".into());

@@ -37,6 +37,9 @@ pub enum UnknownReason {
     Cache,
     /// The entry's connection times contradict each other.
     Inconsistent,
+    /// The recording rounds to whole milliseconds and shows a 0 ms connect: a reused
+    /// connection and a fast new one look the same.
+    TooCoarse,
 }
 
 impl UnknownReason {
@@ -46,6 +49,7 @@ impl UnknownReason {
             UnknownReason::NoEntry => "The browser recorded no timing for this request (blocked by CORS or CSP, or it failed before any response).",
             UnknownReason::Cache => "Served from the browser's cache: no connection was used at all.",
             UnknownReason::Inconsistent => "The connection times in the entry contradict each other, so they say nothing reliable about the connection.",
+            UnknownReason::TooCoarse => "The recording rounds every phase to whole milliseconds and shows 0 ms for connecting: a reused connection and a new one that took under a millisecond (as on a fast network) look the same.",
         }
     }
 }
@@ -69,6 +73,9 @@ pub fn infer(t: Option<&Timing>) -> Inference {
     }
     if t.from_cache() {
         return unknown(UnknownReason::Cache);
+    }
+    if t.connect_unmeasured {
+        return unknown(UnknownReason::TooCoarse);
     }
     if t.connect_end > t.connect_start + EPSILON_MS {
         if t.connect_start + EPSILON_MS < t.fetch_start {

@@ -35,6 +35,11 @@ pub struct Timing {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub delivery_type: Option<String>,
     pub server_timing: Vec<ServerTimingEntry>,
+    /// Not a browser attribute: set by HAR imports whose recorder rounds phases to whole
+    /// milliseconds and writes 0 for both a reused and a fast new connection (Firefox
+    /// DevTools), so the connect times say nothing about reuse.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub connect_unmeasured: bool,
 }
 
 /// One metric of a `Server-Timing` header.
