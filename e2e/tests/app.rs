@@ -82,6 +82,12 @@ async fn checks(b: &Browser, tb: &Testbed) -> Result<()> {
     let field = js(b, "return document.querySelector('input[type=url]').value").await?;
     ensure!(field.as_str() == Some(page.as_str()), "the URL field shows the link's URL: {field}");
 
+    // Changing a field puts it in the shareable link (the same rules as the link itself).
+    js(b, "const i = document.querySelector('.options input'); i.value = '2'; i.dispatchEvent(new Event('change', {bubbles: true}))").await?;
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let search = js(b, "return location.search").await?;
+    ensure!(search.as_str().is_some_and(|s| s.contains("concurrency=2")), "the link follows the form: {search}");
+
     // Bad input: a clear message, and the state says failed.
     b.client.goto(&format!("{}?url=not%20a%20url&autorun=1", tb.app_url)).await?;
     ensure!(b.wait_for_state(DONE, Duration::from_secs(10)).await? == "failed");

@@ -88,32 +88,42 @@ impl RunConfig {
         let mut problems = Vec::new();
         for pair in search.trim_start_matches('?').split('&').filter(|p| !p.is_empty()) {
             let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
-            let v = decode(v);
-            match k {
-                "scenario" if !v.is_empty() => c.scenario = Some(v),
-                "url" if !v.trim().is_empty() => c.url = Some(v.trim().to_string()),
-                "autorun" => c.autorun = v != "0" && v != "false",
-                "concurrency" => match v.parse::<usize>() {
-                    Ok(0) => c.concurrency = None,
-                    Ok(n) => c.concurrency = Some(n.min(64)),
-                    Err(_) => problems.push(format!("concurrency={v:?} is not a number; using the browser's own.")),
-                },
-                "pause" => match v.parse::<u32>() {
-                    Ok(n) => c.pause_ms = n.min(MAX_PAUSE_MS),
-                    Err(_) => problems.push(format!("pause={v:?} is not a number of ms; using 0.")),
-                },
-                "depth" => match v.parse::<u32>() {
-                    Ok(n) => c.depth = n.clamp(1, MAX_DEPTH),
-                    Err(_) => problems.push(format!("depth={v:?} is not a number; using 4.")),
-                },
-                "limit" => match v.parse::<usize>() {
-                    Ok(n) => c.limit = n.clamp(1, MAX_LIMIT),
-                    Err(_) => problems.push(format!("limit={v:?} is not a number; using 300.")),
-                },
-                _ => {}
+            if let Err(problem) = c.set(k, &decode(v)) {
+                problems.push(problem);
             }
         }
         (c, problems)
+    }
+
+    /// Sets one setting from text, as a link or a form field gives it: out-of-range values
+    /// are clamped, unreadable ones leave the setting as it was and say so. Unknown keys are
+    /// ignored (links may carry other parameters).
+    pub fn set(&mut self, key: &str, value: &str) -> Result<(), String> {
+        let v = value.trim();
+        match key {
+            "scenario" => self.scenario = Some(v.to_string()).filter(|s| !s.is_empty()),
+            "url" => self.url = Some(v.to_string()).filter(|u| !u.is_empty()),
+            "autorun" => self.autorun = v != "0" && v != "false",
+            "concurrency" => match v.parse::<usize>() {
+                Ok(0) => self.concurrency = None,
+                Ok(n) => self.concurrency = Some(n.min(64)),
+                Err(_) => return Err(format!("concurrency={v:?} is not a number; using the browser's own.")),
+            },
+            "pause" => match v.parse::<u32>() {
+                Ok(n) => self.pause_ms = n.min(MAX_PAUSE_MS),
+                Err(_) => return Err(format!("pause={v:?} is not a number of ms; keeping {}.", self.pause_ms)),
+            },
+            "depth" => match v.parse::<u32>() {
+                Ok(n) => self.depth = n.clamp(1, MAX_DEPTH),
+                Err(_) => return Err(format!("depth={v:?} is not a number; keeping {}.", self.depth)),
+            },
+            "limit" => match v.parse::<usize>() {
+                Ok(n) => self.limit = n.clamp(1, MAX_LIMIT),
+                Err(_) => return Err(format!("limit={v:?} is not a number; keeping {}.", self.limit)),
+            },
+            _ => {}
+        }
+        Ok(())
     }
 
     pub fn to_query(&self) -> String {
@@ -187,6 +197,19 @@ mod tests {
         assert_eq!(c.limit, MAX_LIMIT);
         assert_eq!(c.concurrency, None);
         assert_eq!(c.url.as_deref(), Some("%zz"));
+    }
+
+    #[test]
+    fn form_fields_set_like_links() {
+        let mut c = RunConfig::default();
+        assert!(c.set("concurrency", "0").is_ok());
+        assert_eq!(c.concurrency, None, "0 = the browser decides");
+        c.set("limit", "0").unwrap();
+        assert_eq!(c.limit, 1);
+        assert!(c.set("pause", "soon").is_err());
+        assert_eq!(c.pause_ms, 0, "kept");
+        c.set("url", "  ").unwrap();
+        assert_eq!(c.url, None, "an emptied URL field clears the URL");
     }
 
     #[test]

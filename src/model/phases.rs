@@ -118,6 +118,13 @@ impl Phases {
         total
     }
 
+    /// The pieces during which the request occupied a connection: its handshake (if it
+    /// opened one), then request to last byte. Queueing and redirects happened before the
+    /// request had a connection.
+    pub fn on_connection(&self) -> impl Iterator<Item = &Segment> {
+        self.segments.iter().filter(|s| !matches!(s.phase, Phase::Blocked | Phase::Redirect))
+    }
+
     pub fn total(&self) -> f64 {
         (self.end - self.start).max(0.0)
     }
@@ -247,6 +254,8 @@ mod tests {
         assert!((d(Phase::Blocked).unwrap() - 0.6).abs() < 1e-9);
         assert_eq!(d(Phase::Redirect), None);
         assert!(p.notes.is_empty());
+        let wire: Vec<Phase> = p.on_connection().map(|s| s.phase).collect();
+        assert_eq!(wire, [Phase::Dns, Phase::Tcp, Phase::Tls, Phase::Waiting, Phase::Download]);
         let covered: f64 = p.segments.iter().map(|s| s.end - s.start).sum();
         assert!((covered - p.total()).abs() < 1e-9, "segments cover the bar");
         assert!(p.segments.windows(2).all(|w| w[0].end <= w[1].start + 1e-9));

@@ -163,6 +163,17 @@ pub struct Analysis {
     pub reading: String,
 }
 
+impl Analysis {
+    /// The connection a request is shown on: the server's (or browser's) own record where
+    /// there is one, else the lane inferred from timing, else none (`data-connection`).
+    pub fn connection_of(&self, request: usize) -> Option<&Connection> {
+        let a = self.requests.get(request)?;
+        a.truth_connection
+            .and_then(|c| self.truth_connections.get(c))
+            .or_else(|| a.inferred_connection.and_then(|c| self.inferred_connections.get(c)))
+    }
+}
+
 pub fn analyse(requests: &[Request]) -> Analysis {
     let mut analysed: Vec<Analysed> = requests
         .iter()
@@ -491,6 +502,7 @@ mod tests {
         let a = analyse(&rs);
         assert_eq!(a.inferred_connections.len(), 2);
         let lane = |i: usize| a.requests[i].inferred_connection;
+        assert_eq!(a.connection_of(3).map(|c| c.id.as_str()), Some("~1"), "no truth: the inferred lane is shown");
         assert_eq!(lane(2), lane(1));
         assert_eq!(lane(3), lane(0));
         assert!(a.inferred_connections.iter().all(|c| c.source == Source::Inferred && c.id.starts_with('~')));
@@ -523,6 +535,7 @@ mod tests {
         assert_eq!(a.truth_connections.len(), 2);
         assert_eq!(a.truth_connections[0].requests, vec![0, 2, 4]);
         assert_eq!(a.truth_connections[0].handshake_ms, Some(2.0));
+        assert_eq!(a.connection_of(3).map(|c| c.id.as_str()), Some("8"), "the server's id wins over a lane");
         let s = &a.origins[0];
         assert_eq!((s.new_connections, s.reused, s.unknown), (2, 3, 0));
         assert_eq!(s.median_handshake_ms, Some(3.0));

@@ -78,11 +78,7 @@ pub fn connection_view(p: &Props) -> Html {
                             { for c.requests.iter().map(|&i| {
                                 let a = &p.analysis.requests[i];
                                 let r = &p.requests[i];
-                                // Only the time the request occupied the connection: its handshake
-                                // (if it opened it), then request to last byte. Queueing happened
-                                // before the browser had a connection for it, so it is not drawn.
-                                let on_wire: Vec<Html> = a.phases.segments.iter()
-                                    .filter(|s| !matches!(s.phase, Phase::Blocked | Phase::Redirect))
+                                let on_wire: Vec<Html> = a.phases.on_connection()
                                     .map(|s| {
                                         let tall = matches!(s.phase, Phase::Dns | Phase::Tcp | Phase::Tls);
                                         let (top, h) = if tall { (y + 4.0, LANE_H - 10.0) } else { (y + 7.0, LANE_H - 16.0) };

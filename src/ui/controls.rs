@@ -19,9 +19,10 @@ pub struct Props {
 
 #[function_component(Controls)]
 pub fn controls(p: &Props) -> Html {
-    let cfg = p.config.clone();
-    let change = |f: fn(&mut RunConfig, String)| {
-        let cfg = cfg.clone();
+    // Every field goes through the same rules as the link (RunConfig::set); a value that
+    // cannot be read keeps the previous one. Picking a scenario also clears a typed URL.
+    let field = |key: &'static str| {
+        let cfg = p.config.clone();
         let cb = p.on_change.clone();
         Callback::from(move |e: Event| {
             let value = e
@@ -30,19 +31,15 @@ pub fn controls(p: &Props) -> Html {
                 .or_else(|| e.target_dyn_into::<HtmlSelectElement>().map(|s| s.value()))
                 .unwrap_or_default();
             let mut c = cfg.clone();
-            f(&mut c, value);
+            let _ = c.set(key, &value);
+            if key == "scenario" {
+                c.url = None;
+            }
             cb.emit(c);
         })
     };
-    let on_scenario = change(|c, v| {
-        c.scenario = Some(v);
-        c.url = None;
-    });
-    let on_url = change(|c, v| c.url = Some(v.trim().to_string()).filter(|u| !u.is_empty()));
-    let on_conc = change(|c, v| c.concurrency = v.parse::<usize>().ok().filter(|n| *n > 0).map(|n| n.min(64)));
-    let on_pause = change(|c, v| c.pause_ms = v.parse::<u32>().unwrap_or(0).min(MAX_PAUSE_MS));
-    let on_limit = change(|c, v| c.limit = v.parse::<usize>().unwrap_or(300).clamp(1, MAX_LIMIT));
-    let on_depth = change(|c, v| c.depth = v.parse::<u32>().unwrap_or(4).clamp(1, MAX_DEPTH));
+    let (on_scenario, on_url, on_conc) = (field("scenario"), field("url"), field("concurrency"));
+    let (on_pause, on_limit, on_depth) = (field("pause"), field("limit"), field("depth"));
     let on_submit = {
         let run = p.on_run.clone();
         Callback::from(move |e: SubmitEvent| {

@@ -37,7 +37,7 @@ pub fn details(p: &Props) -> Html {
             <dl class="facts">
                 <dt>{"Verdict"}</dt><dd class={classes!("verdict", a.verdict.reuse.key())}>{ super::reuse_mark(a.verdict.reuse).1 }</dd>
                 <dt>{"Evidence"}</dt><dd>{ &a.verdict.evidence }</dd>
-                <dt>{"Connection"}</dt><dd>{ match connection_label(a, &p.analysis) { c if c.is_empty() => "unknown".to_string(), c => format!("#{c}") } }</dd>
+                <dt>{"Connection"}</dt><dd>{ match connection_label(&p.analysis, r.id) { c if c.is_empty() => "unknown".to_string(), c => format!("#{c}") } }</dd>
                 <dt>{"Status"}</dt><dd>{ status }</dd>
                 <dt>{"Kind"}</dt><dd>{ r.kind.label() }{ r.parent.and_then(|i| p.requests.get(i)).map(|pr| format!(", found in {}", pr.url)).unwrap_or_default() }</dd>
                 <dt>{"Protocol"}</dt><dd>{ t.and_then(|t| t.protocol()).unwrap_or("not exposed") }</dd>

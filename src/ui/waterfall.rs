@@ -56,12 +56,9 @@ pub fn describe(r: &Request, a: &crate::model::Analysed) -> String {
     parts.join(" · ")
 }
 
-pub fn connection_label(a: &crate::model::Analysed, analysis: &Analysis) -> String {
-    a.truth_connection
-        .and_then(|c| analysis.truth_connections.get(c))
-        .or_else(|| a.inferred_connection.and_then(|c| analysis.inferred_connections.get(c)))
-        .map(|c| c.id.clone())
-        .unwrap_or_default()
+/// The `data-connection` of a row: the connection id shown, or "" when unknown.
+pub fn connection_label(analysis: &Analysis, request: usize) -> String {
+    analysis.connection_of(request).map(|c| c.id.clone()).unwrap_or_default()
 }
 
 #[function_component(Waterfall)]
@@ -224,7 +221,7 @@ pub fn waterfall(p: &Props) -> Html {
                     let id = row.request;
                     let selected = p.selected == Some(id);
                     let (mark, mark_label) = reuse_mark(a.verdict.reuse);
-                    let conn = connection_label(a, &p.analysis);
+                    let conn = connection_label(&p.analysis, id);
                     let on_click = p.on_select.reform(move |_| Some(id));
                     let on_focus = {
                         let (select, focused) = (p.on_select.clone(), focused.clone());
