@@ -4,7 +4,7 @@
 #![cfg(not(target_arch = "wasm32"))]
 
 use connscope::model::har;
-use connscope::model::{analyse, Phase, Request, Reuse, Timing, UnknownReason};
+use connscope::model::{analyse, Agreement, Phase, Request, Reuse, Timing, UnknownReason};
 use serde_json::Value;
 use std::path::PathBuf;
 
@@ -214,18 +214,98 @@ fn firefox_devtools_hars_import_and_say_what_they_cannot_tell() {
             "{}",
             imported.page
         );
-        // Firefox writes the server's port, not a connection id: no connection is claimed.
+        // Firefox writes the server's port, not a connection id: no connection is claimed
+        // from it.
         assert!(imported.requests.iter().all(|r| r.recorded_connection.is_none()));
         let a = analyse(&imported.requests);
-        assert!(a.truth_connections.is_empty());
-        // Whole milliseconds and `connect: 0` for new and reused alike on loopback:
-        // never called reused, and the user is told why.
+        // Whole milliseconds and `connect: 0` for new and reused alike on loopback: the
+        // timing never says reused, and the user is told why.
         for x in &a.requests {
-            assert_ne!(x.verdict.reuse, Reuse::Reused, "{}", x.verdict.evidence);
+            assert_ne!(x.verdict.inference.reuse, Reuse::Reused, "{}", x.verdict.evidence);
         }
         assert!(a.requests.iter().any(|x| x.verdict.inference.reason == Some(UnknownReason::TooCoarse)));
-        assert!(imported.notes.iter().any(|n| n.contains("whole milliseconds")), "{:?}", imported.notes);
+        // The testbed's Server-Timing headers are in the recording: every request has the
+        // server's word, so the verdicts are the server's; where the timing could tell
+        // (a connect of 1 ms or more), it agrees.
+        assert!(a.requests.iter().all(|x| x.verdict.truth.is_some()));
+        assert!(!a.truth_connections.is_empty());
+        assert_eq!(a.total.compared, a.total.agreed, "{file}");
+        let told = a.requests.iter().filter(|x| x.verdict.inference.reuse != Reuse::Unknown).count();
+        assert_eq!(a.total.compared, told, "{file}");
+        // Each connection starts with a request the server calls new, unless it was opened
+        // for the page before (the img4 recording is the second navigation).
+        for c in &a.truth_connections {
+            let first = &a.requests[c.requests[0]].verdict;
+            let earlier = first.truth.as_ref().is_some_and(|t| t.request_number > 1);
+            assert!(first.reuse == Reuse::New || earlier, "{file} {}: {}", c.id, first.evidence);
+            assert!(!earlier || file.contains("img4"), "{file} {}", c.id);
+        }
+        assert!(imported.notes.iter().any(|n| n.text.contains("whole milliseconds")), "{:?}", imported.notes);
         assert!(imported.requests.iter().all(|r| r.timing.as_ref().unwrap().next_hop_protocol == "http/1.1"));
         assert!(a.requests.iter().all(|x| x.phases.notes.is_empty()));
+    }
+}
+
+/// HAR files saved by Chromium's own DevTools: the front-end bundled with Chromium 156,
+/// opened on the Network panel, inspecting a tab that loaded the testbed's default page;
+/// then the panel's "Export HAR (sanitized)" (`cargo run -p e2e --bin devtools-har chromium`).
+/// They hold the browser's socket id (`_connectionId`), the server's port (`connection`)
+/// and the testbed's Server-Timing headers: three records that must fit together.
+#[test]
+fn chromium_devtools_hars_carry_the_browsers_sockets_and_the_servers_truth() {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
+    for scenario in ["keepalive", "close", "h2"] {
+        let text = std::fs::read_to_string(dir.join(format!("chromium-devtools-{scenario}.har"))).unwrap();
+        let raw: Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(raw["log"]["creator"]["name"], "WebInspector");
+        let imported = har::import(&text).unwrap();
+        assert_eq!(imported.requests.len(), 34, "{scenario}");
+        let main = imported.requests.iter().find(|r| r.url.ends_with("/page.html")).unwrap().origin.clone();
+        let a = analyse(&imported.requests);
+        let mut socket_of_server_conn = std::collections::BTreeMap::new();
+        let mut server_conn_of_socket = std::collections::BTreeMap::new();
+        for (r, x) in imported.requests.iter().zip(&a.requests) {
+            let socket = r.recorded_connection.clone().unwrap_or_else(|| panic!("{scenario} {}: no socket id", r.url));
+            let truth = x.verdict.truth.clone().unwrap_or_else(|| panic!("{scenario} {}: no Server-Timing", r.url));
+            // One socket is one server connection, both ways.
+            let conn = (r.origin.clone(), truth.connection.clone());
+            assert_eq!(socket_of_server_conn.entry(conn.clone()).or_insert(socket.clone()), &socket, "{scenario}");
+            assert_eq!(server_conn_of_socket.entry(socket).or_insert(conn.clone()), &conn, "{scenario}");
+            assert!(x.phases.notes.is_empty(), "{scenario} {}: {:?}", r.url, x.phases.notes);
+            // The timing agrees with the server, or it is a socket Chromium opened before
+            // the request (it preconnects for navigations): said so, never a silent mismatch.
+            match x.verdict.agreement {
+                Agreement::Agrees => assert_eq!(x.verdict.reuse, x.verdict.inference.reuse),
+                Agreement::Preconnected => {
+                    assert_eq!((x.verdict.reuse, x.verdict.inference.reuse), (Reuse::New, Reuse::Reused));
+                    assert!(x.verdict.evidence.contains("before"), "{}", x.verdict.evidence);
+                }
+                other => panic!("{scenario} {}: {other:?}: {}", r.url, x.verdict.evidence),
+            }
+        }
+        assert_eq!(a.total.compared, 34, "{scenario}");
+        assert!(a.total.agreed >= 32, "{scenario}: {} of 34 agree", a.total.agreed);
+        assert!(imported.notes.iter().any(|n| n.text.starts_with("34 of 34 responses")), "{:?}", imported.notes);
+        let on_main: Vec<_> = a.truth_connections.iter().filter(|c| c.origin == main).collect();
+        let requests_on_main = imported.requests.iter().filter(|r| r.origin == main).count();
+        match scenario {
+            // Six sockets at most per host for HTTP/1.1, reused for the rest.
+            "keepalive" => {
+                assert!((2..=6).contains(&on_main.len()), "{} connections", on_main.len());
+                assert!(a.origins.iter().any(|o| o.origin == main && o.reused >= 20));
+            }
+            // The server closes after every response: a socket per request.
+            "close" => {
+                assert_eq!(on_main.len(), requests_on_main);
+                assert!(on_main.iter().all(|c| c.requests.len() == 1));
+            }
+            // One TLS connection multiplexes everything on the h2 origin.
+            "h2" => {
+                assert_eq!(on_main.len(), 1);
+                assert_eq!(on_main[0].requests.len(), requests_on_main);
+                assert_eq!(on_main[0].protocol, "h2");
+            }
+            _ => unreachable!(),
+        }
     }
 }

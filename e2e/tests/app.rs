@@ -115,6 +115,21 @@ async fn checks(b: &Browser, tb: &Testbed) -> Result<()> {
     ensure!(rows.len() == requests.len(), "imported {} rows of {}", rows.len(), requests.len());
     b.screenshot(&format!("{name}-har-import")).await?;
 
+    // A HAR saved by Chromium's own DevTools (h2 page): the browser's socket ids and the
+    // server's Server-Timing both come through, and the h2 origin is one connection.
+    let devtools = e2e::workspace().join("tests/fixtures/chromium-devtools-h2.har");
+    b.client.find(Locator::Css("input[type=file]")).await?.send_keys(&devtools.display().to_string()).await?;
+    b.wait_for_state(&["done"], Duration::from_secs(10)).await?;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let rows = b.rows().await?;
+    ensure!(rows.len() == 34, "imported {} rows of Chromium's 34", rows.len());
+    let h2: Vec<_> = rows.iter().filter(|r| r.protocol.as_deref() == Some("h2")).collect();
+    ensure!(h2.len() == 26, "{} h2 rows", h2.len());
+    ensure!(h2.iter().all(|r| r.connection == h2[0].connection && r.server_connection == h2[0].server_connection));
+    ensure!(rows.iter().all(|r| r.server_request.is_some()), "Server-Timing read from the HAR's headers");
+    ensure!(b.text(".messages").await?.contains("Server-Timing"));
+    b.screenshot(&format!("{name}-chromium-devtools-har")).await?;
+
     // From a small phone to a 4K screen: nothing spills sideways out of the page (the
     // charts scroll inside their own frame).
     for (w, h, shot) in [(320, 800, "narrow"), (3840, 2160, "4k")] {

@@ -4,7 +4,8 @@
 
 use super::phases::Phase;
 use super::run::{Analysis, Kind, Outcome, Request};
-use super::timing::Timing;
+use super::session::{Level, Message};
+use super::timing::{ServerTimingEntry, Timing};
 use serde_json::{json, Value};
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
@@ -26,8 +27,9 @@ pub enum HarError {
 pub struct Imported {
     pub page: String,
     pub requests: Vec<Request>,
-    /// Entries skipped or partly read, and what the recording cannot tell.
-    pub notes: Vec<String>,
+    /// Entries skipped or partly read, what the recording cannot tell (warnings), and
+    /// where its connections come from (information).
+    pub notes: Vec<Message>,
     /// Epoch ms of the earliest entry: the imported timings count from it.
     pub time_origin_ms: f64,
 }
@@ -235,6 +237,53 @@ fn timing_from_entry(entry: &Value, start: f64, url: &str, whole_ms: bool) -> Re
     Ok(t)
 }
 
+/// The socket Chrome says carried the request: the browser's own word on which connection
+/// it was. Chrome DevTools writes it as `_connectionId`; `connection` holds the server's port
+/// (Chromium 156, checked on `tests/fixtures/chromium-devtools-*.har`). Older versions wrote
+/// the socket id into `connection`, so that is taken only when it is not the URL's port.
+fn chrome_socket_id(entry: &Value, url: &str) -> Option<String> {
+    let as_id = |v: &Value| match v {
+        Value::String(s) if !s.trim().is_empty() && s.trim() != "0" => Some(s.trim().to_string()),
+        Value::Number(n) if n.as_u64().is_some_and(|n| n > 0) => Some(n.to_string()),
+        _ => None,
+    };
+    if let Some(id) = entry.get("_connectionId").and_then(as_id) {
+        return Some(id);
+    }
+    let legacy = entry.get("connection").and_then(as_id)?;
+    (Some(legacy.as_str()) != port_of(url).as_deref()).then_some(legacy)
+}
+
+/// The URL's port, explicit or the scheme's default.
+fn port_of(url: &str) -> Option<String> {
+    let (scheme, rest) = url.split_once("://")?;
+    let authority = rest.split(['/', '?', '#']).next()?;
+    let host_port = authority.rsplit('@').next()?;
+    // `[::1]` has colons but no port: a port is digits only.
+    let explicit =
+        host_port.rsplit_once(':').map(|(_, p)| p).filter(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_digit()));
+    match (explicit, scheme.to_ascii_lowercase().as_str()) {
+        (Some(p), _) => Some(p.to_string()),
+        (None, "https") => Some("443".into()),
+        (None, "http") => Some("80".into()),
+        _ => None,
+    }
+}
+
+/// The response's `Server-Timing` headers, read as the browser would have exposed them:
+/// where a server tells which connection carried each request (the testbed does), an
+/// imported recording has its truth too.
+fn server_timing_of(entry: &Value) -> Vec<ServerTimingEntry> {
+    let headers = entry.get("response").and_then(|r| r.get("headers")).and_then(Value::as_array);
+    headers
+        .into_iter()
+        .flatten()
+        .filter(|h| h.get("name").and_then(Value::as_str).is_some_and(|n| n.eq_ignore_ascii_case("server-timing")))
+        .filter_map(|h| h.get("value").and_then(Value::as_str))
+        .flat_map(ServerTimingEntry::parse_header)
+        .collect()
+}
+
 pub fn import(text: &str) -> Result<Imported, HarError> {
     let doc: Value = serde_json::from_str(text).map_err(|e| HarError::NotJson(e.to_string()))?;
     let log = doc.get("log").filter(|l| l.is_object()).ok_or(HarError::NoLog)?;
@@ -263,12 +312,12 @@ pub fn import(text: &str) -> Result<Imported, HarError> {
             (None, _) => {
                 let p = format!("entry {} has no request.url: skipped", i + 1);
                 first_problem.get_or_insert(p.clone());
-                notes.push(p);
+                notes.push(Message { level: Level::Warning, text: p });
             }
             (_, None) => {
                 let p = format!("entry {} has no readable startedDateTime: skipped", i + 1);
                 first_problem.get_or_insert(p.clone());
-                notes.push(p);
+                notes.push(Message { level: Level::Warning, text: p });
             }
         }
     }
@@ -289,11 +338,14 @@ pub fn import(text: &str) -> Result<Imported, HarError> {
         let timing = match own {
             Some(t) => t,
             None => match timing_from_entry(e, started - base, url, whole_ms) {
-                Ok(t) => t,
+                Ok(mut t) => {
+                    t.server_timing = server_timing_of(e);
+                    t
+                }
                 Err(why) => {
                     let p = format!("{url}: {why}; skipped");
                     first_problem.get_or_insert(p.clone());
-                    notes.push(p);
+                    notes.push(Message { level: Level::Warning, text: p });
                     continue;
                 }
             },
@@ -315,13 +367,7 @@ pub fn import(text: &str) -> Result<Imported, HarError> {
             Some(_) => Kind::Other,
             None => kind_of(e, mime, url),
         };
-        // Chrome's `connection` is its socket id: the browser's own word on which
-        // connection carried the request. Firefox writes the server's port there instead.
-        let recorded_connection = if creator == "WebInspector" {
-            e.get("connection").and_then(Value::as_str).map(str::to_string)
-        } else {
-            None
-        };
+        let recorded_connection = if creator == "WebInspector" { chrome_socket_id(e, url) } else { None };
         let status = timing
             .response_status
             .or_else(|| e.get("response").and_then(|r| num(r, "status")).map(|s| s as u16))
@@ -348,19 +394,35 @@ pub fn import(text: &str) -> Result<Imported, HarError> {
             first_problem: first_problem.unwrap_or_else(|| "the list is empty".into()),
         });
     }
-    if creator != "WebInspector" && creator != "connscope" {
-        notes.push(format!(
-            "Recorded by {}: connection ids are not in this HAR, so connections are inferred from timing.",
-            if creator.is_empty() { "an unnamed tool" } else { &creator }
-        ));
+    let server_says = requests.iter().filter(|r| r.timing.as_ref().and_then(Timing::server_truth).is_some()).count();
+    if server_says > 0 {
+        notes.push(Message {
+            level: Level::Info,
+            text: format!(
+                "{server_says} of {} responses carry the server's Server-Timing record of their connection: for those, the connections shown are the server's, and the timing is checked against them.",
+                requests.len()
+            ),
+        });
+    } else if creator != "WebInspector" && creator != "connscope" {
+        notes.push(Message {
+            level: Level::Warning,
+            text: format!(
+                "Recorded by {}: connection ids are not in this HAR, so connections are inferred from timing.",
+                if creator.is_empty() { "an unnamed tool" } else { &creator }
+            ),
+        });
     }
     if requests.iter().any(|r| r.timing.as_ref().is_some_and(|t| t.connect_unmeasured)) {
-        notes.push(
-            "This recording rounds every phase to whole milliseconds and writes 0 ms for connecting whether a connection was new or reused, so those requests are marked unknown.".into(),
-        );
+        notes.push(Message {
+            level: Level::Warning,
+            text: "This recording rounds every phase to whole milliseconds and writes 0 ms for connecting whether a connection was new or reused: for those requests the timing alone cannot tell, and says unknown.".into(),
+        });
     }
     if requests.iter().any(|r| r.timing.as_ref().is_some_and(|t| t.from_cache())) {
-        notes.push("Some entries were served from the browser's cache: no connection was used for them.".into());
+        notes.push(Message {
+            level: Level::Info,
+            text: "Some entries were served from the browser's cache: no connection was used for them.".into(),
+        });
     }
     Ok(Imported { page, requests, notes, time_origin_ms: base })
 }
@@ -370,7 +432,9 @@ mod tests {
     use super::*;
     use crate::model::{analyse, Reuse};
 
-    /// Two entries in the shape Chrome DevTools saves: a new TLS connection, then one reused.
+    /// Two entries in the shape older Chrome DevTools saved (the socket id in `connection`):
+    /// a new TLS connection, then one reused. Today's shape is pinned on real recordings
+    /// in `tests/fixtures.rs`.
     const CHROME_SHAPE: &str = r#"{"log":{"version":"1.2","creator":{"name":"WebInspector","version":"537.36"},
       "pages":[{"startedDateTime":"2026-11-25T10:00:00.000Z","id":"page_1","title":"https://example.com/","pageTimings":{}}],
       "entries":[
@@ -402,6 +466,48 @@ mod tests {
     }
 
     #[test]
+    fn chromes_socket_id_is_its_own_field_and_a_port_is_never_taken_for_one() {
+        let modern =
+            CHROME_SHAPE.replace("\"connection\":\"1234\"", "\"connection\":\"443\",\"_connectionId\":\"1500\"");
+        let imported = import(&modern).unwrap();
+        assert!(imported.requests.iter().all(|r| r.recorded_connection.as_deref() == Some("1500")));
+        // Only the port, no `_connectionId`: nothing is claimed.
+        let port_only = CHROME_SHAPE.replace("\"connection\":\"1234\"", "\"connection\":\"443\"");
+        let imported = import(&port_only).unwrap();
+        assert!(imported.requests.iter().all(|r| r.recorded_connection.is_none()));
+        assert!(analyse(&imported.requests).truth_connections.is_empty());
+        // `0` is Chrome's "no socket" (cache, service worker).
+        let none = CHROME_SHAPE.replace("\"connection\":\"1234\"", "\"_connectionId\":\"0\"");
+        assert!(import(&none).unwrap().requests.iter().all(|r| r.recorded_connection.is_none()));
+        for (url, port) in [
+            ("https://example.com/", Some("443")),
+            ("http://example.com/x", Some("80")),
+            ("http://127.0.0.1:35527/page.html", Some("35527")),
+            ("https://user@[::1]:8443/?a=b:c", Some("8443")),
+            ("https://[::1]/", Some("443")),
+            ("ftp://example.com/", None),
+        ] {
+            assert_eq!(port_of(url).as_deref(), port, "{url}");
+        }
+    }
+
+    #[test]
+    fn server_timing_headers_in_a_recording_are_the_servers_truth() {
+        let with_headers = CHROME_SHAPE.replace(
+            "\"response\":{\"status\":200,",
+            "\"response\":{\"headers\":[{\"name\":\"server-timing\",\"value\":\"conn;desc=\\\"7\\\", req;desc=\\\"1\\\"\"}],\"status\":200,",
+        );
+        let imported = import(&with_headers).unwrap();
+        let a = analyse(&imported.requests);
+        // Both responses say "connection 7, request 1": the second's timing says reused.
+        assert_eq!(a.requests[0].verdict.agreement, crate::model::Agreement::Agrees);
+        assert_eq!(a.requests[1].verdict.truth.as_ref().map(|t| t.connection.as_str()), Some("7"));
+        assert_eq!(a.requests[1].verdict.reuse, Reuse::New);
+        assert_eq!(a.requests[1].verdict.agreement, crate::model::Agreement::Preconnected);
+        assert!(imported.notes.iter().any(|n| n.text.starts_with("2 of 2 responses carry the server's Server-Timing")));
+    }
+
+    #[test]
     fn firefox_offsets_parse_and_its_port_is_not_taken_for_a_connection() {
         let ff = CHROME_SHAPE
             .replace("WebInspector", "Firefox")
@@ -410,7 +516,7 @@ mod tests {
         let imported = import(&ff).unwrap();
         assert_eq!(imported.requests[1].timing.as_ref().unwrap().start_time, 80.0);
         assert!(imported.requests.iter().all(|r| r.recorded_connection.is_none()));
-        assert!(imported.notes.iter().any(|n| n.contains("inferred")));
+        assert!(imported.notes.iter().any(|n| n.text.contains("inferred")));
     }
 
     #[test]
@@ -430,7 +536,7 @@ mod tests {
             .replace("\"startedDateTime\":\"2026-11-25T10:00:00.080+00:00\"", "\"startedDateTime\":\"yesterday\"");
         let imported = import(&partial).unwrap();
         assert_eq!(imported.requests.len(), 1);
-        assert!(imported.notes.iter().any(|n| n.contains("entry 2")));
+        assert!(imported.notes.iter().any(|n| n.text.contains("entry 2")));
     }
 
     #[test]

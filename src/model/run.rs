@@ -145,8 +145,11 @@ pub struct Summary {
     pub span_ms: f64,
     /// Median TCP+TLS handshake measured on this origin in this run.
     pub median_handshake_ms: Option<f64>,
-    /// Handshakes the reused requests avoided, priced at the median handshake.
+    /// Handshakes the reused requests avoided, priced at the median handshake. For the
+    /// whole run: the sum over the origins where one was measured.
     pub saved_ms: Option<f64>,
+    /// Reused requests left out of `saved_ms`: their origin showed no handshake to price.
+    pub unpriced_reused: usize,
     /// Requests whose timing verdict was compared with the server's truth, and of those
     /// how many agreed (the rest are explained: preconnected or late-bound sockets).
     pub compared: usize,
@@ -195,12 +198,17 @@ pub fn analyse(requests: &[Request]) -> Analysis {
     let truth_connections = truth_connections(requests, &mut analysed);
     let inferred_connections = inferred_connections(requests, &mut analysed);
     let mut by_origin: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
-    for r in requests {
-        by_origin.entry(r.origin.as_str()).or_default().push(r.id);
+    // Positions, not `Request::id`: the analysis indexes by position, whatever the ids say.
+    for (i, r) in requests.iter().enumerate() {
+        by_origin.entry(r.origin.as_str()).or_default().push(i);
     }
     let origins: Vec<Summary> = by_origin.iter().map(|(o, ids)| summarise(o, ids, requests, &analysed)).collect();
     let all: Vec<usize> = (0..requests.len()).collect();
-    let total = summarise("all origins", &all, requests, &analysed);
+    let mut total = summarise("all origins", &all, requests, &analysed);
+    // A handshake to one server prices nothing on another: the run saved what its origins saved.
+    let priced: Vec<f64> = origins.iter().filter_map(|o| o.saved_ms).collect();
+    total.saved_ms = (!priced.is_empty()).then(|| priced.iter().sum());
+    total.unpriced_reused = origins.iter().map(|o| o.unpriced_reused).sum();
     let reading = reading(&origins, &total);
     Analysis { requests: analysed, truth_connections, inferred_connections, origins, total, reading }
 }
@@ -360,6 +368,7 @@ fn summarise(origin: &str, ids: &[usize], requests: &[Request], analysed: &[Anal
     s.span_ms = if last >= first { last - first } else { 0.0 };
     s.median_handshake_ms = median(handshakes);
     s.saved_ms = s.median_handshake_ms.map(|m| m * s.reused as f64);
+    s.unpriced_reused = if s.saved_ms.is_none() { s.reused } else { 0 };
     s
 }
 
@@ -553,6 +562,26 @@ mod tests {
         let a = analyse(&rs);
         assert_eq!(a.origins[0].saved_ms, None);
         assert!(a.reading.contains("not priced"), "{}", a.reading);
+    }
+
+    #[test]
+    fn the_runs_saving_adds_up_the_origins_and_never_prices_one_with_anothers_handshake() {
+        let (measured, preconnected) = ("http://m:1", "https://p:2");
+        let rs = vec![
+            req(0, measured, 0.0, 5.0, Some(10.0), None, "http/1.1"),
+            req(1, measured, 6.0, 8.0, None, None, "http/1.1"),
+            // h2 on a socket opened before the run: reused three times, no handshake seen.
+            req(2, preconnected, 0.0, 3.0, None, None, "h2"),
+            req(3, preconnected, 0.5, 3.5, None, None, "h2"),
+            req(4, preconnected, 1.0, 4.0, None, None, "h2"),
+        ];
+        let a = analyse(&rs);
+        assert_eq!(a.origins[0].saved_ms, Some(10.0));
+        assert_eq!((a.origins[1].saved_ms, a.origins[1].unpriced_reused), (None, 3));
+        assert_eq!(a.total.saved_ms, Some(10.0), "not 4 × 10 ms");
+        assert_eq!(a.total.unpriced_reused, 3);
+        let none = analyse(&rs[2..]);
+        assert_eq!((none.total.saved_ms, none.total.unpriced_reused), (None, 3));
     }
 
     #[test]

@@ -82,7 +82,7 @@ pub enum Event {
     Imported {
         target: String,
         requests: Vec<Request>,
-        notes: Vec<String>,
+        notes: Vec<Message>,
         time_origin_ms: f64,
     },
 }
@@ -159,7 +159,7 @@ impl Session {
             }
             Event::Imported { target, requests, notes, time_origin_ms } => {
                 *self = Session { state: RunState::Done, target, requests, time_origin_ms, ..Session::default() };
-                self.messages.extend(notes.into_iter().map(|text| Message { level: Level::Warning, text }));
+                self.messages.extend(notes);
             }
         }
     }

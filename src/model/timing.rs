@@ -51,6 +51,85 @@ pub struct ServerTimingEntry {
     pub description: String,
 }
 
+impl ServerTimingEntry {
+    /// Parses a `Server-Timing` header value the way browsers fill `serverTiming`
+    /// (W3C Server Timing, §3): comma-separated metrics, each with `;`-separated
+    /// parameters; `dur` is a number, `desc` a token or a quoted string. A metric with a
+    /// malformed parameter keeps what could be read; an empty name is dropped; the first
+    /// `dur` and `desc` win. Used for HAR imports, where the header is all there is.
+    pub fn parse_header(value: &str) -> Vec<ServerTimingEntry> {
+        let mut out = Vec::new();
+        for metric in split_outside_quotes(value, ',') {
+            let mut parts = split_outside_quotes(&metric, ';').into_iter();
+            let name = parts.next().unwrap_or_default().trim().to_string();
+            if name.is_empty() || name.contains(['"', '=', ' ']) {
+                continue;
+            }
+            let mut entry = ServerTimingEntry { name, ..ServerTimingEntry::default() };
+            let (mut dur_seen, mut desc_seen) = (false, false);
+            for param in parts {
+                let (key, raw) = param.split_once('=').unwrap_or((param.as_str(), ""));
+                let value = unquote(raw.trim());
+                match key.trim().to_ascii_lowercase().as_str() {
+                    "dur" if !dur_seen => {
+                        dur_seen = true;
+                        entry.duration = value.parse().ok().filter(|d: &f64| d.is_finite()).unwrap_or(0.0);
+                    }
+                    "desc" if !desc_seen => {
+                        desc_seen = true;
+                        entry.description = value;
+                    }
+                    _ => {}
+                }
+            }
+            out.push(entry);
+        }
+        out
+    }
+}
+
+/// Splits on `sep` where it is not inside a quoted string (which may escape with `\`).
+fn split_outside_quotes(s: &str, sep: char) -> Vec<String> {
+    let mut parts = Vec::new();
+    let mut part = String::new();
+    let (mut quoted, mut escaped) = (false, false);
+    for c in s.chars() {
+        if c == sep && !quoted {
+            parts.push(std::mem::take(&mut part));
+            continue;
+        }
+        part.push(c);
+        if escaped {
+            escaped = false;
+        } else if quoted && c == '\\' {
+            escaped = true;
+        } else if c == '"' {
+            quoted = !quoted;
+        }
+    }
+    parts.push(part);
+    parts
+}
+
+/// A token as it is; a quoted string without its quotes and escapes.
+fn unquote(v: &str) -> String {
+    match v.strip_prefix('"') {
+        Some(inner) => {
+            let mut out = String::new();
+            let mut chars = inner.chars();
+            while let Some(c) = chars.next() {
+                match c {
+                    '\\' => out.extend(chars.next()),
+                    '"' => break,
+                    c => out.push(c),
+                }
+            }
+            out
+        }
+        None => v.to_string(),
+    }
+}
+
 /// What the testbed says carried a request: `Server-Timing: conn;desc="<id>", req;desc="<n>"`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ServerTruth {
@@ -109,6 +188,32 @@ mod tests {
             ..Timing::default()
         };
         assert_eq!(t.server_truth(), Some(ServerTruth { connection: "17".into(), request_number: 3 }));
+    }
+
+    #[test]
+    fn server_timing_headers_parse_as_browsers_read_them() {
+        let parsed = ServerTimingEntry::parse_header(r#"conn;desc="1", req;desc="2""#);
+        assert_eq!(
+            parsed,
+            vec![
+                ServerTimingEntry { name: "conn".into(), duration: 0.0, description: "1".into() },
+                ServerTimingEntry { name: "req".into(), duration: 0.0, description: "2".into() },
+            ]
+        );
+        let t = Timing { server_timing: parsed, ..Timing::default() };
+        assert_eq!(t.server_truth(), Some(ServerTruth { connection: "1".into(), request_number: 2 }));
+        // Tokens, durations, case, commas and escapes inside quotes, first value wins.
+        let parsed = ServerTimingEntry::parse_header(
+            r#"db;dur=53.2;desc=query, cache;DESC="hit, \"warm\"";desc=ignored , total;dur=x, ;desc=1, =bad"#,
+        );
+        let names: Vec<&str> = parsed.iter().map(|e| e.name.as_str()).collect();
+        assert_eq!(names, ["db", "cache", "total"]);
+        assert_eq!(parsed[0].duration, 53.2);
+        assert_eq!(parsed[0].description, "query");
+        assert_eq!(parsed[1].description, r#"hit, "warm""#);
+        assert_eq!(parsed[2].duration, 0.0);
+        assert!(ServerTimingEntry::parse_header("").is_empty());
+        assert!(ServerTimingEntry::parse_header(r#""unterminated, conn;desc=1"#).is_empty());
     }
 
     #[test]

@@ -11,9 +11,16 @@ pub struct Props {
 fn row(s: &Summary, total: bool) -> Html {
     let ratio = s.reuse_ratio.map_or("—".to_string(), |r| format!("{:.0}%", r * 100.0));
     let saved = match (s.saved_ms, s.reused) {
+        (Some(v), _) if s.unpriced_reused > 0 => format!("{} + {} not priced", fmt_ms(v), s.unpriced_reused),
         (Some(v), _) => fmt_ms(v),
         (None, 0) => "—".into(),
         (None, _) => "not measured".into(),
+    };
+    // A connection opened before the first request (a preconnect) shows no handshake.
+    let handshakes = if s.new_connections > 0 && s.median_handshake_ms.is_none() {
+        "not seen".to_string()
+    } else {
+        fmt_ms(s.tcp_ms + s.tls_ms)
     };
     let proto = if s.protocols.is_empty() { "—".to_string() } else { s.protocols.join(", ") };
     html! {
@@ -24,7 +31,7 @@ fn row(s: &Summary, total: bool) -> Html {
             <td>{ s.reused }</td>
             <td>{ s.unknown }</td>
             <td>{ ratio }</td>
-            <td>{ fmt_ms(s.tcp_ms + s.tls_ms) }</td>
+            <td>{ handshakes }</td>
             <td>{ proto }</td>
             <td>{ fmt_ms(s.span_ms) }</td>
             <td>{ saved }</td>
