@@ -246,18 +246,30 @@ fn firefox_devtools_hars_import_and_say_what_they_cannot_tell() {
     }
 }
 
-/// HAR files saved by Chromium's own DevTools: the front-end bundled with Chromium 156,
-/// opened on the Network panel, inspecting a tab that loaded the testbed's default page;
-/// then the panel's "Export HAR (sanitized)" (`cargo run -p e2e --bin devtools-har chromium`).
-/// They hold the browser's socket id (`_connectionId`), the server's port (`connection`)
-/// and the testbed's Server-Timing headers: three records that must fit together.
+/// HAR files saved by Chromium's and WebKit's own DevTools, made by
+/// `cargo run -p e2e --bin devtools-har chromium|webkit`:
+/// - Chromium: the front-end bundled with Chromium 156, opened on the Network panel,
+///   inspecting a tab that loaded the testbed's default page, then the panel's "Export
+///   HAR (sanitized)". The socket id is in `_connectionId`, the server's port in `connection`.
+/// - WebKit: WebKitGTK 2.50's remote Web Inspector on the Network tab, then the table's
+///   own HAR export (WebKit's HARBuilder). The connection id is in `connection`.
+///
+/// Both hold the testbed's Server-Timing headers too: two records that must fit together.
 #[test]
-fn chromium_devtools_hars_carry_the_browsers_sockets_and_the_servers_truth() {
+fn chromium_and_webkit_devtools_hars_carry_the_browsers_connections_and_the_servers_truth() {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
-    for scenario in ["keepalive", "close", "h2"] {
-        let text = std::fs::read_to_string(dir.join(format!("chromium-devtools-{scenario}.har"))).unwrap();
+    let recordings = [
+        ("chromium", "WebInspector", "keepalive"),
+        ("chromium", "WebInspector", "close"),
+        ("chromium", "WebInspector", "h2"),
+        ("webkit", "WebKit Web Inspector", "keepalive"),
+        ("webkit", "WebKit Web Inspector", "h2"),
+    ];
+    for (engine, creator, scenario) in recordings {
+        let text = std::fs::read_to_string(dir.join(format!("{engine}-devtools-{scenario}.har"))).unwrap();
         let raw: Value = serde_json::from_str(&text).unwrap();
-        assert_eq!(raw["log"]["creator"]["name"], "WebInspector");
+        assert_eq!(raw["log"]["creator"]["name"], creator);
+        let scenario = format!("{engine} {scenario}");
         let imported = har::import(&text).unwrap();
         assert_eq!(imported.requests.len(), 34, "{scenario}");
         let main = imported.requests.iter().find(|r| r.url.ends_with("/page.html")).unwrap().origin.clone();
@@ -272,8 +284,9 @@ fn chromium_devtools_hars_carry_the_browsers_sockets_and_the_servers_truth() {
             assert_eq!(socket_of_server_conn.entry(conn.clone()).or_insert(socket.clone()), &socket, "{scenario}");
             assert_eq!(server_conn_of_socket.entry(socket).or_insert(conn.clone()), &conn, "{scenario}");
             assert!(x.phases.notes.is_empty(), "{scenario} {}: {:?}", r.url, x.phases.notes);
-            // The timing agrees with the server, or it is a socket Chromium opened before
-            // the request (it preconnects for navigations): said so, never a silent mismatch.
+            // The timing agrees with the server, or it is a socket the browser opened before
+            // the request (Chromium preconnects for navigations): said so, never a silent
+            // mismatch.
             match x.verdict.agreement {
                 Agreement::Agrees => assert_eq!(x.verdict.reuse, x.verdict.inference.reuse),
                 Agreement::Preconnected => {
@@ -286,9 +299,22 @@ fn chromium_devtools_hars_carry_the_browsers_sockets_and_the_servers_truth() {
         assert_eq!(a.total.compared, 34, "{scenario}");
         assert!(a.total.agreed >= 32, "{scenario}: {} of 34 agree", a.total.agreed);
         assert!(imported.notes.iter().any(|n| n.text.starts_with("34 of 34 responses")), "{:?}", imported.notes);
+        // A site that sends no Server-Timing: the browser's own ids still group the
+        // requests into the same connections.
+        let stripped =
+            text.replace("\"server-timing\"", "\"x-stripped\"").replace("\"Server-Timing\"", "\"x-stripped\"");
+        let alone = har::import(&stripped).unwrap();
+        let b = analyse(&alone.requests);
+        assert!(b.requests.iter().all(|x| x.verdict.truth.is_none()), "{scenario}: headers stripped");
+        let sizes = |a: &connscope::model::Analysis| {
+            let mut v: Vec<usize> = a.truth_connections.iter().map(|c| c.requests.len()).collect();
+            v.sort();
+            v
+        };
+        assert_eq!(sizes(&b), sizes(&a), "{scenario}: the browser's ids give the server's connections");
         let on_main: Vec<_> = a.truth_connections.iter().filter(|c| c.origin == main).collect();
         let requests_on_main = imported.requests.iter().filter(|r| r.origin == main).count();
-        match scenario {
+        match scenario.split(' ').nth(1).unwrap_or("") {
             // Six sockets at most per host for HTTP/1.1, reused for the rest.
             "keepalive" => {
                 assert!((2..=6).contains(&on_main.len()), "{} connections", on_main.len());

@@ -222,7 +222,9 @@ fn timing_from_entry(entry: &Value, start: f64, url: &str, whole_ms: bool) -> Re
     t.duration = t.response_end - start;
     let response = entry.get("response").cloned().unwrap_or(Value::Null);
     t.next_hop_protocol = protocol_of(response.get("httpVersion").and_then(Value::as_str).unwrap_or(""));
-    let from_cache = entry.get("_fromCache").is_some_and(|c| !c.is_null());
+    // Chrome: `_fromCache`; WebKit: `_fetchType` "Memory Cache" / "Disk Cache".
+    let from_cache = entry.get("_fromCache").is_some_and(|c| !c.is_null())
+        || entry.get("_fetchType").and_then(Value::as_str).is_some_and(|f| f.ends_with("Cache"));
     let body = response.get("content").and_then(|c| num(c, "size")).unwrap_or(0.0).max(0.0);
     t.decoded_body_size = body;
     t.encoded_body_size = num(&response, "bodySize").filter(|b| *b >= 0.0).unwrap_or(body);
@@ -237,16 +239,37 @@ fn timing_from_entry(entry: &Value, start: f64, url: &str, whole_ms: bool) -> Re
     Ok(t)
 }
 
+/// The browser's own id for the connection that carried the request, where its DevTools
+/// records one: Chrome's socket id, WebKit's connection identifier. Firefox writes only
+/// the server's port, which names no connection.
+fn recorded_connection(creator: &str, entry: &Value, url: &str) -> Option<String> {
+    match creator {
+        CHROME => chrome_socket_id(entry, url),
+        // WebKit's HARBuilder: `connection` is `resource.connectionIdentifier`, and the
+        // port has its own field (`_serverPort`).
+        WEBKIT => entry.get("connection").and_then(as_id),
+        _ => None,
+    }
+}
+
+/// `log.creator.name` of Chrome DevTools and of WebKit's Web Inspector.
+const CHROME: &str = "WebInspector";
+const WEBKIT: &str = "WebKit Web Inspector";
+
+/// An id as DevTools writes it, string or number; `0` and empty mean none.
+fn as_id(v: &Value) -> Option<String> {
+    match v {
+        Value::String(s) if !s.trim().is_empty() && s.trim() != "0" => Some(s.trim().to_string()),
+        Value::Number(n) if n.as_u64().is_some_and(|n| n > 0) => Some(n.to_string()),
+        _ => None,
+    }
+}
+
 /// The socket Chrome says carried the request: the browser's own word on which connection
 /// it was. Chrome DevTools writes it as `_connectionId`; `connection` holds the server's port
 /// (Chromium 156, checked on `tests/fixtures/chromium-devtools-*.har`). Older versions wrote
 /// the socket id into `connection`, so that is taken only when it is not the URL's port.
 fn chrome_socket_id(entry: &Value, url: &str) -> Option<String> {
-    let as_id = |v: &Value| match v {
-        Value::String(s) if !s.trim().is_empty() && s.trim() != "0" => Some(s.trim().to_string()),
-        Value::Number(n) if n.as_u64().is_some_and(|n| n > 0) => Some(n.to_string()),
-        _ => None,
-    };
     if let Some(id) = entry.get("_connectionId").and_then(as_id) {
         return Some(id);
     }
@@ -367,7 +390,7 @@ pub fn import(text: &str) -> Result<Imported, HarError> {
             Some(_) => Kind::Other,
             None => kind_of(e, mime, url),
         };
-        let recorded_connection = if creator == "WebInspector" { chrome_socket_id(e, url) } else { None };
+        let recorded_connection = recorded_connection(&creator, e, url);
         let status = timing
             .response_status
             .or_else(|| e.get("response").and_then(|r| num(r, "status")).map(|s| s as u16))
@@ -403,7 +426,7 @@ pub fn import(text: &str) -> Result<Imported, HarError> {
                 requests.len()
             ),
         });
-    } else if creator != "WebInspector" && creator != "connscope" {
+    } else if requests.iter().all(|r| r.recorded_connection.is_none()) && creator != "connscope" {
         notes.push(Message {
             level: Level::Warning,
             text: format!(

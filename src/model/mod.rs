@@ -15,6 +15,6 @@ pub mod timing;
 
 pub use phases::{Phase, Phases, Segment};
 pub use reuse::{Agreement, Reuse, UnknownReason, Verdict};
-pub use run::{analyse, Analysed, Analysis, Connection, Kind, Outcome, Request, Source, Summary};
+pub use run::{analyse, Analysed, Analysis, Connection, Kind, Outcome, Request, Source, Summary, Witness};
 pub use session::{Event, Level, Message, RunState, Session};
 pub use timing::{ServerTimingEntry, ServerTruth, Timing};

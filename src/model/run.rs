@@ -101,6 +101,16 @@ pub enum Source {
     Inferred,
 }
 
+/// Who named a connection that was not guessed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Witness {
+    /// The server, in `Server-Timing` (the testbed, or any server that says so).
+    Server,
+    /// The browser's own connection id, recorded by its DevTools in a HAR.
+    Browser,
+}
+
 /// A connection and the requests it carried, in start order.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Connection {
@@ -109,6 +119,9 @@ pub struct Connection {
     pub origin: String,
     pub protocol: String,
     pub source: Source,
+    /// For `Source::Truth`: whose word it is.
+    #[serde(default)]
+    pub witness: Option<Witness>,
     pub requests: Vec<usize>,
     /// The handshake (TCP + TLS) measured on the request that opened it, when seen.
     pub handshake_ms: Option<f64>,
@@ -233,18 +246,20 @@ fn truth_connections(requests: &[Request], analysed: &mut [Analysed]) -> Vec<Con
     let mut index: BTreeMap<String, usize> = BTreeMap::new();
     for i in ordered(requests) {
         let r = &requests[i];
-        let id = match (&analysed[i].verdict.truth, &r.recorded_connection) {
-            (Some(t), _) => format!("{}|{}", r.origin, t.connection),
-            (None, Some(c)) => format!("{}|{c}", r.origin),
+        let (shown, witness) = match (&analysed[i].verdict.truth, &r.recorded_connection) {
+            (Some(t), _) => (t.connection.clone(), Witness::Server),
+            (None, Some(c)) => (c.clone(), Witness::Browser),
             (None, None) => continue,
         };
-        let shown = id.split_once('|').map_or(id.as_str(), |(_, c)| c).to_string();
-        let k = *index.entry(id).or_insert_with(|| {
+        // Per origin, and the browser's ids apart from the server's (they count differently).
+        let key = format!("{}|{witness:?}|{shown}", r.origin);
+        let k = *index.entry(key).or_insert_with(|| {
             conns.push(Connection {
                 id: shown,
                 origin: r.origin.clone(),
                 protocol: protocol_of(r),
                 source: Source::Truth,
+                witness: Some(witness),
                 requests: Vec::new(),
                 handshake_ms: None,
                 opened_by: None,
@@ -304,6 +319,7 @@ fn inferred_connections(requests: &[Request], analysed: &mut [Analysed]) -> Vec<
                     origin: r.origin.clone(),
                     protocol,
                     source: Source::Inferred,
+                    witness: None,
                     requests: Vec::new(),
                     handshake_ms: analysed[i].verdict.inference.handshake_ms,
                     opened_by: (reuse == Reuse::New).then_some(i),

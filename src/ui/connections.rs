@@ -3,7 +3,7 @@
 
 use super::waterfall::{describe, BARS_W, WIDTH};
 use crate::model::geometry::Axis;
-use crate::model::{Agreement, Analysis, Phase, Request, Source};
+use crate::model::{Agreement, Analysis, Phase, Request, Source, Witness};
 use std::rc::Rc;
 use yew::prelude::*;
 
@@ -41,20 +41,32 @@ pub fn connection_view(p: &Props) -> Html {
         .iter()
         .filter(|a| matches!(a.verdict.agreement, Agreement::Preconnected | Agreement::LateBinding))
         .count();
+    // Whose word the recorded lanes are: the server's Server-Timing, the browser's own ids
+    // in an imported HAR, or both.
+    let by_server = truth.iter().any(|c| c.witness == Some(Witness::Server));
+    let by_browser = truth.iter().any(|c| c.witness == Some(Witness::Browser));
+    let (recorded_label, recorded_hint) = match (by_server, by_browser) {
+        (_, false) => ("Server's truth", "as the server saw it (Server-Timing)"),
+        (false, true) => ("Browser's record", "as the browser recorded it (its connection id, saved by its DevTools)"),
+        (true, true) => (
+            "Recorded",
+            "as the server saw it (Server-Timing) or, where the server said nothing, as the browser recorded it",
+        ),
+    };
     html! {
         <section class="connections" aria-labelledby="conn-h">
             <div class="section-head">
                 <h2 id="conn-h">{"Connections"}</h2>
                 <div class="toggle" role="group" aria-label="Lanes from">
-                    { button(Source::Truth, format!("Server's truth ({})", truth.len()), !truth.is_empty()) }
+                    { button(Source::Truth, format!("{recorded_label} ({})", truth.len()), !truth.is_empty()) }
                     { button(Source::Inferred, format!("Inferred from timing ({})", inferred.len()), true) }
                 </div>
             </div>
             <p class="hint">{
                 if source == Source::Truth {
-                    "Each lane is one connection as the server saw it (Server-Timing), with the time each request used it: handshake, waiting, download. Queueing is left out: the request had no connection yet."
+                    format!("Each lane is one connection {recorded_hint}, with the time each request used it: handshake, waiting, download. Queueing is left out: the request had no connection yet.")
                 } else {
-                    "Each lane is a guess from timing alone: the API has no connection id. HTTP/1.1 lanes carry one request at a time; h2 lanes multiplex."
+                    "Each lane is a guess from timing alone: the API has no connection id. HTTP/1.1 lanes carry one request at a time; h2 lanes multiplex.".to_string()
                 }
             }{ if differs > 0 { format!(" {differs} request(s) where timing and server differ are outlined.") } else { String::new() } }
             { if truth.is_empty() && !inferred.is_empty() {

@@ -46,7 +46,7 @@ pub fn explainer() -> Html {
             <details>
                 <summary id="explain-hidden">{"Why some timings are hidden"}</summary>
                 <p>{"Resource Timing protects other sites: for a response from another origin that does not send Timing-Allow-Origin, the browser reports only when the request started and ended. DNS, connect, TLS and waiting read as zero — which does NOT mean the connection was reused. connscope marks these requests unknown (?) and says why."}</p>
-                <p>{"Connections have no id in the API either. Where the testbed is the server, it reports in Server-Timing which connection carried each request; connscope shows that truth beside what it inferred from timing."}</p>
+                <p>{"Connections have no id in the API either. Where the testbed is the server, it reports in Server-Timing which connection carried each request; connscope shows that truth beside what it inferred from timing. A HAR saved by Chrome's or WebKit's DevTools carries the browser's own connection ids, which connscope reads the same way; Firefox's does not."}</p>
             </details>
         </section>
     }

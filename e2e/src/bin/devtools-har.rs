@@ -10,8 +10,15 @@
 //!   (sanitized)" action runs — the function its toolbar button is bound to — and the file
 //!   it saves is taken from Chromium's download folder (`chromium-devtools-<scenario>.har`
 //!   for keepalive, close and h2).
+//! - **WebKit**: WebKitGTK's MiniBrowser runs under Xvfb with its remote Web Inspector
+//!   served over HTTP (`WEBKIT_INSPECTOR_HTTP_SERVER`); that Web Inspector is opened in
+//!   Chromium on its Network tab and navigates the inspected page; then the Network table's
+//!   own HAR export runs (`_exportHAR`: WebKit's `HARBuilder`). The remote inspector's host
+//!   cannot write files, so its save call is caught and the text it was given — the
+//!   `JSON.stringify` of WebKit's archive — is written unchanged
+//!   (`webkit-devtools-<scenario>.har` for keepalive and h2).
 //!
-//! `cargo run -p e2e --bin devtools-har [firefox|chromium]` (both when no argument).
+//! `cargo run -p e2e --bin devtools-har [firefox|chromium|webkit]` (all when no argument).
 
 use anyhow::{bail, Context, Result};
 use e2e::workspace;
@@ -31,6 +38,9 @@ async fn main() -> Result<()> {
     }
     if which.as_deref().is_none_or(|w| w == "chromium") {
         chromium(&tb).await?;
+    }
+    if which.as_deref().is_none_or(|w| w == "webkit") {
+        webkit(&tb).await?;
     }
     tb.shutdown(Duration::from_secs(1)).await;
     Ok(())
@@ -118,18 +128,21 @@ async fn firefox(tb: &Testbed) -> Result<()> {
     Ok(())
 }
 
-async fn chromium(tb: &Testbed) -> Result<()> {
-    let downloads = scratch("chromium")?;
-    let debug_port = free_port()?;
-    let port = free_port()?;
+fn chromedriver(port: u16) -> Result<Child> {
     let chromedriver = std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "chromedriver".into());
-    let driver = Command::new(chromedriver)
+    Command::new(chromedriver)
         .arg(format!("--port={port}"))
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
-        .context("chromedriver")?;
-    let _killed = Killed(vec![driver]);
+        .context("chromedriver")
+}
+
+async fn chromium(tb: &Testbed) -> Result<()> {
+    let downloads = scratch("chromium")?;
+    let debug_port = free_port()?;
+    let port = free_port()?;
+    let _killed = Killed(vec![chromedriver(port)?]);
     let caps = json!({
         "browserName": "chrome",
         "acceptInsecureCerts": true,
@@ -251,4 +264,93 @@ async fn wait_for_new_har(dir: &Path, before: &[PathBuf]) -> Result<PathBuf> {
         tokio::time::sleep(Duration::from_millis(300)).await;
     }
     bail!("DevTools saved no HAR into {}", dir.display())
+}
+
+async fn webkit(tb: &Testbed) -> Result<()> {
+    let display = ":72";
+    let xvfb = Command::new("Xvfb")
+        .args([display, "-screen", "0", "1400x1000x24", "-nolisten", "tcp"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .context("Xvfb")?;
+    std::thread::sleep(Duration::from_millis(500));
+    let inspector_port = free_port()?;
+    let browser = Command::new("/usr/lib/x86_64-linux-gnu/webkit2gtk-4.1/MiniBrowser")
+        .args(["--enable-developer-extras=true", "--ignore-tls-errors", "about:blank"])
+        .env("DISPLAY", display)
+        .env("WEBKIT_INSPECTOR_HTTP_SERVER", format!("127.0.0.1:{inspector_port}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .context("MiniBrowser (apt-get install webkit2gtk-driver)")?;
+    let port = free_port()?;
+    let _killed = Killed(vec![chromedriver(port)?, browser, xvfb]);
+    let caps = json!({
+        "browserName": "chrome",
+        "goog:chromeOptions": {
+            "binary": std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into()),
+            "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--window-size=1400,1000"],
+        }
+    });
+    let client = connect(port, caps).await?;
+    // The inspector's own list names the page's socket.
+    let started = Instant::now();
+    let target = loop {
+        if client.goto(&format!("http://127.0.0.1:{inspector_port}/")).await.is_ok() {
+            let html = client.source().await?;
+            if let Some(at) = html.find("/socket/") {
+                let rest = &html[at..];
+                break rest[..rest.find('\'').unwrap_or(rest.len())].to_string();
+            }
+        }
+        if started.elapsed() > Duration::from_secs(20) {
+            bail!("MiniBrowser's remote inspector listed no page on port {inspector_port}");
+        }
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    };
+    client.goto(&format!("http://127.0.0.1:{inspector_port}/Main.html?ws=127.0.0.1:{inspector_port}{target}")).await?;
+    let started = Instant::now();
+    loop {
+        let ready = client
+            .execute("return !!(window.WI && WI.mainTarget && WI.mainTarget.PageAgent && WI.tabBrowser)", vec![])
+            .await;
+        if matches!(ready, Ok(Value::Bool(true))) {
+            break;
+        }
+        if started.elapsed() > Duration::from_secs(30) {
+            bail!("WebKit's Web Inspector did not load in Chromium: {ready:?}");
+        }
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    client.execute("WI.showNetworkTab()", vec![]).await?;
+    tokio::time::sleep(Duration::from_secs(1)).await;
+
+    let fixtures = workspace().join("tests/fixtures");
+    for scenario in ["keepalive", "h2"] {
+        let page = format!("{}/page.html", tb.origin(scenario).with_context(|| format!("{scenario} origin"))?);
+        client.execute("WI.mainTarget.PageAgent.navigate(arguments[0])", vec![json!(page)]).await?;
+        tokio::time::sleep(Duration::from_secs(4)).await;
+        let text = client
+            .execute_async(
+                "const done = arguments[arguments.length - 1];
+                 const tab = WI.tabBrowser.bestTabContentViewForClass(WI.NetworkTabContentView);
+                 WI.FileUtilities.save = (mode, file) => done(file.content);
+                 tab._networkTableContentView._exportHAR();",
+                vec![],
+            )
+            .await
+            .context("Web Inspector's HAR export")?;
+        let text = text.as_str().context("the export gave no text")?;
+        let har: Value = serde_json::from_str(text).context("Web Inspector's export is not JSON")?;
+        let entries = har["log"]["entries"].as_array().map_or(0, Vec::len);
+        if entries < 30 {
+            bail!("Web Inspector exported {entries} entries for {page}");
+        }
+        let to = format!("webkit-devtools-{scenario}.har");
+        std::fs::write(fixtures.join(&to), text)?;
+        println!("wrote tests/fixtures/{to} ({entries} entries)");
+    }
+    let _ = client.close().await;
+    Ok(())
 }
