@@ -129,6 +129,21 @@ async fn checks(b: &Browser, tb: &Testbed) -> Result<()> {
     ensure!(rows.iter().all(|r| r.server_request.is_some()), "Server-Timing read from the HAR's headers");
     ensure!(b.text(".messages").await?.contains("Server-Timing"));
     b.screenshot(&format!("{name}-chromium-devtools-har")).await?;
+    ensure!(b.text(".connections .toggle").await?.contains("Server's truth (7)"));
+
+    // The same recording from a site that sends no Server-Timing: the lanes are the
+    // browser's own socket ids, and the view says so.
+    let text = std::fs::read_to_string(&devtools)?.replace("\"server-timing\"", "\"x-stripped\"");
+    let stripped = e2e::workspace().join(format!("target/e2e/{name}-chromium-devtools-no-server-timing.har"));
+    std::fs::write(&stripped, text)?;
+    b.client.find(Locator::Css("input[type=file]")).await?.send_keys(&stripped.display().to_string()).await?;
+    b.wait_for_state(&["done"], Duration::from_secs(10)).await?;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let rows = b.rows().await?;
+    ensure!(rows.len() == 34 && rows.iter().all(|r| r.server_request.is_none()), "Server-Timing stripped");
+    let toggle = b.text(".connections .toggle").await?;
+    ensure!(toggle.contains("Browser's record (7)"), "{toggle}");
+    ensure!(b.text(".connections .hint").await?.contains("as the browser recorded it"));
 
     // From a small phone to a 4K screen: nothing spills sideways out of the page (the
     // charts scroll inside their own frame).

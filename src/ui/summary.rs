@@ -11,10 +11,16 @@ pub struct Props {
 fn row(s: &Summary, total: bool) -> Html {
     let ratio = s.reuse_ratio.map_or("—".to_string(), |r| format!("{:.0}%", r * 100.0));
     let saved = match (s.saved_ms, s.reused) {
-        (Some(v), _) if s.unpriced_reused > 0 => format!("{} + {} not priced", fmt_ms(v), s.unpriced_reused),
-        (Some(v), _) => fmt_ms(v),
-        (None, 0) => "—".into(),
-        (None, _) => "not measured".into(),
+        // At least this much: some reuses had no handshake on their origin to price them by.
+        (Some(v), _) if s.unpriced_reused > 0 => html! {
+            <abbr title={format!("{} where a handshake was measured; {} reused request(s) on origins without one are not priced", fmt_ms(v), s.unpriced_reused)}
+                  aria-label={format!("at least {}, {} reused requests not priced", fmt_ms(v), s.unpriced_reused)}>
+                { format!("≥ {}", fmt_ms(v)) }
+            </abbr>
+        },
+        (Some(v), _) => html! { fmt_ms(v) },
+        (None, 0) => html! { "—" },
+        (None, _) => html! { "not measured" },
     };
     // A connection opened before the first request (a preconnect) shows no handshake.
     let handshakes = if s.new_connections > 0 && s.median_handshake_ms.is_none() {
