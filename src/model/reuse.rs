@@ -89,10 +89,21 @@ pub fn infer(t: Option<&Timing>) -> Inference {
         .iter()
         .all(|v| same(*v, t.fetch_start));
     if clamped {
-        Inference { reuse: Reuse::Reused, reason: None, handshake_ms: None }
-    } else {
-        unknown(UnknownReason::Inconsistent)
+        return Inference { reuse: Reuse::Reused, reason: None, handshake_ms: None };
     }
+    // A connect that reads 0 ms, but later than fetchStart and in order after the lookup: a
+    // connection set up for this fetch faster than the clock's resolution (100 µs without
+    // cross-origin isolation; a loopback connect can take less). Only for HTTP/1.x: over
+    // h2/h3 a lookup followed by joining an open session (connection coalescing) reads the
+    // same, and an unknown protocol may be either.
+    let in_order = [t.fetch_start, t.domain_lookup_start, t.domain_lookup_end, t.connect_start, t.request_start]
+        .windows(2)
+        .all(|w| w[0] <= w[1] + EPSILON_MS);
+    let http1 = t.protocol().is_some_and(|p| p.starts_with("http/1") || p.starts_with("http/0.9"));
+    if http1 && in_order && t.connect_start > t.fetch_start + EPSILON_MS {
+        return Inference { reuse: Reuse::New, reason: None, handshake_ms: Some(0.0) };
+    }
+    unknown(UnknownReason::Inconsistent)
 }
 
 /// How the timing inference compares with the server's truth.
@@ -136,6 +147,9 @@ pub fn verdict(t: Option<&Timing>) -> Verdict {
     let inference = infer(t);
     let truth = t.and_then(Timing::server_truth);
     let timing_sentence = match (&inference.reuse, inference.reason) {
+        (Reuse::New, _) if inference.handshake_ms.is_some_and(|h| h < EPSILON_MS) => {
+            "Its connection times come after fetchStart, in order after a DNS lookup, so the browser set up a connection for this fetch; the connect itself was shorter than the browser's clock resolution and reads 0 ms.".to_string()
+        }
         (Reuse::New, _) => format!(
             "The entry shows a connect phase of {:.2} ms: the browser opened a new connection.",
             inference.handshake_ms.unwrap_or(0.0)
@@ -206,6 +220,44 @@ mod tests {
             next_hop_protocol: "http/1.1".into(),
             ..Timing::default()
         }
+    }
+
+    /// Chromium without cross-origin isolation (100 µs clock) against Python's HTTP/1.0
+    /// server on loopback: a lookup of one tick, then a connect that reads 0.
+    fn sub_tick_connect(protocol: &str) -> Timing {
+        Timing {
+            start_time: 100.0,
+            fetch_start: 100.0,
+            domain_lookup_start: 101.0,
+            domain_lookup_end: 101.1,
+            connect_start: 101.1,
+            connect_end: 101.1,
+            request_start: 101.1,
+            response_start: 113.2,
+            response_end: 113.4,
+            transfer_size: 500.0,
+            decoded_body_size: 200.0,
+            next_hop_protocol: protocol.into(),
+            ..Timing::default()
+        }
+    }
+
+    #[test]
+    fn a_connect_faster_than_the_clock_after_a_lookup_is_new_over_http1_only() {
+        for p in ["http/1.0", "http/1.1"] {
+            let i = infer(Some(&sub_tick_connect(p)));
+            assert_eq!((i.reuse, i.handshake_ms), (Reuse::New, Some(0.0)), "{p}");
+            assert!(verdict(Some(&sub_tick_connect(p))).evidence.contains("clock resolution"));
+        }
+        // h2 may have joined an open session after the lookup (coalescing); unknown protocol too.
+        for p in ["h2", "h3", ""] {
+            assert_eq!(infer(Some(&sub_tick_connect(p))).reuse, Reuse::Unknown, "{p:?}");
+        }
+        // Out of order (connect before the lookup ended) stays inconsistent.
+        let mut t = sub_tick_connect("http/1.1");
+        t.connect_start = 100.5;
+        t.connect_end = 100.5;
+        assert_eq!(infer(Some(&t)).reason, Some(UnknownReason::Inconsistent));
     }
 
     fn with_truth(mut t: Timing, conn: &str, req: u32) -> Timing {
