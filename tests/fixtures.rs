@@ -335,3 +335,76 @@ fn chromium_and_webkit_devtools_hars_carry_the_browsers_connections_and_the_serv
         }
     }
 }
+
+/// Every field of real DevTools entries, broken one at a time (removed, null, a string, a
+/// negative number, an empty object): the import gives a result or an error, never a
+/// panic, and what it gives analyses without one.
+#[test]
+fn devtools_entries_broken_field_by_field_never_panic() {
+    fn paths(v: &Value, at: Vec<String>, out: &mut Vec<Vec<String>>) {
+        match v {
+            Value::Object(m) => {
+                for (k, x) in m {
+                    let mut p = at.clone();
+                    p.push(k.clone());
+                    out.push(p.clone());
+                    paths(x, p, out);
+                }
+            }
+            Value::Array(a) => {
+                for (i, x) in a.iter().enumerate().take(3) {
+                    let mut p = at.clone();
+                    p.push(i.to_string());
+                    out.push(p.clone());
+                    paths(x, p, out);
+                }
+            }
+            _ => {}
+        }
+    }
+    fn at<'a>(v: &'a mut Value, path: &[String]) -> Option<&'a mut Value> {
+        path.iter().try_fold(v, |v, k| match v {
+            Value::Object(m) => m.get_mut(k),
+            Value::Array(a) => k.parse::<usize>().ok().and_then(|i| a.get_mut(i)),
+            _ => None,
+        })
+    }
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
+    let mut tried = 0;
+    for file in ["chromium-devtools-h2.har", "firefox-devtools-keepalive.har", "webkit-devtools-keepalive.har"] {
+        let mut doc: Value = serde_json::from_str(&std::fs::read_to_string(dir.join(file)).unwrap()).unwrap();
+        // Two entries, without their bodies, keep this quick.
+        if let Some(entries) = doc["log"]["entries"].as_array_mut() {
+            entries.truncate(2);
+            for e in entries {
+                e["response"]["content"]["text"] = Value::Null;
+            }
+        }
+        let mut all = Vec::new();
+        paths(&doc, Vec::new(), &mut all);
+        for path in &all {
+            for bad in
+                [None, Some(Value::Null), Some(Value::from("x")), Some(Value::from(-1)), Some(serde_json::json!({}))]
+            {
+                let mut broken = doc.clone();
+                let Some((last, parent)) = path.split_last() else { continue };
+                match (&bad, at(&mut broken, parent)) {
+                    (None, Some(Value::Object(m))) => {
+                        m.remove(last);
+                    }
+                    (Some(b), _) => {
+                        if let Some(slot) = at(&mut broken, path) {
+                            *slot = b.clone();
+                        }
+                    }
+                    _ => continue,
+                }
+                tried += 1;
+                if let Ok(imported) = har::import(&broken.to_string()) {
+                    analyse(&imported.requests);
+                }
+            }
+        }
+    }
+    assert!(tried > 1000, "{tried} broken recordings");
+}
