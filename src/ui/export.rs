@@ -90,7 +90,7 @@ pub fn export(p: &Props) -> Html {
                     <input type="file" accept=".har,application/json" onchange={on_pick} />
                 </label>
             </div>
-            <p class="hint">{"Record any site in your browser's DevTools (Network panel → Save all as HAR), then pick the file or drop it here to see its connections."}</p>
+            <p class="hint">{"Record any site in your browser's DevTools (Network panel → Export HAR), then pick the file or drop it here to see its connections. Chrome's and Safari's recordings name each request's connection; Firefox's do not, so its lanes are inferred."}</p>
         </section>
     }
 }
