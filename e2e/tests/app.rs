@@ -66,6 +66,27 @@ async fn checks(b: &Browser, tb: &Testbed) -> Result<()> {
     ensure!(tip.contains("/r/") && tip.contains("ms"), "tooltip: {tip}");
     let details = b.text(".details").await?;
     ensure!(details.contains("Evidence"), "details: {details}");
+
+    // Zoom to the page's own request: the rest lie after the window, and each row says so
+    // ("later ▸") instead of drawing a sliver at the edge. "Whole run" brings them back.
+    let count = |css: &str| format!("return document.querySelectorAll('{css}').length");
+    let hidden_before = js(b, &count(".waterfall .seg.hidden-detail")).await?;
+    js(b, "document.querySelectorAll('.waterfall .row')[0].focus()").await?;
+    b.client.find(Locator::XPath("//button[text()='Fit selected']")).await?.click().await?;
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    ensure!(b.text(".waterfall .hint").await?.starts_with("Showing 0.00 ms to"), "the window is named");
+    let later: Vec<String> = js(b, "return [...document.querySelectorAll('.waterfall .conn.off')].map(t => t.textContent)")
+        .await?
+        .as_array()
+        .map(|a| a.iter().filter_map(|t| t.as_str().map(str::to_string)).collect())
+        .unwrap_or_default();
+    ensure!(later.len() >= 20, "rows after the page's own request: {later:?}");
+    ensure!(later.iter().all(|t| t.ends_with("later ▸") && t.starts_with('#')), "{later:?}");
+    ensure!(js(b, &count(".waterfall .seg.hidden-detail")).await? == hidden_before, "no slivers at the edge");
+    b.screenshot(&format!("{name}-zoomed")).await?;
+    b.client.find(Locator::XPath("//button[text()='Whole run']")).await?.click().await?;
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    ensure!(js(b, &count(".waterfall .conn.off")).await? == 0, "whole run: every bar drawn");
     js(b, "window.scrollTo(0, 0)").await?;
 
     // A link with a URL of one's own (encoded), sequential.

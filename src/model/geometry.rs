@@ -102,6 +102,18 @@ pub struct BarSegment {
     pub width: f64,
 }
 
+/// Where a request's bar lies against the time window shown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Placement {
+    /// At least partly inside (or no timing at all).
+    #[default]
+    Inside,
+    /// Ended before the window starts.
+    Before,
+    /// Starts after the window ends.
+    After,
+}
+
 /// One request's row.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Row {
@@ -111,6 +123,8 @@ pub struct Row {
     pub x: f64,
     pub width: f64,
     pub segments: Vec<BarSegment>,
+    /// Zoomed in, a bar may lie wholly outside the window: nothing of it is drawn.
+    pub placement: Placement,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -147,7 +161,12 @@ pub fn rows(requests: &[Request], analysis: &Analysis, axis: &Axis, order: Order
                 })
                 .filter(|s| s.width > 0.0)
                 .collect();
-            Row { request: i, index, x: x0, width: (x1 - x0).max(0.0), segments }
+            let placement = match requests[i].timing {
+                Some(_) if p.end < axis.start => Placement::Before,
+                Some(_) if p.start > axis.end => Placement::After,
+                _ => Placement::Inside,
+            };
+            Row { request: i, index, x: x0, width: (x1 - x0).max(0.0), segments, placement }
         })
         .collect()
 }
@@ -186,6 +205,40 @@ mod tests {
         let z = z.scaled(0.5, 30.0, full);
         assert_eq!((z.start, z.end), (17.5, 42.5));
         assert_eq!(z.scaled(100.0, 30.0, full), full, "zooming out stops at the whole run");
+    }
+
+    #[test]
+    fn zoomed_in_rows_say_which_side_of_the_window_their_bar_is_on() {
+        use crate::model::{analyse, Request, Timing};
+        let entry = |url: &str, start: f64, end: f64| Timing {
+            name: url.into(),
+            start_time: start,
+            fetch_start: start,
+            domain_lookup_start: start,
+            domain_lookup_end: start,
+            connect_start: start,
+            connect_end: start,
+            request_start: start + 1.0,
+            response_start: end - 1.0,
+            response_end: end,
+            next_hop_protocol: "http/1.1".into(),
+            ..Timing::default()
+        };
+        let requests: Vec<Request> =
+            [("http://a/1.css", 0.0, 5.0), ("http://a/2.css", 10.0, 20.0), ("http://a/3.css", 30.0, 40.0)]
+                .iter()
+                .enumerate()
+                .filter_map(|(i, (u, s, e))| Request::from_entry(i, entry(u, *s, *e)))
+                .collect();
+        let analysis = analyse(&requests);
+        let whole = Axis::covering(&requests, 400.0);
+        assert!(rows(&requests, &analysis, &whole, Order::Start).iter().all(|r| r.placement == Placement::Inside));
+        let window = whole.zoomed(8.0, 25.0);
+        let zoomed = rows(&requests, &analysis, &window, Order::Start);
+        let placements: Vec<Placement> = zoomed.iter().map(|r| r.placement).collect();
+        assert_eq!(placements, [Placement::Before, Placement::Inside, Placement::After]);
+        assert!(zoomed[0].segments.is_empty() && zoomed[2].segments.is_empty());
+        assert!(!zoomed[1].segments.is_empty());
     }
 
     #[test]

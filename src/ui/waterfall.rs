@@ -1,7 +1,7 @@
 //! The waterfall: one row per request, phases as coloured segments on a shared time axis.
 
 use super::{fmt_ms, reuse_mark};
-use crate::model::geometry::{rows, tick_label, Axis, Order};
+use crate::model::geometry::{rows, tick_label, Axis, Order, Placement};
 use crate::model::{Analysis, Phase, Request};
 use std::rc::Rc;
 use yew::prelude::*;
@@ -258,7 +258,7 @@ pub fn waterfall(p: &Props) -> Html {
                             </text>
                             <text class={classes!("mark", a.verdict.reuse.key())} x={(LABEL_W + 8.0).to_string()} y={(y + 16.0).to_string()}
                                   aria-label={mark_label}>{ mark }</text>
-                            { if row.segments.is_empty() && r.timing.is_some() {
+                            { if row.segments.is_empty() && r.timing.is_some() && row.placement == Placement::Inside {
                                 html! { <rect class="seg hidden-detail" x={(bars_x + row.x).to_string()} y={(y + 5.0).to_string()}
                                               width={row.width.max(1.0).to_string()} height={(ROW_H - 10.0).to_string()} /> }
                             } else { html! {} } }
@@ -266,9 +266,24 @@ pub fn waterfall(p: &Props) -> Html {
                                 <rect class={classes!("seg", format!("ph-{}", s.phase.key()))} x={(bars_x + s.x).to_string()} y={(y + 4.0).to_string()}
                                       width={s.width.max(0.5).to_string()} height={(ROW_H - 8.0).to_string()} />
                             }) }
-                            <text class="conn" x={(bars_x + row.x + row.width + 6.0).to_string()} y={(y + 15.0).to_string()}>
-                                { if conn.is_empty() { String::new() } else { format!("#{conn}") } }
-                            </text>
+                            { match row.placement {
+                                // Zoomed in: say where the bar went instead of drawing a sliver at the edge.
+                                Placement::Inside => html! {
+                                    <text class="conn" x={(bars_x + row.x + row.width + 6.0).to_string()} y={(y + 15.0).to_string()}>
+                                        { if conn.is_empty() { String::new() } else { format!("#{conn}") } }
+                                    </text>
+                                },
+                                Placement::Before => html! {
+                                    <text class="conn off" x={(bars_x + 4.0).to_string()} y={(y + 15.0).to_string()}>
+                                        { format!("◂ earlier{}", if conn.is_empty() { String::new() } else { format!(" #{conn}") }) }
+                                    </text>
+                                },
+                                Placement::After => html! {
+                                    <text class="conn off" x={(bars_x + axis.width - 4.0).to_string()} y={(y + 15.0).to_string()} text-anchor="end">
+                                        { format!("{}later ▸", if conn.is_empty() { String::new() } else { format!("#{conn} ") }) }
+                                    </text>
+                                },
+                            } }
                         </g>
                     };
                     if let yew::virtual_dom::VNode::VTag(tag) = &mut vtag {
