@@ -1,4 +1,4 @@
-//! The built app in real browsers, used as a person would: it opens and runs the default
+//! The built app in real browsers (Chromium, Firefox and WebKit), used as a person would: it opens and runs the default
 //! scenario, keeps the DOM contract, takes a URL from the link, switches themes, answers
 //! the keyboard, imports a HAR, fits a phone screen and explains bad input.
 
@@ -75,11 +75,12 @@ async fn checks(b: &Browser, tb: &Testbed) -> Result<()> {
     b.client.find(Locator::XPath("//button[text()='Fit selected']")).await?.click().await?;
     tokio::time::sleep(Duration::from_millis(200)).await;
     ensure!(b.text(".waterfall .hint").await?.starts_with("Showing 0.00 ms to"), "the window is named");
-    let later: Vec<String> = js(b, "return [...document.querySelectorAll('.waterfall .conn.off')].map(t => t.textContent)")
-        .await?
-        .as_array()
-        .map(|a| a.iter().filter_map(|t| t.as_str().map(str::to_string)).collect())
-        .unwrap_or_default();
+    let later: Vec<String> =
+        js(b, "return [...document.querySelectorAll('.waterfall .conn.off')].map(t => t.textContent)")
+            .await?
+            .as_array()
+            .map(|a| a.iter().filter_map(|t| t.as_str().map(str::to_string)).collect())
+            .unwrap_or_default();
     ensure!(later.len() >= 20, "rows after the page's own request: {later:?}");
     ensure!(later.iter().all(|t| t.ends_with("later ▸") && t.starts_with('#')), "{later:?}");
     ensure!(js(b, &count(".waterfall .seg.hidden-detail")).await? == hidden_before, "no slivers at the edge");
@@ -187,4 +188,9 @@ async fn the_app_works_for_a_person_in_chromium() -> Result<()> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_app_works_for_a_person_in_firefox() -> Result<()> {
     ui(Engine::Firefox).await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_app_works_for_a_person_in_webkit() -> Result<()> {
+    ui(Engine::WebKit).await
 }
