@@ -1,6 +1,7 @@
-//! The built app in real browsers (Chromium, Firefox and WebKit), used as a person would: it opens and runs the default
-//! scenario, keeps the DOM contract, takes a URL from the link, switches themes, answers
-//! the keyboard, imports a HAR, fits a phone screen and explains bad input.
+//! The built app in real browsers (Chromium, Firefox and WebKit), used as a person would:
+//! it opens and runs the default scenario, keeps the DOM contract, takes a URL from the
+//! link, switches themes, answers the keyboard, zooms, imports a HAR, fits a phone screen
+//! and explains bad input.
 
 use anyhow::{ensure, Result};
 use e2e::{start_testbed, Browser, Engine};
