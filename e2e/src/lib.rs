@@ -70,6 +70,34 @@ impl Engine {
     }
 }
 
+/// WebDriver capabilities for headless Chromium as this project runs it (as root it needs
+/// `--no-sandbox`; QUIC off, so every origin is reached over TCP as the testbed serves it),
+/// plus `extra` arguments. `CHROMIUM` names another binary.
+pub fn chromium_capabilities(extra: &[String]) -> Value {
+    let mut args: Vec<String> = [
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--no-first-run",
+        "--disable-sync",
+        "--disable-quic",
+    ]
+    .map(String::from)
+    .to_vec();
+    args.extend_from_slice(extra);
+    json!({
+        "browserName": "chrome",
+        "acceptInsecureCerts": true,
+        "goog:chromeOptions": {
+            "binary": std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into()),
+            "args": args,
+        }
+    })
+}
+
 fn free_port() -> Result<u16> {
     Ok(std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
 }
@@ -118,19 +146,10 @@ impl Browser {
             .spawn()
             .with_context(|| format!("cannot start {}", driver_path.display()))?;
         let caps = match engine {
-            Engine::Chromium => json!({
-                "browserName": "chrome",
-                "acceptInsecureCerts": true,
-                "goog:chromeOptions": {
-                    "binary": std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into()),
-                    "args": [
-                        "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                        "--disable-background-networking", "--disable-component-update", "--no-first-run",
-                        "--disable-sync", "--disable-quic", "--window-size=1280,1600",
-                        format!("--ignore-certificate-errors-spki-list={}", testbed.tls_spki_sha256),
-                    ]
-                }
-            }),
+            Engine::Chromium => chromium_capabilities(&[
+                "--window-size=1280,1600".into(),
+                format!("--ignore-certificate-errors-spki-list={}", testbed.tls_spki_sha256),
+            ]),
             Engine::Firefox => json!({
                 "browserName": "firefox",
                 "acceptInsecureCerts": true,

@@ -21,7 +21,7 @@
 //! `cargo run -p e2e --bin devtools-har [firefox|chromium|webkit]` (all when no argument).
 
 use anyhow::{bail, Context, Result};
-use e2e::workspace;
+use e2e::{chromium_capabilities, workspace};
 use fantoccini::{wd::WindowHandle, Client, ClientBuilder};
 use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
@@ -143,25 +143,16 @@ async fn chromium(tb: &Testbed) -> Result<()> {
     let debug_port = free_port()?;
     let port = free_port()?;
     let _killed = Killed(vec![chromedriver(port)?]);
-    let caps = json!({
-        "browserName": "chrome",
-        "acceptInsecureCerts": true,
-        "goog:chromeOptions": {
-            "binary": std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into()),
-            "args": [
-                "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                "--disable-background-networking", "--disable-component-update", "--no-first-run",
-                "--disable-sync", "--disable-quic", "--window-size=1400,1000",
-                format!("--remote-debugging-port={debug_port}"),
-                format!("--ignore-certificate-errors-spki-list={}", tb.tls_spki_sha256),
-            ],
-            "prefs": {
-                "download.default_directory": downloads.display().to_string(),
-                "download.prompt_for_download": false,
-                // Chromium blocks a page's second download that no click started.
-                "profile.default_content_setting_values.automatic_downloads": 1,
-            },
-        }
+    let mut caps = chromium_capabilities(&[
+        "--window-size=1400,1000".into(),
+        format!("--remote-debugging-port={debug_port}"),
+        format!("--ignore-certificate-errors-spki-list={}", tb.tls_spki_sha256),
+    ]);
+    caps["goog:chromeOptions"]["prefs"] = json!({
+        "download.default_directory": downloads.display().to_string(),
+        "download.prompt_for_download": false,
+        // Chromium blocks a page's second download that no click started.
+        "profile.default_content_setting_values.automatic_downloads": 1,
     });
     let client = connect(port, caps).await?;
     let page_window = client.window().await?;
@@ -286,13 +277,7 @@ async fn webkit(tb: &Testbed) -> Result<()> {
         .context("MiniBrowser (apt-get install webkit2gtk-driver)")?;
     let port = free_port()?;
     let _killed = Killed(vec![chromedriver(port)?, browser, xvfb]);
-    let caps = json!({
-        "browserName": "chrome",
-        "goog:chromeOptions": {
-            "binary": std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into()),
-            "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--window-size=1400,1000"],
-        }
-    });
+    let caps = chromium_capabilities(&["--window-size=1400,1000".into()]);
     let client = connect(port, caps).await?;
     // The inspector's own list names the page's socket.
     let started = Instant::now();
