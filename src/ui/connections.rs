@@ -86,7 +86,10 @@ pub fn connection_view(p: &Props) -> Html {
                            aria-label={format!("connection {}: {} requests{}", label, c.requests.len(),
                                 c.handshake_ms.map(|h| format!(", handshake {}", super::fmt_ms(h))).unwrap_or_default())}>
                             <rect class="lane-bg" x="0" y={y.to_string()} width={WIDTH.to_string()} height={(LANE_H - 2.0).to_string()} />
-                            <text class="label" x="6" y={(y + 16.0).to_string()}>{ label }</text>
+                            <text class="label" x="6" y={(y + 16.0).to_string()}>
+                                { label }
+                                <tspan class="count">{ format!(" · {} request{}", c.requests.len(), if c.requests.len() == 1 { "" } else { "s" }) }</tspan>
+                            </text>
                             { for c.requests.iter().map(|&i| {
                                 let a = &p.analysis.requests[i];
                                 let r = &p.requests[i];
