@@ -98,8 +98,38 @@ pub fn chromium_capabilities(extra: &[String]) -> Value {
     })
 }
 
-fn free_port() -> Result<u16> {
+/// A port free on loopback right now.
+pub fn free_port() -> Result<u16> {
     Ok(std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
+}
+
+/// A WebDriver session with the driver on `port`, retried for 20 s while the driver starts.
+pub async fn connect_webdriver(port: u16, caps: Value) -> Result<Client> {
+    let started = Instant::now();
+    loop {
+        let mut builder = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new());
+        builder.capabilities(caps.as_object().cloned().unwrap_or_default());
+        match builder.connect(&format!("http://127.0.0.1:{port}")).await {
+            Ok(c) => return Ok(c),
+            Err(_) if started.elapsed() < Duration::from_secs(20) => {
+                tokio::time::sleep(Duration::from_millis(200)).await
+            }
+            Err(e) => bail!("cannot open a WebDriver session: {e}"),
+        }
+    }
+}
+
+/// A virtual X display (`:N`) for browsers that need one (WebKitGTK, Firefox with its
+/// DevTools open), given half a second to come up. The caller kills it.
+pub fn start_xvfb(display: &str, screen: &str) -> Result<Child> {
+    let xvfb = Command::new("Xvfb")
+        .args([display, "-screen", "0", screen, "-nolisten", "tcp"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .context("no Xvfb (apt-get install xvfb)")?;
+    std::thread::sleep(Duration::from_millis(500));
+    Ok(xvfb)
 }
 
 /// A browser driven through WebDriver; the driver process (and Xvfb) end on drop.
@@ -127,16 +157,8 @@ impl Browser {
                 command.arg(format!("--port={port}"));
                 if std::env::var_os("DISPLAY").is_none() {
                     let display = format!(":{}", 90 + port % 100);
-                    xvfb = Some(
-                        Command::new("Xvfb")
-                            .args([display.as_str(), "-screen", "0", "1400x1800x24", "-nolisten", "tcp"])
-                            .stdout(Stdio::null())
-                            .stderr(Stdio::null())
-                            .spawn()
-                            .context("WebKit needs Xvfb (apt-get install xvfb)")?,
-                    );
+                    xvfb = Some(start_xvfb(&display, "1400x1800x24")?);
                     command.env("DISPLAY", display);
-                    std::thread::sleep(Duration::from_millis(500));
                 }
             }
         }
@@ -161,24 +183,7 @@ impl Browser {
                 "webkitgtk:browserOptions": { "binary": "/usr/lib/x86_64-linux-gnu/webkit2gtk-4.1/MiniBrowser", "args": ["--automation"] }
             }),
         };
-        let caps = match caps {
-            Value::Object(m) => m,
-            _ => unreachable!("capabilities are an object"),
-        };
-        let url = format!("http://127.0.0.1:{port}");
-        let started = Instant::now();
-        let client = loop {
-            let mut builder = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new());
-            builder.capabilities(caps.clone());
-            match builder.connect(&url).await {
-                Ok(c) => break c,
-                Err(e) if started.elapsed() < Duration::from_secs(20) => {
-                    let _ = e;
-                    tokio::time::sleep(Duration::from_millis(200)).await;
-                }
-                Err(e) => bail!("cannot open a {} session: {e}", engine.name()),
-            }
-        };
+        let client = connect_webdriver(port, caps).await.with_context(|| format!("starting {}", engine.name()))?;
         Ok(Browser { client, engine, driver, xvfb })
     }
 

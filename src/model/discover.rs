@@ -152,6 +152,22 @@ pub fn origin_of(url: &str) -> Option<String> {
     (!host.is_empty()).then(|| format!("{}://{}", scheme.to_ascii_lowercase(), host.to_ascii_lowercase()))
 }
 
+/// The URL's port, explicit or the scheme's default (http 80, https 443); None for other
+/// schemes without one.
+pub fn port_of(url: &str) -> Option<String> {
+    let origin = origin_of(url)?;
+    let (scheme, host) = origin.split_once("://")?;
+    // `[::1]` has colons but no port: a port is digits only.
+    let explicit =
+        host.rsplit_once(':').map(|(_, p)| p).filter(|p| !p.is_empty() && p.bytes().all(|c| c.is_ascii_digit()));
+    match (explicit, scheme) {
+        (Some(p), _) => Some(p.to_string()),
+        (None, "https") => Some("443".into()),
+        (None, "http") => Some("80".into()),
+        _ => None,
+    }
+}
+
 /// Removes the run token from a URL for display.
 pub fn strip_token(url: &str) -> String {
     let (base, fragment) = match url.split_once('#') {
@@ -238,5 +254,19 @@ mod tests {
         assert_eq!(strip_token("http://h/a.css?__connscope=3-7"), "http://h/a.css");
         assert_eq!(strip_token("http://h/a.css?size=5&__connscope=3-7#f"), "http://h/a.css?size=5#f");
         assert_eq!(strip_token("http://h/a.css"), "http://h/a.css");
+    }
+
+    #[test]
+    fn ports_are_explicit_or_the_schemes_default() {
+        for (url, port) in [
+            ("https://example.com/", Some("443")),
+            ("http://example.com/x", Some("80")),
+            ("http://127.0.0.1:35527/page.html", Some("35527")),
+            ("https://user@[::1]:8443/?a=b:c", Some("8443")),
+            ("https://[::1]/", Some("443")),
+            ("ftp://example.com/", None),
+        ] {
+            assert_eq!(port_of(url).as_deref(), port, "{url}");
+        }
     }
 }

@@ -209,27 +209,12 @@ mod tests {
 
     #[test]
     fn zoomed_in_rows_say_which_side_of_the_window_their_bar_is_on() {
-        use crate::model::{analyse, Request, Timing};
-        let entry = |url: &str, start: f64, end: f64| Timing {
-            name: url.into(),
-            start_time: start,
-            fetch_start: start,
-            domain_lookup_start: start,
-            domain_lookup_end: start,
-            connect_start: start,
-            connect_end: start,
-            request_start: start + 1.0,
-            response_start: end - 1.0,
-            response_end: end,
-            next_hop_protocol: "http/1.1".into(),
-            ..Timing::default()
-        };
-        let requests: Vec<Request> =
-            [("http://a/1.css", 0.0, 5.0), ("http://a/2.css", 10.0, 20.0), ("http://a/3.css", 30.0, 40.0)]
-                .iter()
-                .enumerate()
-                .filter_map(|(i, (u, s, e))| Request::from_entry(i, entry(u, *s, *e)))
-                .collect();
+        use crate::model::{analyse, testing::req};
+        let requests: Vec<_> = [(0.0, 5.0), (10.0, 20.0), (30.0, 40.0)]
+            .iter()
+            .enumerate()
+            .map(|(i, (s, e))| req(i, "http://a", *s, *e, None, None, "http/1.1"))
+            .collect();
         let analysis = analyse(&requests);
         let whole = Axis::covering(&requests, 400.0);
         assert!(rows(&requests, &analysis, &whole, Order::Start).iter().all(|r| r.placement == Placement::Inside));

@@ -274,23 +274,7 @@ fn chrome_socket_id(entry: &Value, url: &str) -> Option<String> {
         return Some(id);
     }
     let legacy = entry.get("connection").and_then(as_id)?;
-    (Some(legacy.as_str()) != port_of(url).as_deref()).then_some(legacy)
-}
-
-/// The URL's port, explicit or the scheme's default.
-fn port_of(url: &str) -> Option<String> {
-    let (scheme, rest) = url.split_once("://")?;
-    let authority = rest.split(['/', '?', '#']).next()?;
-    let host_port = authority.rsplit('@').next()?;
-    // `[::1]` has colons but no port: a port is digits only.
-    let explicit =
-        host_port.rsplit_once(':').map(|(_, p)| p).filter(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_digit()));
-    match (explicit, scheme.to_ascii_lowercase().as_str()) {
-        (Some(p), _) => Some(p.to_string()),
-        (None, "https") => Some("443".into()),
-        (None, "http") => Some("80".into()),
-        _ => None,
-    }
+    (Some(legacy.as_str()) != super::discover::port_of(url).as_deref()).then_some(legacy)
 }
 
 /// The response's `Server-Timing` headers, read as the browser would have exposed them:
@@ -502,16 +486,6 @@ mod tests {
         // `0` is Chrome's "no socket" (cache, service worker).
         let none = CHROME_SHAPE.replace("\"connection\":\"1234\"", "\"_connectionId\":\"0\"");
         assert!(import(&none).unwrap().requests.iter().all(|r| r.recorded_connection.is_none()));
-        for (url, port) in [
-            ("https://example.com/", Some("443")),
-            ("http://example.com/x", Some("80")),
-            ("http://127.0.0.1:35527/page.html", Some("35527")),
-            ("https://user@[::1]:8443/?a=b:c", Some("8443")),
-            ("https://[::1]/", Some("443")),
-            ("ftp://example.com/", None),
-        ] {
-            assert_eq!(port_of(url).as_deref(), port, "{url}");
-        }
     }
 
     #[test]

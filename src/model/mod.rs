@@ -11,6 +11,8 @@ pub mod phases;
 pub mod reuse;
 pub mod run;
 pub mod session;
+#[cfg(test)]
+pub(crate) mod testing;
 pub mod timing;
 
 pub use phases::{Phase, Phases, Segment};

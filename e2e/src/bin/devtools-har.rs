@@ -21,8 +21,8 @@
 //! `cargo run -p e2e --bin devtools-har [firefox|chromium|webkit]` (all when no argument).
 
 use anyhow::{bail, Context, Result};
-use e2e::{chromium_capabilities, workspace};
-use fantoccini::{wd::WindowHandle, Client, ClientBuilder};
+use e2e::{chromium_capabilities, connect_webdriver, free_port, start_xvfb, workspace};
+use fantoccini::{wd::WindowHandle, Client};
 use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -52,10 +52,6 @@ fn scratch(name: &str) -> Result<PathBuf> {
     Ok(out)
 }
 
-fn free_port() -> Result<u16> {
-    Ok(std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
-}
-
 /// Kills the driver (and with it the browser) however the recording ends.
 struct Killed(Vec<Child>);
 
@@ -68,32 +64,11 @@ impl Drop for Killed {
     }
 }
 
-async fn connect(port: u16, caps: Value) -> Result<Client> {
-    let started = Instant::now();
-    loop {
-        let mut builder = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new());
-        builder.capabilities(caps.as_object().cloned().unwrap_or_default());
-        match builder.connect(&format!("http://127.0.0.1:{port}")).await {
-            Ok(c) => return Ok(c),
-            Err(_) if started.elapsed() < Duration::from_secs(20) => {
-                tokio::time::sleep(Duration::from_millis(200)).await
-            }
-            Err(e) => bail!("cannot open a WebDriver session: {e}"),
-        }
-    }
-}
-
 async fn firefox(tb: &Testbed) -> Result<()> {
     let out = scratch("firefox")?;
     let page = format!("{}/page.html", tb.origin("keepalive").context("keepalive origin")?);
     let display = ":71";
-    let xvfb = Command::new("Xvfb")
-        .args([display, "-screen", "0", "1400x1000x24"])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .context("Xvfb")?;
-    std::thread::sleep(Duration::from_millis(500));
+    let xvfb = start_xvfb(display, "1400x1000x24")?;
     let port = free_port()?;
     let gecko = std::env::var("GECKODRIVER").unwrap_or_else(|_| "geckodriver".into());
     let driver = Command::new(gecko)
@@ -110,7 +85,7 @@ async fn firefox(tb: &Testbed) -> Result<()> {
         "devtools.netmonitor.har.defaultFileName": "devtools",
         "devtools.toolbox.selectedTool": "netmonitor",
     }}});
-    let client = connect(port, caps).await?;
+    let client = connect_webdriver(port, caps).await?;
     // Give DevTools time to open before the page loads, then time to export.
     tokio::time::sleep(Duration::from_secs(6)).await;
     client.goto(&page).await?;
@@ -154,7 +129,7 @@ async fn chromium(tb: &Testbed) -> Result<()> {
         // Chromium blocks a page's second download that no click started.
         "profile.default_content_setting_values.automatic_downloads": 1,
     });
-    let client = connect(port, caps).await?;
+    let client = connect_webdriver(port, caps).await?;
     let page_window = client.window().await?;
     // The page tab's DevTools target id, from the debugging port's own list.
     let devtools_window = client.new_window(true).await?.handle;
@@ -259,13 +234,7 @@ async fn wait_for_new_har(dir: &Path, before: &[PathBuf]) -> Result<PathBuf> {
 
 async fn webkit(tb: &Testbed) -> Result<()> {
     let display = ":72";
-    let xvfb = Command::new("Xvfb")
-        .args([display, "-screen", "0", "1400x1000x24", "-nolisten", "tcp"])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .context("Xvfb")?;
-    std::thread::sleep(Duration::from_millis(500));
+    let xvfb = start_xvfb(display, "1400x1000x24")?;
     let inspector_port = free_port()?;
     let browser = Command::new("/usr/lib/x86_64-linux-gnu/webkit2gtk-4.1/MiniBrowser")
         .args(["--enable-developer-extras=true", "--ignore-tls-errors", "about:blank"])
@@ -278,7 +247,7 @@ async fn webkit(tb: &Testbed) -> Result<()> {
     let port = free_port()?;
     let _killed = Killed(vec![chromedriver(port)?, browser, xvfb]);
     let caps = chromium_capabilities(&["--window-size=1400,1000".into()]);
-    let client = connect(port, caps).await?;
+    let client = connect_webdriver(port, caps).await?;
     // The inspector's own list names the page's socket.
     let started = Instant::now();
     let target = loop {
