@@ -102,22 +102,20 @@ impl Reducible for AppState {
             Action::SetTheme(t) => s.theme = t,
             Action::TogglePresenting => s.presenting = !s.presenting,
             Action::Note(level, text) => s.session.apply(Event::Note { level, text }),
-            Action::Import { name, text } => {
-                s.run += 1;
-                s.selected = None;
-                match crate::model::har::import(&text) {
-                    Ok(imported) => s.session.apply(Event::Imported {
+            Action::Import { name, text } => match crate::model::har::import(&text) {
+                Ok(imported) => {
+                    s.run += 1;
+                    s.selected = None;
+                    s.session.apply(Event::Imported {
                         target: format!("{} (from {name})", imported.page),
                         requests: imported.requests,
                         notes: imported.notes,
                         time_origin_ms: imported.time_origin_ms,
-                    }),
-                    Err(e) => {
-                        s.session.apply(Event::Started { target: name.clone(), time_origin_ms: 0.0 });
-                        s.session.apply(Event::Failed { message: format!("{name}: {e}") });
-                    }
+                    })
                 }
-            }
+                // The run shown, its selection and zoom stay.
+                Err(e) => s.session.apply(Event::ImportFailed { file: name, error: e.to_string() }),
+            },
         }
         Rc::new(s)
     }

@@ -138,6 +138,31 @@ async fn checks(b: &Browser, tb: &Testbed) -> Result<()> {
     ensure!(rows.len() == requests.len(), "imported {} rows of {}", rows.len(), requests.len());
     b.screenshot(&format!("{name}-har-import")).await?;
 
+    // Bad files: each says what is wrong, and the recording shown stays.
+    let chrome = std::fs::read_to_string(e2e::workspace().join("tests/fixtures/chromium-devtools-h2.har"))?;
+    let bad = [
+        ("empty.har", String::new(), "the file is empty"),
+        ("page.html", "<!doctype html><title>x</title>".to_string(), "is not JSON"),
+        ("cut.har", chrome.chars().take(5000).collect::<String>(), "it was cut short"),
+        ("other.json", r#"{"name":"not a recording"}"#.to_string(), "has no `log` object"),
+        ("no-entries.har", r#"{"log":{"version":"1.2"}}"#.to_string(), "no `log.entries` list"),
+        ("blank.har", r#"{"log":{"entries":[{},{"request":{}}]}}"#.to_string(), "none of the HAR's 2 entries"),
+    ];
+    for (file, text, says) in bad {
+        let path = e2e::workspace().join(format!("target/e2e/{name}-{file}"));
+        std::fs::write(&path, text)?;
+        b.client.find(Locator::Css("input[type=file]")).await?.send_keys(&path.display().to_string()).await?;
+        tokio::time::sleep(Duration::from_millis(400)).await;
+        let messages = b.text(".messages").await?;
+        ensure!(
+            messages.contains(&format!("{name}-{file} was not imported")) && messages.contains(says),
+            "{file}: {messages}"
+        );
+        ensure!(messages.contains("The run shown is unchanged"), "{file}: {messages}");
+        ensure!(b.rows().await?.len() == requests.len(), "{file}: the imported run is still shown");
+    }
+    b.screenshot(&format!("{name}-bad-import")).await?;
+
     // A HAR saved by Chromium's own DevTools (h2 page): the browser's socket ids and the
     // server's Server-Timing both come through, and the h2 origin is one connection.
     let devtools = e2e::workspace().join("tests/fixtures/chromium-devtools-h2.har");

@@ -12,7 +12,11 @@ use time::OffsetDateTime;
 
 #[derive(Debug, thiserror::Error, PartialEq)]
 pub enum HarError {
-    #[error("this file is not JSON ({0}); a HAR file is the JSON that DevTools saves with \"Save all as HAR\"")]
+    #[error("the file is empty")]
+    Empty,
+    #[error("the file ends in the middle of its JSON ({0}): it was cut short, perhaps while saving or copying")]
+    CutShort(String),
+    #[error("this file is not JSON ({0}); a HAR file is the JSON a browser's DevTools saves from its Network panel (Export HAR, or Save All As HAR)")]
     NotJson(String),
     #[error("this JSON is not a HAR file: it has no `log` object")]
     NoLog,
@@ -292,7 +296,13 @@ fn server_timing_of(entry: &Value) -> Vec<ServerTimingEntry> {
 }
 
 pub fn import(text: &str) -> Result<Imported, HarError> {
-    let doc: Value = serde_json::from_str(text).map_err(|e| HarError::NotJson(e.to_string()))?;
+    if text.trim().is_empty() {
+        return Err(HarError::Empty);
+    }
+    let doc: Value = serde_json::from_str(text).map_err(|e| match e.classify() {
+        serde_json::error::Category::Eof => HarError::CutShort(e.to_string()),
+        _ => HarError::NotJson(e.to_string()),
+    })?;
     let log = doc.get("log").filter(|l| l.is_object()).ok_or(HarError::NoLog)?;
     let entries = log.get("entries").and_then(Value::as_array).ok_or(HarError::NoEntries)?;
     let creator = log.get("creator").and_then(|c| c.get("name")).and_then(Value::as_str).unwrap_or("").to_string();
@@ -519,6 +529,9 @@ mod tests {
     #[test]
     fn malformed_files_say_what_is_wrong() {
         assert!(matches!(import("<html>"), Err(HarError::NotJson(_))));
+        assert_eq!(import(" \n"), Err(HarError::Empty));
+        let cut = &CHROME_SHAPE[..CHROME_SHAPE.len() / 2];
+        assert!(matches!(import(cut), Err(HarError::CutShort(_))), "{:?}", import(cut));
         assert_eq!(import("{}"), Err(HarError::NoLog));
         assert_eq!(import(r#"{"log":{}}"#), Err(HarError::NoEntries));
         let none = import(r#"{"log":{"entries":[{"request":{}}]}}"#).unwrap_err();

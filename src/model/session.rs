@@ -78,6 +78,11 @@ pub enum Event {
         message: String,
     },
     Cancelled,
+    /// A file that could not be imported: said so, and the run shown stays as it was.
+    ImportFailed {
+        file: String,
+        error: String,
+    },
     /// A whole recording (HAR import) replaces the run.
     Imported {
         target: String,
@@ -157,6 +162,13 @@ impl Session {
                     text: "Run cancelled: the requests that finished are shown.".into(),
                 });
             }
+            Event::ImportFailed { file, error } => self.messages.push(Message {
+                level: Level::Error,
+                text: format!(
+                    "{file} was not imported: {error}. {}",
+                    if self.requests.is_empty() { "Nothing was loaded." } else { "The run shown is unchanged." }
+                ),
+            }),
             Event::Imported { target, requests, notes, time_origin_ms } => {
                 *self = Session { state: RunState::Done, target, requests, time_origin_ms, ..Session::default() };
                 self.messages.extend(notes);
@@ -175,6 +187,20 @@ impl Session {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_file_that_cannot_be_imported_loses_nothing() {
+        let mut s = Session::default();
+        s.apply(Event::Started { target: "http://h/page.html".into(), time_origin_ms: 0.0 });
+        s.apply(Event::Discovered { url: "http://h/page.html".into(), kind: Kind::Document, parent: None, depth: 0 });
+        s.apply(Event::Finished);
+        let before = (s.state, s.target.clone(), s.requests.clone());
+        s.apply(Event::ImportFailed { file: "notes.txt".into(), error: "this file is not JSON".into() });
+        assert_eq!((s.state, s.target.clone(), s.requests.clone()), before);
+        let last = s.messages.last().unwrap();
+        assert_eq!(last.level, Level::Error);
+        assert_eq!(last.text, "notes.txt was not imported: this file is not JSON. The run shown is unchanged.");
+    }
 
     #[test]
     fn a_run_goes_from_idle_to_done_through_its_events() {
