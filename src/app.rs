@@ -244,6 +244,15 @@ pub fn app() -> Html {
     html! {
         <main id="connscope" class={classes!("app", state.presenting.then_some("presenting"))}
               data-run-state={run_state.key()} aria-busy={(run_state == RunState::Running).to_string()}>
+            // The hatching that marks time the browser hid, shared by every chart (CSS: url(#hatch)).
+            <svg class="defs" width="0" height="0" aria-hidden="true" focusable="false">
+                <defs>
+                    <pattern id="hatch" width="6" height="6" patternUnits="userSpaceOnUse" patternTransform="rotate(45)">
+                        <rect class="hatch-bg" width="6" height="6" />
+                        <rect class="hatch-fg" width="3" height="6" />
+                    </pattern>
+                </defs>
+            </svg>
             <header class="top">
                 <h1 class="brand">{"connscope"}</h1>
                 <p class="tagline">{"Which requests opened a new connection, which reused one, and what each phase cost."}</p>

@@ -247,6 +247,12 @@ async fn scenarios(b: &Browser, tb: &Testbed) -> Result<()> {
     );
     // The cdn origin does send Timing-Allow-Origin: its rows stay known.
     ensure!(of(&rows, &origin("cdn")).iter().all(|r| r.reuse != "unknown"));
+    // Hidden time is drawn hatched, as the legend shows it, not in a phase's colour.
+    let fill = b
+        .client
+        .execute("return getComputedStyle(document.querySelector('.waterfall .seg.hidden-detail')).fill", vec![])
+        .await?;
+    ensure!(fill.as_str().is_some_and(|f| f.contains("#hatch")), "hidden-detail fill: {fill}");
     Ok(())
 }
 

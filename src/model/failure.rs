@@ -16,7 +16,7 @@ pub enum FetchFailure {
     Body { detail: String },
 }
 
-const CORS_ADVICE: &str = "serve it with `Access-Control-Allow-Origin: *` (and `Timing-Allow-Origin: *` for timing detail), or record the page in your browser's DevTools (Network panel, Save all as HAR) and import the HAR";
+const CORS_ADVICE: &str = "serve it with `Access-Control-Allow-Origin: *` (and `Timing-Allow-Origin: *` for timing detail), or record the page in your browser's DevTools (Network panel, Export HAR) and import the HAR";
 
 impl FetchFailure {
     /// A message a person can act on. `timing` is the request's entry, if the browser made

@@ -407,8 +407,9 @@ fn reading(origins: &[Summary], total: &Summary) -> String {
         return "No requests yet.".to_string();
     }
     let mut out = format!(
-        "{} requests to {} origin{} took {} from the first start to the last byte. ",
+        "{} request{} to {} origin{} took {} from the first start to the last byte. ",
         total.requests,
+        if total.requests == 1 { "" } else { "s" },
         origins.len(),
         if origins.len() == 1 { "" } else { "s" },
         format_ms(total.span_ms)
@@ -525,6 +526,12 @@ mod tests {
         assert_eq!((s.compared, s.agreed), (5, 5));
         assert!(a.reading.contains("2 opened a new connection and 3 reused"), "{}", a.reading);
         assert!(a.reading.contains("matched the timing for 5 of 5"), "{}", a.reading);
+    }
+
+    #[test]
+    fn the_reading_counts_one_request_in_the_singular() {
+        let a = analyse(&[req(0, "http://s:1", 0.0, 2.5, Some(1.0), None, "http/1.1")]);
+        assert!(a.reading.starts_with("1 request to 1 origin took 2.5 ms"), "{}", a.reading);
     }
 
     #[test]
