@@ -19,6 +19,17 @@ pub enum Theme {
     Dark,
 }
 
+impl Theme {
+    /// The theme the toggle moves to: system → dark → light → system.
+    pub fn next(self) -> Theme {
+        match self {
+            Theme::System => Theme::Dark,
+            Theme::Dark => Theme::Light,
+            Theme::Light => Theme::System,
+        }
+    }
+}
+
 #[derive(Clone, PartialEq, Debug)]
 pub enum Scenarios {
     Loading,
@@ -69,7 +80,9 @@ pub enum Action {
     Select(Option<usize>),
     SetOrder(Order),
     SetLanes(Source),
-    SetTheme(Theme),
+    /// The theme toggle: moves on from the theme in force when the click is handled,
+    /// so two quick clicks take two steps.
+    CycleTheme,
     TogglePresenting,
     Note(Level, String),
     /// A HAR file replaces the run (and ends any run in progress).
@@ -99,7 +112,7 @@ impl Reducible for AppState {
             Action::Select(i) => s.selected = i,
             Action::SetOrder(o) => s.order = o,
             Action::SetLanes(l) => s.lanes = l,
-            Action::SetTheme(t) => s.theme = t,
+            Action::CycleTheme => s.theme = s.theme.next(),
             Action::TogglePresenting => s.presenting = !s.presenting,
             Action::Note(level, text) => s.session.apply(Event::Note { level, text }),
             Action::Import { name, text } => match crate::model::har::import(&text) {
@@ -230,11 +243,6 @@ pub fn app() -> Html {
         Scenarios::Static(why) => Some(why.clone()),
         _ => None,
     };
-    let theme_next = match state.theme {
-        Theme::System => Theme::Dark,
-        Theme::Dark => Theme::Light,
-        Theme::Light => Theme::System,
-    };
     let theme_label = match state.theme {
         Theme::System => "Theme: system",
         Theme::Dark => "Theme: dark",
@@ -257,7 +265,7 @@ pub fn app() -> Html {
                 <h1 class="brand">{"connscope"}</h1>
                 <p class="tagline">{"Which requests opened a new connection, which reused one, and what each phase cost."}</p>
                 <div class="top-actions">
-                    <button type="button" onclick={dispatch.to_callback().reform(move |_| Action::SetTheme(theme_next))}>{theme_label}</button>
+                    <button type="button" onclick={dispatch.to_callback().reform(|_| Action::CycleTheme)}>{theme_label}</button>
                     <button type="button" aria-pressed={state.presenting.to_string()}
                         onclick={dispatch.to_callback().reform(|_| Action::TogglePresenting)}>{"Presentation mode"}</button>
                 </div>
@@ -301,5 +309,23 @@ pub fn app() -> Html {
                     })
                 }} />
         </main>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_click_on_the_theme_toggle_takes_one_step_even_before_a_render() {
+        // Two clicks dispatched before Yew re-renders reach the reducer one after the other.
+        let start = Rc::new(AppState::default());
+        let once = start.clone().reduce(Action::CycleTheme);
+        let twice = once.clone().reduce(Action::CycleTheme);
+        let thrice = twice.clone().reduce(Action::CycleTheme);
+        assert_eq!(
+            [start.theme, once.theme, twice.theme, thrice.theme],
+            [Theme::System, Theme::Dark, Theme::Light, Theme::System]
+        );
     }
 }

@@ -119,17 +119,35 @@ pub async fn connect_webdriver(port: u16, caps: Value) -> Result<Client> {
     }
 }
 
-/// A virtual X display (`:N`) for browsers that need one (WebKitGTK, Firefox with its
-/// DevTools open), given half a second to come up. The caller kills it.
-pub fn start_xvfb(display: &str, screen: &str) -> Result<Child> {
-    let xvfb = Command::new("Xvfb")
-        .args([display, "-screen", "0", screen, "-nolisten", "tcp"])
-        .stdout(Stdio::null())
+/// A virtual X display for browsers that need one (WebKitGTK, Firefox with its DevTools
+/// open): Xvfb picks a free display itself (`-displayfd`) and names it once it accepts
+/// clients, so neither a guessed number nor a guessed wait can collide or race. Returns
+/// the server (the caller kills it) and its `DISPLAY` (":N").
+pub fn start_xvfb(screen: &str) -> Result<(Child, String)> {
+    let mut xvfb = Command::new("Xvfb")
+        .args(["-displayfd", "1", "-screen", "0", screen, "-nolisten", "tcp"])
+        .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
         .context("no Xvfb (apt-get install xvfb)")?;
-    std::thread::sleep(Duration::from_millis(500));
-    Ok(xvfb)
+    let stdout = xvfb.stdout.take().context("Xvfb's stdout")?;
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut line = String::new();
+        let _ = std::io::BufRead::read_line(&mut std::io::BufReader::new(stdout), &mut line);
+        let _ = tx.send(line);
+    });
+    match rx.recv_timeout(Duration::from_secs(20)) {
+        Ok(line) if line.trim().parse::<u32>().is_ok() => Ok((xvfb, format!(":{}", line.trim()))),
+        Ok(_) => {
+            let status = xvfb.wait()?;
+            bail!("Xvfb exited before it named a display ({status})")
+        }
+        Err(_) => {
+            let _ = xvfb.kill();
+            bail!("Xvfb named no display in 20 s")
+        }
+    }
 }
 
 /// A browser driven through WebDriver; the driver process (and Xvfb) end on drop.
@@ -156,8 +174,8 @@ impl Browser {
             Engine::WebKit => {
                 command.arg(format!("--port={port}"));
                 if std::env::var_os("DISPLAY").is_none() {
-                    let display = format!(":{}", 90 + port % 100);
-                    xvfb = Some(start_xvfb(&display, "1400x1800x24")?);
+                    let (server, display) = start_xvfb("1400x1800x24")?;
+                    xvfb = Some(server);
                     command.env("DISPLAY", display);
                 }
             }
@@ -200,21 +218,37 @@ impl Browser {
 
     /// Waits until the app's root says `data-run-state` is one of `states`.
     pub async fn wait_for_state(&self, states: &[&str], timeout: Duration) -> Result<String> {
+        let script = format!(
+            "const m = document.querySelector('main[data-run-state]'); const s = m && m.getAttribute('data-run-state'); return {} .includes(s) ? s : null;",
+            json!(states)
+        );
+        let state = self.wait_until(&format!("data-run-state in {states:?}"), &script, timeout).await?;
+        Ok(state.as_str().unwrap_or_default().to_string())
+    }
+
+    /// Runs `script` (a function body with a `return`) every 50 ms until it returns
+    /// something truthy (not null, false, 0, "" or []), and gives that back. The app renders
+    /// after an event, not during it, and a loaded machine takes its time: a test waits
+    /// for what it expects instead of sleeping a guessed while. On timeout the error
+    /// names `what` and the last value seen.
+    pub async fn wait_until(&self, what: &str, script: &str, timeout: Duration) -> Result<Value> {
         let started = Instant::now();
         loop {
-            let state = self
-                .client
-                .execute("const m = document.querySelector('main[data-run-state]'); return m ? m.getAttribute('data-run-state') : null;", vec![])
-                .await?;
-            if let Some(s) = state.as_str() {
-                if states.contains(&s) {
-                    return Ok(s.to_string());
-                }
+            let value = self.client.execute(script, vec![]).await?;
+            let truthy = match &value {
+                Value::Null | Value::Bool(false) => false,
+                Value::Number(n) => n.as_f64() != Some(0.0),
+                Value::String(s) => !s.is_empty(),
+                Value::Array(a) => !a.is_empty(),
+                Value::Object(_) | Value::Bool(true) => true,
+            };
+            if truthy {
+                return Ok(value);
             }
             if started.elapsed() > timeout {
-                bail!("data-run-state stayed {state} for {timeout:?} (waiting for {states:?})");
+                bail!("waited {timeout:?} for {what}; last seen: {value}");
             }
-            tokio::time::sleep(Duration::from_millis(100)).await;
+            tokio::time::sleep(Duration::from_millis(50)).await;
         }
     }
 

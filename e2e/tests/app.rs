@@ -10,6 +10,14 @@ use std::time::Duration;
 use testbed::Testbed;
 
 const DONE: &[&str] = &["done", "failed"];
+/// How long a click, a key or a file pick may take to show: generous, because WebKit under
+/// Xvfb on a loaded two-core CI machine renders in seconds, not milliseconds.
+const SOON: Duration = Duration::from_secs(15);
+
+/// A script that is true once the waterfall shows exactly `n` rows.
+fn rows_are(n: usize) -> String {
+    format!("return document.querySelectorAll('.waterfall [data-request-url]').length === {n}")
+}
 
 async fn ui(engine: Engine) -> Result<()> {
     let tb = start_testbed().await?;
@@ -46,8 +54,9 @@ async fn checks(b: &Browser, tb: &Testbed) -> Result<()> {
     b.screenshot(&format!("{name}-waterfall-light")).await?;
 
     // Dark theme, then the connection view in it.
+    let theme = |t: &str| format!("return document.documentElement.getAttribute('data-theme') === '{t}'");
     b.client.find(Locator::Css(".top-actions button")).await?.click().await?;
-    ensure!(js(b, "return document.documentElement.getAttribute('data-theme')").await? == "dark");
+    b.wait_until("the dark theme", &theme("dark"), SOON).await?;
     let bg = js(b, "return getComputedStyle(document.body).backgroundColor").await?;
     ensure!(bg.as_str() != Some("rgb(255, 255, 255)"), "dark background, got {bg}");
     b.screenshot(&format!("{name}-waterfall-dark")).await?;
@@ -56,17 +65,28 @@ async fn checks(b: &Browser, tb: &Testbed) -> Result<()> {
     ensure!(lanes.as_u64().unwrap_or(0) >= 2, "lanes: {lanes}");
     b.screenshot(&format!("{name}-connections-dark")).await?;
     b.client.find(Locator::Css(".top-actions button")).await?.click().await?;
+    b.wait_until("the light theme", &theme("light"), SOON).await?;
     b.client.find(Locator::Css(".top-actions button")).await?.click().await?;
+    b.wait_until("the system theme", "return !document.documentElement.hasAttribute('data-theme')", SOON).await?;
     js(b, "document.querySelector('.connections').scrollIntoView()").await?;
     b.screenshot(&format!("{name}-connections-light")).await?;
 
     // Keyboard: a focused row shows its tooltip and pins its details.
     js(b, "document.querySelectorAll('.waterfall .row')[3].focus()").await?;
-    tokio::time::sleep(Duration::from_millis(200)).await;
-    let tip = b.text("#wf-tip").await?;
-    ensure!(tip.contains("/r/") && tip.contains("ms"), "tooltip: {tip}");
-    let details = b.text(".details").await?;
-    ensure!(details.contains("Evidence"), "details: {details}");
+    let tip = b
+        .wait_until(
+            "the focused row's tooltip",
+            "const t = document.querySelector('#wf-tip'); return t && t.textContent.includes('/r/') && t.textContent",
+            SOON,
+        )
+        .await?;
+    ensure!(tip.as_str().is_some_and(|t| t.contains("ms")), "tooltip: {tip}");
+    b.wait_until(
+        "the focused row's details",
+        "const d = document.querySelector('.details'); return d && d.textContent.includes('Evidence')",
+        SOON,
+    )
+    .await?;
 
     // Zoom to the page's own request: the rest lie after the window, and each row says so
     // ("later ▸") instead of drawing a sliver at the edge. "Whole run" brings them back.
@@ -74,8 +94,12 @@ async fn checks(b: &Browser, tb: &Testbed) -> Result<()> {
     let hidden_before = js(b, &count(".waterfall .seg.hidden-detail")).await?;
     js(b, "document.querySelectorAll('.waterfall .row')[0].focus()").await?;
     b.client.find(Locator::XPath("//button[text()='Fit selected']")).await?.click().await?;
-    tokio::time::sleep(Duration::from_millis(200)).await;
-    ensure!(b.text(".waterfall .hint").await?.starts_with("Showing 0.00 ms to"), "the window is named");
+    b.wait_until(
+        "the zoom window named in the hint",
+        "const h = document.querySelector('.waterfall .hint'); return h && h.textContent.startsWith('Showing 0.00 ms to')",
+        SOON,
+    )
+    .await?;
     let later: Vec<String> =
         js(b, "return [...document.querySelectorAll('.waterfall .conn.off')].map(t => t.textContent)")
             .await?
@@ -87,8 +111,12 @@ async fn checks(b: &Browser, tb: &Testbed) -> Result<()> {
     ensure!(js(b, &count(".waterfall .seg.hidden-detail")).await? == hidden_before, "no slivers at the edge");
     b.screenshot(&format!("{name}-zoomed")).await?;
     b.client.find(Locator::XPath("//button[text()='Whole run']")).await?.click().await?;
-    tokio::time::sleep(Duration::from_millis(200)).await;
-    ensure!(js(b, &count(".waterfall .conn.off")).await? == 0, "whole run: every bar drawn");
+    b.wait_until(
+        "every bar drawn again",
+        "return document.querySelectorAll('.waterfall .conn.off').length === 0",
+        SOON,
+    )
+    .await?;
     js(b, "window.scrollTo(0, 0)").await?;
 
     // A link with a URL of one's own (encoded), sequential.
@@ -107,13 +135,11 @@ async fn checks(b: &Browser, tb: &Testbed) -> Result<()> {
 
     // Changing a field puts it in the shareable link (the same rules as the link itself).
     js(b, "const i = document.querySelector('.options input'); i.value = '2'; i.dispatchEvent(new Event('change', {bubbles: true}))").await?;
-    tokio::time::sleep(Duration::from_millis(200)).await;
-    let search = js(b, "return location.search").await?;
-    ensure!(search.as_str().is_some_and(|s| s.contains("concurrency=2")), "the link follows the form: {search}");
+    b.wait_until("the link to follow the form", "return location.search.includes('concurrency=2')", SOON).await?;
 
     // Bad input: a clear message, and the state says failed.
     b.client.goto(&format!("{}?url=not%20a%20url&autorun=1", tb.app_url)).await?;
-    ensure!(b.wait_for_state(DONE, Duration::from_secs(10)).await? == "failed");
+    ensure!(b.wait_for_state(DONE, SOON).await? == "failed");
     ensure!(b.text(".messages").await?.contains("is not a full URL"));
 
     // A HAR recorded elsewhere: pick the file, see its waterfall.
@@ -132,10 +158,8 @@ async fn checks(b: &Browser, tb: &Testbed) -> Result<()> {
     let path = e2e::workspace().join(format!("target/e2e/{name}-import.har"));
     std::fs::write(&path, serde_json::to_string(&har)?)?;
     b.client.find(Locator::Css("input[type=file]")).await?.send_keys(&path.display().to_string()).await?;
-    b.wait_for_state(&["done"], Duration::from_secs(10)).await?;
-    tokio::time::sleep(Duration::from_millis(300)).await;
-    let rows = b.rows().await?;
-    ensure!(rows.len() == requests.len(), "imported {} rows of {}", rows.len(), requests.len());
+    b.wait_for_state(&["done"], SOON).await?;
+    b.wait_until("the imported rows", &rows_are(requests.len()), SOON).await?;
     b.screenshot(&format!("{name}-har-import")).await?;
 
     // Bad files: each says what is wrong, and the recording shown stays.
@@ -152,7 +176,10 @@ async fn checks(b: &Browser, tb: &Testbed) -> Result<()> {
         let path = e2e::workspace().join(format!("target/e2e/{name}-{file}"));
         std::fs::write(&path, text)?;
         b.client.find(Locator::Css("input[type=file]")).await?.send_keys(&path.display().to_string()).await?;
-        tokio::time::sleep(Duration::from_millis(400)).await;
+        let said = format!("{name}-{file} was not imported");
+        let script =
+            format!("const m = document.querySelector('.messages'); return m && m.textContent.includes({said:?})");
+        b.wait_until(&format!("the message about {file}"), &script, SOON).await?;
         let messages = b.text(".messages").await?;
         ensure!(
             messages.contains(&format!("{name}-{file} was not imported")) && messages.contains(says),
@@ -167,8 +194,8 @@ async fn checks(b: &Browser, tb: &Testbed) -> Result<()> {
     // server's Server-Timing both come through, and the h2 origin is one connection.
     let devtools = e2e::workspace().join("tests/fixtures/chromium-devtools-h2.har");
     b.client.find(Locator::Css("input[type=file]")).await?.send_keys(&devtools.display().to_string()).await?;
-    b.wait_for_state(&["done"], Duration::from_secs(10)).await?;
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    let h2_rows = "return document.querySelectorAll('.waterfall [data-request-url][data-protocol=h2]').length > 0";
+    b.wait_until("the Chromium HAR's h2 rows", h2_rows, SOON).await?;
     let rows = b.rows().await?;
     ensure!(rows.len() == 34, "imported {} rows of Chromium's 34", rows.len());
     let h2: Vec<_> = rows.iter().filter(|r| r.protocol.as_deref() == Some("h2")).collect();
@@ -185,8 +212,8 @@ async fn checks(b: &Browser, tb: &Testbed) -> Result<()> {
     let stripped = e2e::workspace().join(format!("target/e2e/{name}-chromium-devtools-no-server-timing.har"));
     std::fs::write(&stripped, text)?;
     b.client.find(Locator::Css("input[type=file]")).await?.send_keys(&stripped.display().to_string()).await?;
-    b.wait_for_state(&["done"], Duration::from_secs(10)).await?;
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    let no_truth = "return document.querySelectorAll('.waterfall [data-request-url]').length > 0 && document.querySelectorAll('.waterfall [data-server-request]').length === 0";
+    b.wait_until("the rows without Server-Timing", no_truth, SOON).await?;
     let rows = b.rows().await?;
     ensure!(rows.len() == 34 && rows.iter().all(|r| r.server_request.is_none()), "Server-Timing stripped");
     let toggle = b.text(".connections .toggle").await?;

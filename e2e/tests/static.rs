@@ -2,13 +2,13 @@
 //! (Python's http.server) loads its built-in copy of the test page and draws it.
 
 use anyhow::{ensure, Context, Result};
-use e2e::{dist, Browser, Engine};
+use e2e::{dist, free_port, Browser, Engine};
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_app_works_from_any_static_server_with_its_builtin_page() -> Result<()> {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
+    let port = free_port()?;
     let mut server = Command::new("python3")
         .args(["-m", "http.server", "--bind", "127.0.0.1", &port.to_string(), "--directory"])
         .arg(dist()?)
@@ -16,7 +16,13 @@ async fn the_app_works_from_any_static_server_with_its_builtin_page() -> Result<
         .stderr(Stdio::null())
         .spawn()
         .context("python3 -m http.server")?;
-    tokio::time::sleep(Duration::from_millis(800)).await;
+    // Python starts in a fraction of a second, or in seconds on a loaded machine: wait until
+    // it listens.
+    let started = std::time::Instant::now();
+    while tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_err() {
+        ensure!(started.elapsed() < Duration::from_secs(20), "python3 -m http.server did not listen on {port} in 20 s");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
     // The browser needs a testbed only for its TLS flag; this one is never used by the page.
     let tb = testbed::Testbed::start(testbed::Config::default()).await?;
     let b = Browser::start(Engine::Chromium, &tb).await?;

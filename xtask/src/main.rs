@@ -126,12 +126,39 @@ fn run(testbed_args: &[String]) -> Result<()> {
     Ok(())
 }
 
-/// Counts from every test runner's `test result:` lines.
+/// Counts from every test runner's `test result:` lines, and what failing tests said.
 #[derive(Default)]
 struct Tally {
     passed: u64,
     failed: u64,
     ignored: u64,
+    /// The first words of each failure ("Error: …" of a test that returned an error, the
+    /// message under "panicked at"), repeated before the summary line so the end of a long
+    /// CI log says why, not only that, a test failed.
+    said: Vec<String>,
+}
+
+/// Per output stream: whether the line before was "thread '…' panicked at …".
+#[derive(Default)]
+struct Reader {
+    after_panic: Option<String>,
+}
+
+impl Reader {
+    /// A line worth repeating at the end, if this is one.
+    fn read(&mut self, line: &str) -> Option<String> {
+        let clip = |s: &str| s.chars().take(400).collect::<String>();
+        if let Some(place) = self.after_panic.take() {
+            return Some(clip(&format!("panicked at {place}: {}", line.trim())));
+        }
+        if let Some(rest) = line.strip_prefix("thread '") {
+            if let Some((_, place)) = rest.split_once("' panicked at ") {
+                self.after_panic = Some(place.trim_end_matches(':').to_string());
+                return None;
+            }
+        }
+        line.starts_with("Error: ").then(|| clip(line))
+    }
 }
 
 impl Tally {
@@ -153,19 +180,39 @@ impl Tally {
     }
 }
 
-/// Runs a test command, echoing its output and counting its results.
+/// Runs a test command, echoing its output and counting its results. A test that returns
+/// an error carries no backtrace (RUST_LIB_BACKTRACE=0: forty frames of the test harness
+/// would bury its message); a panic still does when RUST_BACKTRACE asks.
 fn counted(tally: &mut Tally, program: &str, args: &[&str], envs: &[(&str, String)]) -> Result<()> {
     let mut child = command(program)
         .args(args)
         .envs(envs.iter().map(|(k, v)| (k, v)))
+        .env("RUST_LIB_BACKTRACE", "0")
         .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
         .spawn()
         .with_context(|| format!("cannot start {program}"))?;
+    let errors = child.stderr.take().map(|err| {
+        std::thread::spawn(move || {
+            let mut reader = Reader::default();
+            let mut said = Vec::new();
+            for line in BufReader::new(err).lines().map_while(Result::ok) {
+                eprintln!("{line}");
+                said.extend(reader.read(&line));
+            }
+            said
+        })
+    });
     if let Some(out) = child.stdout.take() {
+        let mut reader = Reader::default();
         for line in BufReader::new(out).lines().map_while(Result::ok) {
             println!("{line}");
             tally.add_line(&line);
+            tally.said.extend(reader.read(&line));
         }
+    }
+    if let Some(said) = errors.and_then(|t| t.join().ok()) {
+        tally.said.extend(said);
     }
     let status = child.wait()?;
     if !status.success() {
@@ -180,6 +227,12 @@ fn test() -> Result<()> {
     let mut tally = Tally::default();
     let outcome = run_checks(&tools, &browsers, &mut tally);
     if let Err(e) = &outcome {
+        if !tally.said.is_empty() {
+            eprintln!("\nxtask: what the failing tests said:");
+            for said in &tally.said {
+                eprintln!("  {said}");
+            }
+        }
         eprintln!("\nxtask: {e:#}");
         tally.failed = tally.failed.max(1);
     }
@@ -271,7 +324,7 @@ fn run_checks(tools: &tools::Tools, browsers: &tools::Browsers, tally: &mut Tall
 
 #[cfg(test)]
 mod tests {
-    use super::Tally;
+    use super::{Reader, Tally};
 
     #[test]
     fn tally_reads_cargo_and_wasm_bindgen_result_lines() {
@@ -280,5 +333,26 @@ mod tests {
         t.add_line("test result: FAILED. 1 passed; 3 failed; 0 ignored; 0 measured; 0 filtered out");
         t.add_line("running 4 tests");
         assert_eq!((t.passed, t.failed, t.ignored), (14, 3, 2));
+    }
+
+    #[test]
+    fn failures_are_repeated_by_their_first_words() {
+        // As printed by a test returning anyhow's error, and by a panicking test.
+        let mut r = Reader::default();
+        let lines = [
+            "running 1 test",
+            "Error: Condition failed: `theme == \"dark\"` (Null vs \"dark\")",
+            "thread 'the_app_works' panicked at e2e/tests/app.rs:40:5:",
+            "rows: 3",
+            "note: run with `RUST_BACKTRACE=1` environment variable to display a backtrace",
+        ];
+        let said: Vec<String> = lines.iter().filter_map(|l| r.read(l)).collect();
+        assert_eq!(
+            said,
+            [
+                "Error: Condition failed: `theme == \"dark\"` (Null vs \"dark\")",
+                "panicked at e2e/tests/app.rs:40:5: rows: 3"
+            ]
+        );
     }
 }

@@ -67,13 +67,12 @@ impl Drop for Killed {
 async fn firefox(tb: &Testbed) -> Result<()> {
     let out = scratch("firefox")?;
     let page = format!("{}/page.html", tb.origin("keepalive").context("keepalive origin")?);
-    let display = ":71";
-    let xvfb = start_xvfb(display, "1400x1000x24")?;
+    let (xvfb, display) = start_xvfb("1400x1000x24")?;
     let port = free_port()?;
     let gecko = std::env::var("GECKODRIVER").unwrap_or_else(|_| "geckodriver".into());
     let driver = Command::new(gecko)
         .args(["--port", &port.to_string()])
-        .env("DISPLAY", display)
+        .env("DISPLAY", &display)
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
@@ -233,12 +232,11 @@ async fn wait_for_new_har(dir: &Path, before: &[PathBuf]) -> Result<PathBuf> {
 }
 
 async fn webkit(tb: &Testbed) -> Result<()> {
-    let display = ":72";
-    let xvfb = start_xvfb(display, "1400x1000x24")?;
+    let (xvfb, display) = start_xvfb("1400x1000x24")?;
     let inspector_port = free_port()?;
     let browser = Command::new("/usr/lib/x86_64-linux-gnu/webkit2gtk-4.1/MiniBrowser")
         .args(["--enable-developer-extras=true", "--ignore-tls-errors", "about:blank"])
-        .env("DISPLAY", display)
+        .env("DISPLAY", &display)
         .env("WEBKIT_INSPECTOR_HTTP_SERVER", format!("127.0.0.1:{inspector_port}"))
         .stdout(Stdio::null())
         .stderr(Stdio::null())
