@@ -1,7 +1,7 @@
 //! The connection view: one lane per connection, its requests placed along it, the
 //! handshake drawn where the lane starts. Server truth or timing-inferred lanes.
 
-use super::waterfall::{describe, BARS_W, WIDTH};
+use super::waterfall::{describe, time_axis, AXIS_H, BARS_W, WIDTH};
 use crate::model::geometry::Axis;
 use crate::model::{Agreement, Analysis, Phase, Request, Source, Witness};
 use std::rc::Rc;
@@ -30,7 +30,7 @@ pub fn connection_view(p: &Props) -> Html {
     let inferred = &p.analysis.inferred_connections;
     let source = if truth.is_empty() { Source::Inferred } else { p.source };
     let lanes = if source == Source::Truth { truth } else { inferred };
-    let height = 8.0 + lanes.len() as f64 * LANE_H;
+    let height = AXIS_H + 8.0 + lanes.len() as f64 * LANE_H;
     let button = |s: Source, label: String, enabled: bool| {
         let cb = p.on_source.reform(move |_| s);
         html! { <button type="button" disabled={!enabled} aria-pressed={(source == s).to_string()} onclick={cb}>{label}</button> }
@@ -76,8 +76,9 @@ pub fn connection_view(p: &Props) -> Html {
             <div class="chart-wrap">
             <svg class="chart lanes" viewBox={format!("0 0 {WIDTH} {height}")} width="100%" role="list"
                  aria-label={format!("{} connections", lanes.len())}>
+                { time_axis(&axis, LABEL_W, height) }
                 { for lanes.iter().enumerate().map(|(k, c)| {
-                    let y = 4.0 + k as f64 * LANE_H;
+                    let y = AXIS_H + 4.0 + k as f64 * LANE_H;
                     let label = format!("#{} {} {}", c.id, c.origin.split("://").nth(1).unwrap_or(&c.origin), c.protocol);
                     html! {
                         <g class="lane" key={c.id.clone()} role="listitem" data-connection={c.id.clone()} data-origin={c.origin.clone()}

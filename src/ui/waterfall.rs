@@ -57,6 +57,23 @@ pub fn describe(r: &Request, a: &crate::model::Analysed) -> String {
 }
 
 /// The `data-connection` of a row: the connection id shown, or "" when unknown.
+/// The time scale over a chart: round ticks along the top (`AXIS_H` high), each with a
+/// grid line down to `height`; bars start at `x0`. Shared by the waterfall and the
+/// connection view, so both read on the same scale.
+pub fn time_axis(axis: &Axis, x0: f64, height: f64) -> Html {
+    html! {
+        <g class="axis" aria-hidden="true">
+            { for axis.ticks(8).iter().map(|t| {
+                let x = x0 + axis.x(*t);
+                html! { <g>
+                    <line x1={x.to_string()} x2={x.to_string()} y1={(AXIS_H - 6.0).to_string()} y2={height.to_string()} class="grid" />
+                    <text x={x.to_string()} y={(AXIS_H - 10.0).to_string()} class="tick" text-anchor="middle">{ tick_label(t - axis.start) }</text>
+                </g> }
+            }) }
+        </g>
+    }
+}
+
 pub fn connection_label(analysis: &Analysis, request: usize) -> String {
     analysis.connection_of(request).map(|c| c.id.clone()).unwrap_or_default()
 }
@@ -94,7 +111,6 @@ pub fn waterfall(p: &Props) -> Html {
     let height = AXIS_H + layout.len() as f64 * ROW_H + 4.0;
     let page_origin = p.requests.first().map_or("", |r| r.origin.as_str());
     let bars_x = LABEL_W + MARK_W;
-    let ticks = axis.ticks(8);
     let order_button = |o: Order, label: &'static str| {
         let cb = p.on_order.reform(move |_| o);
         html! { <button type="button" aria-pressed={(p.order == o).to_string()} onclick={cb}>{label}</button> }
@@ -205,15 +221,7 @@ pub fn waterfall(p: &Props) -> Html {
                         width={(a - b).abs().to_string()} height={height.to_string()} /> },
                     _ => html! {},
                 } }
-                <g class="axis" aria-hidden="true">
-                    { for ticks.iter().map(|t| {
-                        let x = bars_x + axis.x(*t);
-                        html! { <g>
-                            <line x1={x.to_string()} x2={x.to_string()} y1={(AXIS_H - 6.0).to_string()} y2={height.to_string()} class="grid" />
-                            <text x={x.to_string()} y={(AXIS_H - 10.0).to_string()} class="tick" text-anchor="middle">{ tick_label(t - axis.start) }</text>
-                        </g> }
-                    }) }
-                </g>
+                { time_axis(&axis, bars_x, height) }
                 { for layout.iter().map(|row| {
                     let r = &p.requests[row.request];
                     let a = &p.analysis.requests[row.request];
