@@ -51,6 +51,9 @@ async fn checks(b: &Browser, tb: &Testbed) -> Result<()> {
         ensure!(r.phases.contains_key("waiting") && r.phases.contains_key("download"), "{r:?}");
     }
     ensure!(b.text(".summary .reading").await?.contains("34 requests"));
+    let meaning =
+        js(b, "return document.querySelector('.summary th abbr[title^=\"Time in TCP and TLS\"]')?.textContent").await?;
+    ensure!(meaning == "Handshakes", "the Handshakes column says what it sums: {meaning}");
     b.screenshot(&format!("{name}-waterfall-light")).await?;
 
     // Dark theme, then the connection view in it.

@@ -8,6 +8,21 @@ pub struct Props {
     pub analysis: Rc<Analysis>,
 }
 
+/// The table's columns, each with what it counts where the name alone could be read two ways
+/// (shown on hover and read by screen readers).
+const COLUMNS: [(&str, Option<&str>); 10] = [
+    ("Origin", None),
+    ("Requests", None),
+    ("New conns", Some("Requests that opened a new connection")),
+    ("Reused", Some("Requests sent on a connection that was already open")),
+    ("Unknown", Some("Requests whose connection the browser did not reveal (no Timing-Allow-Origin, failed, or cached)")),
+    ("Reuse", Some("Reused requests as a share of those whose connection is known")),
+    ("Handshakes", Some("Time in TCP and TLS handshakes, all new connections together; the reading above gives one handshake's median")),
+    ("Protocol", None),
+    ("Total time", Some("From the first request's start to the last byte")),
+    ("Reuse saved", Some("The handshakes that reused requests skipped, each priced at the median handshake measured on its origin in this run")),
+];
+
 fn row(s: &Summary, total: bool) -> Html {
     let ratio = s.reuse_ratio.map_or("—".to_string(), |r| format!("{:.0}%", r * 100.0));
     let saved = match (s.saved_ms, s.reused) {
@@ -58,10 +73,10 @@ pub fn summary(p: &Props) -> Html {
             <div class="table-wrap">
             <table>
                 <thead><tr>
-                    <th scope="col">{"Origin"}</th><th scope="col">{"Requests"}</th>
-                    <th scope="col">{"New conns"}</th><th scope="col">{"Reused"}</th><th scope="col">{"Unknown"}</th>
-                    <th scope="col">{"Reuse"}</th><th scope="col">{"Handshakes"}</th><th scope="col">{"Protocol"}</th>
-                    <th scope="col">{"Total time"}</th><th scope="col">{"Reuse saved"}</th>
+                    { for COLUMNS.iter().map(|(name, meaning)| match meaning {
+                        Some(m) => html! { <th scope="col"><abbr title={*m}>{ *name }</abbr></th> },
+                        None => html! { <th scope="col">{ *name }</th> },
+                    }) }
                 </tr></thead>
                 <tbody>
                     { for a.origins.iter().map(|s| row(s, false)) }
