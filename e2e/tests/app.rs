@@ -5,7 +5,7 @@
 
 use anyhow::{ensure, Result};
 use e2e::{start_testbed, Browser, Engine};
-use fantoccini::Locator;
+use fantoccini::{key::Key, Locator};
 use std::time::Duration;
 use testbed::Testbed;
 
@@ -90,6 +90,21 @@ async fn checks(b: &Browser, tb: &Testbed) -> Result<()> {
         SOON,
     )
     .await?;
+
+    // Keyboard in the connection view: Enter on a lane selects its requests in turn.
+    let lane = b.client.find(Locator::Css(".connections .lane:not([data-requests='1'])")).await?;
+    let id = lane.attr("data-connection").await?.unwrap_or_default();
+    let picked = format!(
+        "const reqs = [...document.querySelectorAll('.connections .lane[data-connection=\"{id}\"] .req')]; \
+         const k = reqs.findIndex(r => r.classList.contains('selected')); return k < 0 ? null : k + 1;"
+    );
+    lane.send_keys(&Key::Enter.to_string()).await?;
+    let first = b.wait_until(&format!("Enter to select a request on connection {id}"), &picked, SOON).await?;
+    lane.send_keys(&Key::Enter.to_string()).await?;
+    let moved = format!("const k = (() => {{ {picked} }})(); return k !== {first} && k");
+    b.wait_until(&format!("Enter again to move along connection {id}"), &moved, SOON).await?;
+    ensure!(b.text(".details").await?.contains("Evidence"), "the lane's request shows its details");
+    b.screenshot(&format!("{name}-lane-keyboard")).await?;
 
     // Zoom to the page's own request: the rest lie after the window, and each row says so
     // ("later ▸") instead of drawing a sliver at the edge. "Whole run" brings them back.

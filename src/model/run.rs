@@ -129,6 +129,18 @@ pub struct Connection {
     pub opened_by: Option<usize>,
 }
 
+impl Connection {
+    /// The request to select when a keyboard user presses Enter on this lane: the one after
+    /// `selected` on this connection, or its first when the selection is elsewhere or last.
+    pub fn next_request(&self, selected: Option<usize>) -> Option<usize> {
+        let here = selected.and_then(|s| self.requests.iter().position(|&r| r == s));
+        match here {
+            Some(k) => self.requests.get(k + 1).or(self.requests.first()).copied(),
+            None => self.requests.first().copied(),
+        }
+    }
+}
+
 /// Everything derived for one request.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Analysed {
@@ -489,6 +501,24 @@ mod tests {
         assert_eq!(lane(2), lane(1));
         assert_eq!(lane(3), lane(0));
         assert!(a.inferred_connections.iter().all(|c| c.source == Source::Inferred && c.id.starts_with('~')));
+    }
+
+    #[test]
+    fn enter_on_a_lane_walks_its_requests_and_wraps() {
+        let lane = Connection {
+            id: "4".into(),
+            origin: "http://h".into(),
+            protocol: "http/1.1".into(),
+            source: Source::Truth,
+            witness: Some(Witness::Server),
+            requests: vec![0, 3, 7],
+            handshake_ms: None,
+            opened_by: Some(0),
+        };
+        let walk: Vec<Option<usize>> =
+            [None, Some(0), Some(3), Some(7), Some(5)].into_iter().map(|s| lane.next_request(s)).collect();
+        assert_eq!(walk, [Some(0), Some(3), Some(7), Some(0), Some(0)]);
+        assert_eq!(Connection { requests: vec![], ..lane }.next_request(Some(0)), None);
     }
 
     #[test]

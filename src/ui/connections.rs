@@ -69,6 +69,7 @@ pub fn connection_view(p: &Props) -> Html {
                     "Each lane is a guess from timing alone: the API has no connection id. HTTP/1.1 lanes carry one request at a time; h2 lanes multiplex.".to_string()
                 }
             }{ if differs > 0 { format!(" {differs} request(s) where timing and server differ are outlined.") } else { String::new() } }
+            { " Click a request, or Tab to a lane and press Enter to step through its requests, to see one's details." }
             { if truth.is_empty() && !inferred.is_empty() {
                 " No response told which connection carried it (no Server-Timing, or a browser that hides it cross-origin, as WebKit does), so only inferred lanes exist."
             } else { "" } }</p>
@@ -80,11 +81,22 @@ pub fn connection_view(p: &Props) -> Html {
                 { for lanes.iter().enumerate().map(|(k, c)| {
                     let y = AXIS_H + 4.0 + k as f64 * LANE_H;
                     let label = format!("#{} {} {}", c.id, c.origin.split("://").nth(1).unwrap_or(&c.origin), c.protocol);
+                    // Enter (or Space) on a focused lane selects its requests one after another.
+                    let on_key = {
+                        let next = c.next_request(p.selected);
+                        let cb = p.on_select.clone();
+                        Callback::from(move |e: KeyboardEvent| if e.key() == "Enter" || e.key() == " " {
+                            e.prevent_default();
+                            cb.emit(next);
+                        })
+                    };
                     html! {
-                        <g class="lane" key={c.id.clone()} role="listitem" data-connection={c.id.clone()} data-origin={c.origin.clone()}
+                        <g class="lane" key={c.id.clone()} role="listitem" tabindex="0" onkeydown={on_key}
+                           data-connection={c.id.clone()} data-origin={c.origin.clone()}
                            data-source={if c.source == Source::Truth { "truth" } else { "inferred" }}
                            data-requests={c.requests.len().to_string()}
-                           aria-label={format!("connection {}: {} requests{}", label, c.requests.len(),
+                           aria-label={format!("connection {}: {} request{}{}. Enter selects them in turn.", label, c.requests.len(),
+                                if c.requests.len() == 1 { "" } else { "s" },
                                 c.handshake_ms.map(|h| format!(", handshake {}", super::fmt_ms(h))).unwrap_or_default())}>
                             <rect class="lane-bg" x="0" y={y.to_string()} width={WIDTH.to_string()} height={(LANE_H - 2.0).to_string()} />
                             <text class="label" x="6" y={(y + 16.0).to_string()}>
