@@ -3,6 +3,7 @@
 //! here is pinned against what the scenario's server policy makes true.
 #![cfg(not(target_arch = "wasm32"))]
 
+use connscope::model::geometry::{span_on_connection, stack, tracks};
 use connscope::model::har;
 use connscope::model::{analyse, Agreement, Phase, Request, Reuse, Timing, UnknownReason};
 use serde_json::Value;
@@ -124,6 +125,48 @@ fn h2_multiplexes_on_one_connection() {
         assert_eq!(new, 1, "{engine}: only the first request pays for the handshake");
         let lanes = a.inferred_connections.iter().filter(|c| c.origin == f.scenario_origin).count();
         assert_eq!(lanes, 1, "{engine}: one multiplexed lane");
+    }
+}
+
+/// In the connection view, requests that used one connection at once stack on tracks. On
+/// every real capture and DevTools recording: the h2 connection carried its streams at
+/// once. And HTTP/1.x connections, drawn on one track by rule (no browser pipelines), do
+/// not overlap in fact where the clock is fine (Resource Timing); only the whole
+/// milliseconds of Firefox's HAR make neighbours touch a tick early.
+#[test]
+fn only_multiplexed_connections_stack_requests_in_real_recordings() {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
+    let mut runs: Vec<(String, Vec<Request>, bool)> = Vec::new();
+    for engine in ENGINES {
+        for scenario in ["keepalive", "close", "https-keepalive", "https-close", "h2", "opaque"] {
+            runs.push((format!("{engine} {scenario}"), load(engine, scenario).requests, true));
+        }
+    }
+    for name in
+        ["chromium-devtools-keepalive", "chromium-devtools-h2", "webkit-devtools-h2", "firefox-devtools-keepalive"]
+    {
+        let text = std::fs::read_to_string(dir.join(format!("{name}.har"))).unwrap();
+        runs.push((name.to_string(), har::import(&text).unwrap().requests, !name.starts_with("firefox")));
+    }
+    for (name, requests, fine_clock) in runs {
+        let a = analyse(&requests);
+        let mut most_h2 = 0;
+        for c in a.truth_connections.iter().chain(&a.inferred_connections) {
+            let t = tracks(c, &a);
+            assert_eq!(t.of.len(), c.requests.len(), "{name}");
+            if c.protocol == "h2" {
+                most_h2 = most_h2.max(t.count);
+            } else {
+                assert_eq!(t.count, 1, "{name}: {} connection {}", c.protocol, c.id);
+                let spans: Vec<_> = c.requests.iter().map(|&i| span_on_connection(&a, i)).collect();
+                if fine_clock {
+                    assert_eq!(stack(&spans).count, 1, "{name}: {} connection {} overlaps", c.protocol, c.id);
+                }
+            }
+        }
+        if name.contains("h2") {
+            assert!(most_h2 >= 2, "{name}: the h2 connection carried its streams at once ({most_h2} tracks)");
+        }
     }
 }
 

@@ -229,6 +229,14 @@ async fn scenarios(b: &Browser, tb: &Testbed) -> Result<()> {
     agreement(engine, "h2", &rows)?;
     let mine = of(&rows, &origin("h2"));
     ensure!(connections(&mine).len() == 1, "h2: {:?}", connections(&mine));
+    let stacked = b
+        .client
+        .execute(
+            "return Math.max(...[...document.querySelectorAll('.connections .lane')].map(l => +l.dataset.tracks))",
+            vec![],
+        )
+        .await?;
+    ensure!(stacked.as_u64().unwrap_or(0) >= 2, "h2: the lane stacks the streams it carried at once: {stacked} tracks");
     ensure!(
         mine.iter().all(|r| r.protocol.as_deref() == Some("h2")),
         "h2: {:?}",

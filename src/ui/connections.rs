@@ -2,7 +2,7 @@
 //! handshake drawn where the lane starts. Server truth or timing-inferred lanes.
 
 use super::waterfall::{describe, time_axis, AXIS_H, BARS_W, WIDTH};
-use crate::model::geometry::Axis;
+use crate::model::geometry::{tracks, Axis, Tracks};
 use crate::model::{Agreement, Analysis, Phase, Request, Source, Witness};
 use std::rc::Rc;
 use yew::prelude::*;
@@ -30,7 +30,20 @@ pub fn connection_view(p: &Props) -> Html {
     let inferred = &p.analysis.inferred_connections;
     let source = if truth.is_empty() { Source::Inferred } else { p.source };
     let lanes = if source == Source::Truth { truth } else { inferred };
-    let height = AXIS_H + 8.0 + lanes.len() as f64 * LANE_H;
+    // Each lane is as tall as the requests it carried at once need (h2 streams stack).
+    let mut bottom = AXIS_H + 4.0;
+    let layout: Vec<(Tracks, f64, f64, f64)> = lanes
+        .iter()
+        .map(|c| {
+            let t = tracks(c, &p.analysis);
+            let band = if t.count == 1 { LANE_H - 6.0 } else { (220.0 / t.count as f64).clamp(3.0, 9.0) };
+            let lane_h = (6.0 + band * t.count as f64).max(LANE_H);
+            let y = bottom;
+            bottom += lane_h;
+            (t, y, band, lane_h)
+        })
+        .collect();
+    let height = bottom + 4.0;
     let button = |s: Source, label: String, enabled: bool| {
         let cb = p.on_source.reform(move |_| s);
         html! { <button type="button" disabled={!enabled} aria-pressed={(source == s).to_string()} onclick={cb}>{label}</button> }
@@ -78,8 +91,8 @@ pub fn connection_view(p: &Props) -> Html {
             <svg class="chart lanes" viewBox={format!("0 0 {WIDTH} {height}")} width="100%" role="list"
                  aria-label={format!("{} connections", lanes.len())}>
                 { time_axis(&axis, LABEL_W, height) }
-                { for lanes.iter().enumerate().map(|(k, c)| {
-                    let y = AXIS_H + 4.0 + k as f64 * LANE_H;
+                { for lanes.iter().zip(&layout).map(|(c, (tracks, y, band, lane_h))| {
+                    let (y, band, lane_h) = (*y, *band, *lane_h);
                     let label = format!("#{} {} {}", c.id, c.origin.split("://").nth(1).unwrap_or(&c.origin), c.protocol);
                     // Enter (or Space) on a focused lane selects its requests one after another.
                     let on_key = {
@@ -94,22 +107,28 @@ pub fn connection_view(p: &Props) -> Html {
                         <g class="lane" key={c.id.clone()} role="listitem" tabindex="0" onkeydown={on_key}
                            data-connection={c.id.clone()} data-origin={c.origin.clone()}
                            data-source={if c.source == Source::Truth { "truth" } else { "inferred" }}
-                           data-requests={c.requests.len().to_string()}
-                           aria-label={format!("connection {}: {} request{}{}. Enter selects them in turn.", label, c.requests.len(),
+                           data-requests={c.requests.len().to_string()} data-tracks={tracks.count.to_string()}
+                           aria-label={format!("connection {}: {} request{}{}{}. Enter selects them in turn.", label, c.requests.len(),
                                 if c.requests.len() == 1 { "" } else { "s" },
+                                if tracks.count > 1 { format!(", up to {} at once", tracks.count) } else { String::new() },
                                 c.handshake_ms.map(|h| format!(", handshake {}", super::fmt_ms(h))).unwrap_or_default())}>
-                            <rect class="lane-bg" x="0" y={y.to_string()} width={WIDTH.to_string()} height={(LANE_H - 2.0).to_string()} />
+                            <rect class="lane-bg" x="0" y={y.to_string()} width={WIDTH.to_string()} height={(lane_h - 2.0).to_string()} />
                             <text class="label" x="6" y={(y + 16.0).to_string()}>
                                 { label }
                                 <tspan class="count">{ format!(" · {} request{}", c.requests.len(), if c.requests.len() == 1 { "" } else { "s" }) }</tspan>
+                                { if tracks.count > 1 { html! { <tspan class="count" x="6" dy="14">{ format!("up to {} at once", tracks.count) }</tspan> } } else { html! {} } }
                             </text>
-                            { for c.requests.iter().map(|&i| {
+                            { for c.requests.iter().zip(&tracks.of).map(|(&i, &track)| {
+                                // This request's band in the lane: handshakes fill most of it, the
+                                // request's own time a thinner bar in its middle.
+                                let top = y + 3.0 + track as f64 * band;
+                                let (tall_y, tall_h, bar_y, bar_h) = (top + band * 0.05, band * 0.8, top + band * 0.2, band * 0.5);
                                 let a = &p.analysis.requests[i];
                                 let r = &p.requests[i];
                                 let on_wire: Vec<Html> = a.phases.on_connection()
                                     .map(|s| {
                                         let tall = matches!(s.phase, Phase::Dns | Phase::Tcp | Phase::Tls);
-                                        let (top, h) = if tall { (y + 4.0, LANE_H - 10.0) } else { (y + 7.0, LANE_H - 16.0) };
+                                        let (top, h) = if tall { (tall_y, tall_h) } else { (bar_y, bar_h) };
                                         html! { <rect class={classes!("seg", format!("ph-{}", s.phase.key()), (!tall).then_some("req-bar"))}
                                             x={(LABEL_W + axis.x(s.start)).to_string()} y={top.to_string()}
                                             width={(axis.x(s.end) - axis.x(s.start)).max(1.0).to_string()} height={h.to_string()} /> }
@@ -117,8 +136,8 @@ pub fn connection_view(p: &Props) -> Html {
                                     .collect();
                                 let hidden = if a.phases.detail_hidden {
                                     let (x0, x1) = (LABEL_W + axis.x(a.phases.start), LABEL_W + axis.x(a.phases.end));
-                                    html! { <rect class="seg hidden-detail" x={x0.to_string()} y={(y + 7.0).to_string()}
-                                        width={(x1 - x0).max(1.5).to_string()} height={(LANE_H - 16.0).to_string()} /> }
+                                    html! { <rect class="seg hidden-detail" x={x0.to_string()} y={bar_y.to_string()}
+                                        width={(x1 - x0).max(1.5).to_string()} height={bar_h.to_string()} /> }
                                 } else { html! {} };
                                 let differs = matches!(a.verdict.agreement, Agreement::Preconnected | Agreement::LateBinding);
                                 let id = i;

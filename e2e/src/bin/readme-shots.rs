@@ -1,0 +1,65 @@
+//! The pictures in the README: connscope in headless Chromium against the testbed with an
+//! emulated round trip (`--rtt`), so the TLS handshakes a reused connection saves are wide
+//! enough to see. Saves `docs/img/<name>.png`, each a screenshot of one part of the page.
+//!
+//! `cargo run -p e2e --bin readme-shots` (after `cargo xtask build`).
+
+use anyhow::{Context, Result};
+use e2e::{dist, workspace, Browser, Engine};
+use fantoccini::Locator;
+use std::time::Duration;
+use testbed::{Config, Testbed};
+
+/// The round trip added to every flight the server sends: a nearby server on a good network.
+const RTT: Duration = Duration::from_millis(20);
+
+/// (name, link query, dark theme, parts of the page: (CSS selector, file suffix)). Each
+/// scenario is run once, on its own origin, so its pictures show its own handshakes.
+type Shot = (&'static str, &'static str, bool, &'static [(&'static str, &'static str)]);
+const SHOTS: [Shot; 3] = [
+    (
+        "https-keepalive",
+        "scenario=https-keepalive&limit=14",
+        false,
+        &[(".waterfall", "waterfall"), (".connections", "connections")],
+    ),
+    ("https-close", "scenario=https-close&limit=14", false, &[(".waterfall", "waterfall")]),
+    ("h2", "scenario=h2&limit=14", true, &[(".connections", "connections-dark")]),
+];
+
+#[tokio::main]
+async fn main() -> Result<()> {
+    let out = workspace().join("docs/img");
+    std::fs::create_dir_all(&out)?;
+    let tb = Testbed::start(Config { dist: Some(dist()?), rtt: RTT, ..Config::default() }).await?;
+    let b = Browser::start(Engine::Chromium, &tb).await?;
+    b.client.set_window_size(1100, 1400).await?;
+    for (name, query, dark, parts) in SHOTS {
+        b.client.goto(&format!("{}?{query}&autorun=1", tb.app_url)).await?;
+        b.wait_for_state(&["done"], Duration::from_secs(60)).await.with_context(|| format!("{name}: {query}"))?;
+        if dark {
+            // The theme toggle goes system → dark.
+            b.client.find(Locator::Css(".top-actions button")).await?.click().await?;
+            b.wait_until(
+                "the dark theme",
+                "return document.documentElement.dataset.theme === 'dark'",
+                Duration::from_secs(10),
+            )
+            .await?;
+        }
+        for (part, suffix) in parts {
+            // Nothing hovered or focused: the picture shows the chart, not a tooltip.
+            let show = format!(
+                "document.activeElement?.blur(); document.querySelector('{part}').scrollIntoView({{block: 'start'}});"
+            );
+            b.client.execute(&show, vec![]).await?;
+            let png = b.client.find(Locator::Css(part)).await?.screenshot().await?;
+            let path = out.join(format!("{name}-{suffix}.png"));
+            std::fs::write(&path, png)?;
+            println!("{} ({} KB)", path.display(), std::fs::metadata(&path)?.len() / 1024);
+        }
+    }
+    b.close().await;
+    tb.shutdown(Duration::from_secs(1)).await;
+    Ok(())
+}
