@@ -208,6 +208,44 @@ pub fn tracks(conn: &Connection, analysis: &Analysis) -> Tracks {
     stack(&conn.requests.iter().map(|&i| span_on_connection(analysis, i)).collect::<Vec<_>>())
 }
 
+/// Where one connection's lane sits in the connection view (px).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Lane {
+    pub tracks: Tracks,
+    /// Top of the lane.
+    pub y: f64,
+    /// Height of the lane: `min_height`, or more when its requests stack.
+    pub height: f64,
+    /// Height of one track: a single track fills the lane; stacked ones share it, 3 to 9 px
+    /// each, so a hundred streams stay visible without a lane taller than the page.
+    pub band: f64,
+}
+
+impl Lane {
+    /// Top of `track`'s band.
+    pub fn track_top(&self, track: usize) -> f64 {
+        self.y + 3.0 + track as f64 * self.band
+    }
+}
+
+/// Lays the lanes out one under another from `top`, each as tall as the requests it
+/// carried at once need. Returns them and the bottom of the last.
+pub fn lanes(connections: &[Connection], analysis: &Analysis, top: f64, min_height: f64) -> (Vec<Lane>, f64) {
+    let mut bottom = top;
+    let laid = connections
+        .iter()
+        .map(|c| {
+            let tracks = tracks(c, analysis);
+            let band = if tracks.count == 1 { min_height - 6.0 } else { (220.0 / tracks.count as f64).clamp(3.0, 9.0) };
+            let height = (6.0 + band * tracks.count as f64).max(min_height);
+            let lane = Lane { tracks, y: bottom, height, band };
+            bottom += height;
+            lane
+        })
+        .collect();
+    (laid, bottom)
+}
+
 /// Greedy interval stacking in start order: each span goes to the lowest track free by its
 /// start. A missing span takes track 0.
 pub fn stack(spans: &[Option<(f64, f64)>]) -> Tracks {
@@ -318,6 +356,17 @@ mod tests {
         }
         let a = analyse(&overlapping);
         assert_eq!(tracks(&a.truth_connections[0], &a).count, 1);
+
+        // Laid out: the h2 lane is as tall as its three tracks need, the next starts below.
+        let a2 = analyse(&h2);
+        let both = [
+            a2.truth_connections[0].clone(),
+            Connection { protocol: "http/1.1".into(), ..a2.truth_connections[0].clone() },
+        ];
+        let (laid, bottom) = lanes(&both, &a2, 30.0, 26.0);
+        assert_eq!((laid[0].y, laid[0].band, laid[0].height), (30.0, 9.0, 33.0));
+        assert_eq!((laid[1].y, laid[1].band, laid[1].height), (63.0, 20.0, 26.0));
+        assert_eq!((laid[0].track_top(2), bottom), (51.0, 89.0));
         // A connection whose requests the analysis does not have still gets a track.
         let stray = Connection { requests: vec![99], ..a.truth_connections[0].clone() };
         assert_eq!(tracks(&stray, &a), Tracks { of: vec![0], count: 1 });

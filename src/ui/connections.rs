@@ -2,7 +2,7 @@
 //! handshake drawn where the lane starts. Server truth or timing-inferred lanes.
 
 use super::waterfall::{describe, time_axis, AXIS_H, BARS_W, WIDTH};
-use crate::model::geometry::{tracks, Axis, Tracks};
+use crate::model::geometry::{self, Axis};
 use crate::model::{Agreement, Analysis, Phase, Request, Source, Witness};
 use std::rc::Rc;
 use yew::prelude::*;
@@ -31,18 +31,7 @@ pub fn connection_view(p: &Props) -> Html {
     let source = if truth.is_empty() { Source::Inferred } else { p.source };
     let lanes = if source == Source::Truth { truth } else { inferred };
     // Each lane is as tall as the requests it carried at once need (h2 streams stack).
-    let mut bottom = AXIS_H + 4.0;
-    let layout: Vec<(Tracks, f64, f64, f64)> = lanes
-        .iter()
-        .map(|c| {
-            let t = tracks(c, &p.analysis);
-            let band = if t.count == 1 { LANE_H - 6.0 } else { (220.0 / t.count as f64).clamp(3.0, 9.0) };
-            let lane_h = (6.0 + band * t.count as f64).max(LANE_H);
-            let y = bottom;
-            bottom += lane_h;
-            (t, y, band, lane_h)
-        })
-        .collect();
+    let (layout, bottom) = geometry::lanes(lanes, &p.analysis, AXIS_H + 4.0, LANE_H);
     let height = bottom + 4.0;
     let button = |s: Source, label: String, enabled: bool| {
         let cb = p.on_source.reform(move |_| s);
@@ -91,8 +80,8 @@ pub fn connection_view(p: &Props) -> Html {
             <svg class="chart lanes" viewBox={format!("0 0 {WIDTH} {height}")} width="100%" role="list"
                  aria-label={format!("{} connections", lanes.len())}>
                 { time_axis(&axis, LABEL_W, height) }
-                { for lanes.iter().zip(&layout).map(|(c, (tracks, y, band, lane_h))| {
-                    let (y, band, lane_h) = (*y, *band, *lane_h);
+                { for lanes.iter().zip(&layout).map(|(c, lane)| {
+                    let (y, band, tracks) = (lane.y, lane.band, &lane.tracks);
                     let label = format!("#{} {} {}", c.id, c.origin.split("://").nth(1).unwrap_or(&c.origin), c.protocol);
                     // Enter (or Space) on a focused lane selects its requests one after another.
                     let on_key = {
@@ -112,7 +101,7 @@ pub fn connection_view(p: &Props) -> Html {
                                 if c.requests.len() == 1 { "" } else { "s" },
                                 if tracks.count > 1 { format!(", up to {} at once", tracks.count) } else { String::new() },
                                 c.handshake_ms.map(|h| format!(", handshake {}", super::fmt_ms(h))).unwrap_or_default())}>
-                            <rect class="lane-bg" x="0" y={y.to_string()} width={WIDTH.to_string()} height={(lane_h - 2.0).to_string()} />
+                            <rect class="lane-bg" x="0" y={y.to_string()} width={WIDTH.to_string()} height={(lane.height - 2.0).to_string()} />
                             <text class="label" x="6" y={(y + 16.0).to_string()}>
                                 { label }
                                 <tspan class="count">{ format!(" · {} request{}", c.requests.len(), if c.requests.len() == 1 { "" } else { "s" }) }</tspan>
@@ -121,7 +110,7 @@ pub fn connection_view(p: &Props) -> Html {
                             { for c.requests.iter().zip(&tracks.of).map(|(&i, &track)| {
                                 // This request's band in the lane: handshakes fill most of it, the
                                 // request's own time a thinner bar in its middle.
-                                let top = y + 3.0 + track as f64 * band;
+                                let top = lane.track_top(track);
                                 let (tall_y, tall_h, bar_y, bar_h) = (top + band * 0.05, band * 0.8, top + band * 0.2, band * 0.5);
                                 let a = &p.analysis.requests[i];
                                 let r = &p.requests[i];
