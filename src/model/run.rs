@@ -442,11 +442,14 @@ fn reading(origins: &[Summary], total: &Summary) -> String {
     out.push_str(". ");
     for o in origins.iter().filter(|o| o.new_connections + o.reused > 0) {
         let proto = if o.protocols.is_empty() { "an unknown protocol".to_string() } else { o.protocols.join(" and ") };
+        let opened = match o.new_connections {
+            0 => "no new connection".to_string(),
+            1 => "1 new connection".to_string(),
+            n => format!("{n} new connections"),
+        };
         out.push_str(&format!(
-            "{} ({proto}): {} connection{} for {} request{}",
+            "{} ({proto}): {opened} for {} request{}",
             o.origin,
-            o.new_connections,
-            if o.new_connections == 1 { "" } else { "s" },
             o.requests,
             if o.requests == 1 { "" } else { "s" }
         ));
@@ -456,6 +459,9 @@ fn reading(origins: &[Summary], total: &Summary) -> String {
                 format_ms(h),
                 format_ms(saved)
             )),
+            (None, _) if o.reused > 0 && o.new_connections == 0 => out.push_str(
+                "; each went on a connection already open before it started (left from an earlier load within the server's idle timeout, or opened ahead by the browser), so no handshake was measured and what reuse saved is not priced. ",
+            ),
             (None, _) if o.reused > 0 => {
                 out.push_str("; no handshake was measured here, so what reuse saved is not priced. ")
             }
@@ -571,6 +577,7 @@ mod tests {
         let rs = vec![req(0, o, 0.0, 2.0, None, None, "http/1.1"), req(1, o, 3.0, 4.0, None, None, "http/1.1")];
         let a = analyse(&rs);
         assert_eq!(a.origins[0].saved_ms, None);
+        assert!(a.reading.contains("http://d:4 (http/1.1): no new connection for 2 requests; each went on a connection already open before it started"), "{}", a.reading);
         assert!(a.reading.contains("not priced"), "{}", a.reading);
     }
 
