@@ -202,7 +202,7 @@ pub fn span_on_connection(analysis: &Analysis, request: usize) -> Option<(f64, f
 /// says: an apparent overlap there is rounding (Firefox's HAR gives whole milliseconds).
 /// h2/h3, and connections whose protocol is hidden, stack what overlaps.
 pub fn tracks(conn: &Connection, analysis: &Analysis) -> Tracks {
-    if conn.protocol.starts_with("http/1") {
+    if super::timing::one_at_a_time(&conn.protocol) {
         return Tracks { of: vec![0; conn.requests.len()], count: 1 };
     }
     stack(&conn.requests.iter().map(|&i| span_on_connection(analysis, i)).collect::<Vec<_>>())

@@ -99,8 +99,7 @@ pub fn infer(t: Option<&Timing>) -> Inference {
     let in_order = [t.fetch_start, t.domain_lookup_start, t.domain_lookup_end, t.connect_start, t.request_start]
         .windows(2)
         .all(|w| w[0] <= w[1] + EPSILON_MS);
-    let http1 = t.protocol().is_some_and(|p| p.starts_with("http/1") || p.starts_with("http/0.9"));
-    if http1 && in_order && t.connect_start > t.fetch_start + EPSILON_MS {
+    if t.is_one_at_a_time() && in_order && t.connect_start > t.fetch_start + EPSILON_MS {
         return Inference { reuse: Reuse::New, reason: None, handshake_ms: Some(0.0) };
     }
     unknown(UnknownReason::Inconsistent)

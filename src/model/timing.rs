@@ -138,6 +138,17 @@ pub struct ServerTruth {
     pub request_number: u32,
 }
 
+/// Whether an ALPN protocol id multiplexes requests on one connection (h2, h3 and its drafts).
+pub fn multiplexed(protocol: &str) -> bool {
+    protocol == "h2" || protocol == "h3" || protocol.starts_with("h3-")
+}
+
+/// Whether an ALPN protocol id carries one request at a time per connection: HTTP/1.x and
+/// HTTP/0.9 (no browser pipelines).
+pub fn one_at_a_time(protocol: &str) -> bool {
+    protocol.starts_with("http/1") || protocol.starts_with("http/0.9")
+}
+
 impl Timing {
     /// The server's account of the connection, when the response carried one.
     pub fn server_truth(&self) -> Option<ServerTruth> {
@@ -153,9 +164,14 @@ impl Timing {
         (!p.is_empty()).then_some(p)
     }
 
-    /// Whether the protocol carries one request at a time per connection.
+    /// Whether the protocol carries many requests at once per connection (h2, h3).
     pub fn is_multiplexed(&self) -> bool {
-        matches!(self.protocol(), Some(p) if p == "h2" || p == "h3" || p.starts_with("h3-"))
+        self.protocol().is_some_and(multiplexed)
+    }
+
+    /// Whether the protocol carries one request at a time per connection (HTTP/1.x).
+    pub fn is_one_at_a_time(&self) -> bool {
+        self.protocol().is_some_and(one_at_a_time)
     }
 
     /// Cross-origin without Timing-Allow-Origin (or a failed fetch): the browser zeroed
