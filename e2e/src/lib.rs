@@ -252,6 +252,18 @@ impl Browser {
         }
     }
 
+    /// Waits until the first element matching `css` has text containing `needle`, and
+    /// returns that text.
+    pub async fn wait_for_text(&self, css: &str, needle: &str, timeout: Duration) -> Result<String> {
+        let script = format!(
+            "const e = document.querySelector({css}); return e && e.textContent.includes({needle}) && e.textContent;",
+            css = json!(css),
+            needle = json!(needle)
+        );
+        let text = self.wait_until(&format!("{css} to say {needle:?}"), &script, timeout).await?;
+        Ok(text.as_str().unwrap_or_default().to_string())
+    }
+
     /// Every waterfall row's DOM contract.
     pub async fn rows(&self) -> Result<Vec<Row>> {
         let v = self

@@ -76,20 +76,9 @@ async fn checks(b: &Browser, tb: &Testbed) -> Result<()> {
 
     // Keyboard: a focused row shows its tooltip and pins its details.
     js(b, "document.querySelectorAll('.waterfall .row')[3].focus()").await?;
-    let tip = b
-        .wait_until(
-            "the focused row's tooltip",
-            "const t = document.querySelector('#wf-tip'); return t && t.textContent.includes('/r/') && t.textContent",
-            SOON,
-        )
-        .await?;
-    ensure!(tip.as_str().is_some_and(|t| t.contains("ms")), "tooltip: {tip}");
-    b.wait_until(
-        "the focused row's details",
-        "const d = document.querySelector('.details'); return d && d.textContent.includes('Evidence')",
-        SOON,
-    )
-    .await?;
+    let tip = b.wait_for_text("#wf-tip", "/r/", SOON).await?;
+    ensure!(tip.contains("ms"), "tooltip: {tip}");
+    b.wait_for_text(".details", "Evidence", SOON).await?;
 
     // Keyboard in the connection view: Enter on a lane selects its requests in turn.
     let lane = b.client.find(Locator::Css(".connections .lane:not([data-requests='1'])")).await?;
@@ -112,12 +101,8 @@ async fn checks(b: &Browser, tb: &Testbed) -> Result<()> {
     let hidden_before = js(b, &count(".waterfall .seg.hidden-detail")).await?;
     js(b, "document.querySelectorAll('.waterfall .row')[0].focus()").await?;
     b.client.find(Locator::XPath("//button[text()='Fit selected']")).await?.click().await?;
-    b.wait_until(
-        "the zoom window named in the hint",
-        "const h = document.querySelector('.waterfall .hint'); return h && h.textContent.startsWith('Showing 0.00 ms to')",
-        SOON,
-    )
-    .await?;
+    let hint = b.wait_for_text(".waterfall .hint", "Showing 0.00 ms to", SOON).await?;
+    ensure!(hint.starts_with("Showing 0.00 ms to"), "the window is named first: {hint}");
     let later: Vec<String> =
         js(b, "return [...document.querySelectorAll('.waterfall .conn.off')].map(t => t.textContent)")
             .await?
@@ -194,15 +179,8 @@ async fn checks(b: &Browser, tb: &Testbed) -> Result<()> {
         let path = e2e::workspace().join(format!("target/e2e/{name}-{file}"));
         std::fs::write(&path, text)?;
         b.client.find(Locator::Css("input[type=file]")).await?.send_keys(&path.display().to_string()).await?;
-        let said = format!("{name}-{file} was not imported");
-        let script =
-            format!("const m = document.querySelector('.messages'); return m && m.textContent.includes({said:?})");
-        b.wait_until(&format!("the message about {file}"), &script, SOON).await?;
-        let messages = b.text(".messages").await?;
-        ensure!(
-            messages.contains(&format!("{name}-{file} was not imported")) && messages.contains(says),
-            "{file}: {messages}"
-        );
+        let messages = b.wait_for_text(".messages", &format!("{name}-{file} was not imported"), SOON).await?;
+        ensure!(messages.contains(says), "{file}: {messages}");
         ensure!(messages.contains("The run shown is unchanged"), "{file}: {messages}");
         ensure!(b.rows().await?.len() == requests.len(), "{file}: the imported run is still shown");
     }

@@ -15,7 +15,7 @@ pub struct Props {
 
 #[function_component(Details)]
 pub fn details(p: &Props) -> Html {
-    let Some((r, a)) = p.selected.and_then(|i| Some((p.requests.get(i)?, p.analysis.requests.get(i)?))) else {
+    let Some((i, r, a)) = p.selected.and_then(|i| Some((i, p.requests.get(i)?, p.analysis.requests.get(i)?))) else {
         return html! {
             <section class="details" aria-labelledby="details-h" aria-live="polite">
                 <h2 id="details-h">{"Request details"}</h2>
@@ -37,7 +37,7 @@ pub fn details(p: &Props) -> Html {
             <dl class="facts">
                 <dt>{"Verdict"}</dt><dd class={classes!("verdict", a.verdict.reuse.key())}>{ super::reuse_mark(a.verdict.reuse).1 }</dd>
                 <dt>{"Evidence"}</dt><dd>{ &a.verdict.evidence }</dd>
-                <dt>{"Connection"}</dt><dd>{ match connection_label(&p.analysis, r.id) { c if c.is_empty() => "unknown".to_string(), c => format!("#{c}") } }</dd>
+                <dt>{"Connection"}</dt><dd>{ match connection_label(&p.analysis, i) { c if c.is_empty() => "unknown".to_string(), c => format!("#{c}") } }</dd>
                 <dt>{"Status"}</dt><dd>{ status }</dd>
                 <dt>{"Kind"}</dt><dd>{ r.kind.label() }{ r.parent.and_then(|i| p.requests.get(i)).map(|pr| format!(", found in {}", pr.url)).unwrap_or_default() }</dd>
                 <dt>{"Protocol"}</dt><dd>{ t.and_then(|t| t.protocol()).unwrap_or("not exposed") }</dd>
