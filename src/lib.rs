@@ -1,11 +1,9 @@
-//! connscope: how a web page's requests open and reuse connections.
-//!
-//! `model` decides (pure Rust, native tests); `browser` reads the browser; `ui` draws;
-//! `app` holds the state and wires them together.
+//! connscope, the app: the shell around `connscope-core`. `browser` carries out the
+//! core's effects and reads the platform; `ui` draws; `app` holds the state and performs
+//! side effects in response to actions. `docs/ARCHITECTURE.md` draws the layers.
 
 pub mod app;
 pub mod browser;
-pub mod model;
 pub mod ui;
 
 /// Mounts the app on the document's body.

@@ -3,8 +3,10 @@
 //! in CONNSCOPE_TESTBED.
 #![cfg(target_arch = "wasm32")]
 
-use connscope::browser::loader::{load, Cancel, Options};
-use connscope::model::{analyse, Event, Kind, Outcome, Reuse, RunState, Session};
+use connscope::browser::fetch::Cancel;
+use connscope::browser::loader::load;
+use connscope_core::crawl::Limits as Options;
+use connscope_core::{analyse, Event, Kind, Outcome, Reuse, RunState, Session};
 use std::cell::RefCell;
 use std::collections::HashSet;
 use std::rc::Rc;
@@ -28,7 +30,7 @@ async fn origin(id: &str) -> String {
             .map(|r| r.into())
             .unwrap_or_else(|e| panic!("the test needs /api/scenarios readable cross-origin: {e:?}"));
     let text = wasm_bindgen_futures::JsFuture::from(resp.text().unwrap()).await.unwrap().as_string().unwrap();
-    let list: Vec<connscope::model::config::ScenarioInfo> = serde_json::from_str(&text).unwrap();
+    let list: Vec<connscope_core::ScenarioInfo> = serde_json::from_str(&text).unwrap();
     list.into_iter().find(|s| s.id == id).unwrap().origin
 }
 
@@ -76,7 +78,7 @@ async fn the_default_page_graph_is_complete_with_parents_and_depths() {
         assert_eq!(r.outcome, Outcome::Done { status: 200 }, "{}", r.url);
         let t = r.timing.as_ref().unwrap_or_else(|| panic!("no timing entry for {}", r.url));
         assert!(t.name.contains("__connscope="), "{}", t.name);
-        assert_eq!(connscope::model::discover::strip_token(&t.name), r.url);
+        assert_eq!(connscope_core::url::strip_token(&t.name), r.url);
         assert!(t.server_truth().is_some(), "Server-Timing truth for {}", r.url);
     }
 }

@@ -112,7 +112,7 @@ pub async fn connect_webdriver(port: u16, caps: Value) -> Result<Client> {
         match builder.connect(&format!("http://127.0.0.1:{port}")).await {
             Ok(c) => return Ok(c),
             Err(_) if started.elapsed() < Duration::from_secs(20) => {
-                tokio::time::sleep(Duration::from_millis(200)).await
+                tokio::time::sleep(Duration::from_millis(200)).await;
             }
             Err(e) => bail!("cannot open a WebDriver session: {e}"),
         }

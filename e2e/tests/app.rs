@@ -148,16 +148,16 @@ async fn checks(b: &Browser, tb: &Testbed) -> Result<()> {
     // A HAR recorded elsewhere: pick the file, see its waterfall.
     let fixture = e2e::workspace().join("tests/fixtures/firefox-https-keepalive.json");
     let doc: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&fixture)?)?;
-    let requests: Vec<connscope::model::Request> = doc["entries"]
+    let requests: Vec<connscope_core::Request> = doc["entries"]
         .as_array()
         .map(|a| a.to_vec())
         .unwrap_or_default()
         .into_iter()
         .enumerate()
-        .filter_map(|(i, e)| connscope::model::Request::from_entry(i, serde_json::from_value(e).ok()?))
+        .filter_map(|(i, e)| connscope_core::Request::from_entry(i, serde_json::from_value(e).ok()?))
         .collect();
-    let analysis = connscope::model::analyse(&requests);
-    let har = connscope::model::har::export("fixture", &requests, &analysis, 1.7e12);
+    let analysis = connscope_core::analyse(&requests);
+    let har = connscope_core::har::export("fixture", &requests, &analysis, 1.7e12);
     let path = e2e::workspace().join(format!("target/e2e/{name}-import.har"));
     std::fs::write(&path, serde_json::to_string(&har)?)?;
     b.client.find(Locator::Css("input[type=file]")).await?.send_keys(&path.display().to_string()).await?;

@@ -41,10 +41,7 @@ async fn run(b: &Browser, tb: &Testbed, query: &str, shot: &str) -> Result<Vec<C
         .take_served()
         .into_iter()
         .map(|s| {
-            (
-                connscope::model::discover::strip_token(&format!("{}{}", s.origin, s.target)),
-                (s.connection, s.request_number),
-            )
+            (connscope_core::url::strip_token(&format!("{}{}", s.origin, s.target)), (s.connection, s.request_number))
         })
         .collect();
     rows.into_iter()

@@ -1,10 +1,15 @@
-//! The thin glue to the browser: fetch with AbortController, DOMParser, Resource Timing.
-//! It reads browser objects into model types and decides nothing.
+//! The shell's hands in the browser: it carries out the crawl's effects (fetch with
+//! AbortController, pauses, Resource Timing look-ups), reads the platform (DOMParser, URL
+//! resolution, the window, the page's address) and writes to it (downloads, the theme).
+//! It reads browser objects into core types and decides nothing.
 
+pub mod dom;
+pub mod fetch;
 pub mod loader;
 pub mod page;
 pub mod timing;
 
+use wasm_bindgen::JsCast;
 use wasm_bindgen::JsValue;
 
 /// A JS exception as text a person can read.
@@ -14,8 +19,6 @@ pub fn js_error_text(e: &JsValue) -> String {
     }
     e.as_string().unwrap_or_else(|| format!("{e:?}"))
 }
-
-use wasm_bindgen::JsCast;
 
 /// Sleeps without blocking the page.
 pub async fn sleep_ms(ms: u32) {

@@ -1,7 +1,8 @@
 //! The page the app runs in: its address (the link that reproduces a demo), the testbed's
 //! scenario list, downloads and files the user picks.
 
-use crate::model::config::{RunConfig, ScenarioInfo};
+use connscope_core::config::{RunConfig, STATIC_TESTPAGE};
+use connscope_core::ScenarioInfo;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 
@@ -46,13 +47,17 @@ pub fn write_location(config: &RunConfig) {
 /// The built-in static test page, resolved against the app's own address.
 pub fn static_page_url() -> String {
     let href = web_sys::window().and_then(|w| w.location().href().ok()).unwrap_or_default();
-    web_sys::Url::new_with_base(crate::app::STATIC_TESTPAGE, &href)
+    web_sys::Url::new_with_base(STATIC_TESTPAGE, &href)
         .map(|u| u.href())
-        .unwrap_or_else(|_| crate::app::STATIC_TESTPAGE.to_string())
+        .unwrap_or_else(|_| STATIC_TESTPAGE.to_string())
 }
 
-/// Saves `text` as a file the browser downloads.
-pub fn download(name: &str, mime: &str, text: &str) -> Result<(), wasm_bindgen::JsValue> {
+/// Saves `text` as a file the browser downloads; an error says why it could not.
+pub fn download(name: &str, mime: &str, text: &str) -> Result<(), String> {
+    save(name, mime, text).map_err(|e| super::js_error_text(&e))
+}
+
+fn save(name: &str, mime: &str, text: &str) -> Result<(), wasm_bindgen::JsValue> {
     let parts = js_sys::Array::of1(&wasm_bindgen::JsValue::from_str(text));
     let opts = web_sys::BlobPropertyBag::new();
     opts.set_type(mime);

@@ -1,8 +1,8 @@
 //! Collects Resource Timing entries of a run: the buffer is enlarged, a
 //! PerformanceObserver keeps every entry whose name carries the run's token (so entries of
-//! other runs and of the app itself never leak in), and each becomes a `model::Timing`.
+//! other runs and of the app itself never leak in), and each becomes a `connscope_core::Timing`.
 
-use crate::model::Timing;
+use connscope_core::Timing;
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::rc::Rc;

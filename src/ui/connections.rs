@@ -1,9 +1,10 @@
 //! The connection view: one lane per connection, its requests placed along it, the
 //! handshake drawn where the lane starts. Server truth or timing-inferred lanes.
 
-use super::waterfall::{describe, time_axis, AXIS_H, BARS_W, WIDTH};
-use crate::model::geometry::{self, Axis};
-use crate::model::{Agreement, Analysis, Phase, Request, Source, Witness};
+use super::chart::{time_axis, AXIS_H, BARS_W, WIDTH};
+use connscope_core::geometry::{self, Axis};
+use connscope_core::text::{describe, format_ms, plural};
+use connscope_core::{Analysis, Recorded, Request, Source};
 use std::rc::Rc;
 use yew::prelude::*;
 
@@ -28,8 +29,7 @@ pub fn connection_view(p: &Props) -> Html {
     }
     let truth = &p.analysis.truth_connections;
     let inferred = &p.analysis.inferred_connections;
-    let source = if truth.is_empty() { Source::Inferred } else { p.source };
-    let lanes = if source == Source::Truth { truth } else { inferred };
+    let (source, lanes) = p.analysis.lanes(p.source);
     // Each lane is as tall as the requests it carried at once need (h2 streams stack).
     let (layout, bottom) = geometry::lanes(lanes, &p.analysis, AXIS_H + 4.0, LANE_H);
     let height = bottom + 4.0;
@@ -37,24 +37,8 @@ pub fn connection_view(p: &Props) -> Html {
         let cb = p.on_source.reform(move |_| s);
         html! { <button type="button" disabled={!enabled} aria-pressed={(source == s).to_string()} onclick={cb}>{label}</button> }
     };
-    let differs = p
-        .analysis
-        .requests
-        .iter()
-        .filter(|a| matches!(a.verdict.agreement, Agreement::Preconnected | Agreement::LateBinding))
-        .count();
-    // Whose word the recorded lanes are: the server's Server-Timing, the browser's own ids
-    // in an imported HAR, or both.
-    let by_server = truth.iter().any(|c| c.witness == Some(Witness::Server));
-    let by_browser = truth.iter().any(|c| c.witness == Some(Witness::Browser));
-    let (recorded_label, recorded_hint) = match (by_server, by_browser) {
-        (_, false) => ("Server's truth", "as the server saw it (Server-Timing)"),
-        (false, true) => ("Browser's record", "as the browser recorded it (its connection id, saved by its DevTools)"),
-        (true, true) => (
-            "Recorded",
-            "as the server saw it (Server-Timing) or, where the server said nothing, as the browser recorded it",
-        ),
-    };
+    let differs = p.analysis.differing();
+    let (recorded_label, recorded_hint) = Recorded::of(truth).words();
     html! {
         <section class="connections" aria-labelledby="conn-h">
             <div class="section-head">
@@ -81,7 +65,7 @@ pub fn connection_view(p: &Props) -> Html {
                  aria-label={format!("{} connections", lanes.len())}>
                 { time_axis(&axis, LABEL_W, height) }
                 { for lanes.iter().zip(&layout).map(|(c, lane)| {
-                    let (y, band, tracks) = (lane.y, lane.band, &lane.tracks);
+                    let (y, tracks) = (lane.y, &lane.tracks);
                     let label = format!("#{} {} {}", c.id, c.origin.split("://").nth(1).unwrap_or(&c.origin), c.protocol);
                     // Enter (or Space) on a focused lane selects its requests one after another.
                     let on_key = {
@@ -97,38 +81,35 @@ pub fn connection_view(p: &Props) -> Html {
                            data-connection={c.id.clone()} data-origin={c.origin.clone()}
                            data-source={if c.source == Source::Truth { "truth" } else { "inferred" }}
                            data-requests={c.requests.len().to_string()} data-tracks={tracks.count.to_string()}
-                           aria-label={format!("connection {}: {} request{}{}{}. Enter selects them in turn.", label, c.requests.len(),
-                                if c.requests.len() == 1 { "" } else { "s" },
+                           aria-label={format!("connection {}: {}{}{}. Enter selects them in turn.", label, plural(c.requests.len(), "request"),
                                 if tracks.count > 1 { format!(", up to {} at once", tracks.count) } else { String::new() },
-                                c.handshake_ms.map(|h| format!(", handshake {}", super::fmt_ms(h))).unwrap_or_default())}>
+                                c.handshake_ms.map(|h| format!(", handshake {}", format_ms(h))).unwrap_or_default())}>
                             <rect class="lane-bg" x="0" y={y.to_string()} width={WIDTH.to_string()} height={(lane.height - 2.0).to_string()} />
                             <text class="label" x="6" y={(y + 16.0).to_string()}>
                                 { label }
-                                <tspan class="count">{ format!(" · {} request{}", c.requests.len(), if c.requests.len() == 1 { "" } else { "s" }) }</tspan>
+                                <tspan class="count">{ format!(" · {}", plural(c.requests.len(), "request")) }</tspan>
                                 { if tracks.count > 1 { html! { <tspan class="count" x="6" dy="14">{ format!("up to {} at once", tracks.count) }</tspan> } } else { html! {} } }
                             </text>
                             { for c.requests.iter().zip(&tracks.of).map(|(&i, &track)| {
                                 // This request's band in the lane: handshakes fill most of it, the
                                 // request's own time a thinner bar in its middle.
-                                let top = lane.track_top(track);
-                                let (tall_y, tall_h, bar_y, bar_h) = (top + band * 0.05, band * 0.8, top + band * 0.2, band * 0.5);
+                                let marks = lane.marks(track);
                                 let a = &p.analysis.requests[i];
                                 let r = &p.requests[i];
                                 let on_wire: Vec<Html> = a.phases.on_connection()
                                     .map(|s| {
-                                        let tall = matches!(s.phase, Phase::Dns | Phase::Tcp | Phase::Tls);
-                                        let (top, h) = if tall { (tall_y, tall_h) } else { (bar_y, bar_h) };
-                                        html! { <rect class={classes!("seg", format!("ph-{}", s.phase.key()), (!tall).then_some("req-bar"))}
+                                        let (top, h) = marks.of(s.phase);
+                                        html! { <rect class={classes!("seg", format!("ph-{}", s.phase.key()), (!s.phase.is_handshake()).then_some("req-bar"))}
                                             x={(LABEL_W + axis.x(s.start)).to_string()} y={top.to_string()}
                                             width={(axis.x(s.end) - axis.x(s.start)).max(1.0).to_string()} height={h.to_string()} /> }
                                     })
                                     .collect();
                                 let hidden = if a.phases.detail_hidden {
                                     let (x0, x1) = (LABEL_W + axis.x(a.phases.start), LABEL_W + axis.x(a.phases.end));
-                                    html! { <rect class="seg hidden-detail" x={x0.to_string()} y={bar_y.to_string()}
-                                        width={(x1 - x0).max(1.5).to_string()} height={bar_h.to_string()} /> }
+                                    html! { <rect class="seg hidden-detail" x={x0.to_string()} y={marks.request_y.to_string()}
+                                        width={(x1 - x0).max(1.5).to_string()} height={marks.request_h.to_string()} /> }
                                 } else { html! {} };
-                                let differs = matches!(a.verdict.agreement, Agreement::Preconnected | Agreement::LateBinding);
+                                let differs = a.verdict.agreement.differs();
                                 let id = i;
                                 html! { <g class={classes!("req", differs.then_some("differs"), (p.selected == Some(i)).then_some("selected"))}
                                            onclick={p.on_select.reform(move |_| Some(id))}>

@@ -1,6 +1,7 @@
 //! What to load and how: scenario, URL, concurrency, pause, limit; Run and Cancel.
 
-use crate::model::config::{RunConfig, ScenarioInfo, MAX_DEPTH, MAX_LIMIT, MAX_PAUSE_MS};
+use connscope_core::config::{RunConfig, MAX_DEPTH, MAX_LIMIT, MAX_PAUSE_MS};
+use connscope_core::ScenarioInfo;
 use std::rc::Rc;
 use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;

@@ -1,8 +1,8 @@
 //! The selected request: every phase, the verdict's evidence, the server's truth.
 
-use super::fmt_ms;
-use super::waterfall::connection_label;
-use crate::model::{Analysis, Outcome, Phase, Request};
+use connscope_core::text::{format_ms as fmt_ms, reuse_mark};
+
+use connscope_core::{Analysis, Outcome, Phase, Request};
 use std::rc::Rc;
 use yew::prelude::*;
 
@@ -35,9 +35,9 @@ pub fn details(p: &Props) -> Html {
             <h2 id="details-h">{"Request details"}</h2>
             <p class="url">{ &r.url }</p>
             <dl class="facts">
-                <dt>{"Verdict"}</dt><dd class={classes!("verdict", a.verdict.reuse.key())}>{ super::reuse_mark(a.verdict.reuse).1 }</dd>
+                <dt>{"Verdict"}</dt><dd class={classes!("verdict", a.verdict.reuse.key())}>{ reuse_mark(a.verdict.reuse).1 }</dd>
                 <dt>{"Evidence"}</dt><dd>{ &a.verdict.evidence }</dd>
-                <dt>{"Connection"}</dt><dd>{ match connection_label(&p.analysis, i) { c if c.is_empty() => "unknown".to_string(), c => format!("#{c}") } }</dd>
+                <dt>{"Connection"}</dt><dd>{ match p.analysis.connection_label(i) { c if c.is_empty() => "unknown".to_string(), c => format!("#{c}") } }</dd>
                 <dt>{"Status"}</dt><dd>{ status }</dd>
                 <dt>{"Kind"}</dt><dd>{ r.kind.label() }{ r.parent.and_then(|i| p.requests.get(i)).map(|pr| format!(", found in {}", pr.url)).unwrap_or_default() }</dd>
                 <dt>{"Protocol"}</dt><dd>{ t.and_then(|t| t.protocol()).unwrap_or("not exposed") }</dd>

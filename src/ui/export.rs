@@ -1,68 +1,43 @@
 //! Export the run (HAR 1.2, or connscope's JSON) and import a HAR recorded in any
 //! browser's DevTools — by picking a file or dropping it here.
 
-use crate::model::har;
-use crate::model::{Analysis, Request};
-use std::rc::Rc;
+use connscope_core::export::Format;
 use yew::prelude::*;
 
 #[derive(Properties, PartialEq)]
 pub struct Props {
-    pub requests: Rc<Vec<Request>>,
-    pub analysis: Rc<Analysis>,
-    pub target: String,
-    pub time_origin_ms: f64,
-    /// A HAR file's text was read, with its name.
-    pub on_import: Callback<(String, String)>,
+    /// No run to save yet.
+    pub empty: bool,
+    /// Save the run in this format.
+    pub on_export: Callback<Format>,
+    /// A file was picked or dropped to import.
+    pub on_file: Callback<web_sys::File>,
 }
 
 #[function_component(Export)]
 pub fn export(p: &Props) -> Html {
     let dragging = use_state(|| false);
-    let on_json = {
-        let (requests, target) = (p.requests.clone(), p.target.clone());
-        Callback::from(move |_| {
-            let doc = serde_json::json!({ "connscope": 1, "page": target, "requests": *requests });
-            if let Ok(text) = serde_json::to_string_pretty(&doc) {
-                let _ = crate::browser::page::download("connscope-run.json", "application/json", &text);
-            }
-        })
-    };
-    let on_har = {
-        let (requests, analysis, target, origin) =
-            (p.requests.clone(), p.analysis.clone(), p.target.clone(), p.time_origin_ms);
-        Callback::from(move |_| {
-            let doc = har::export(&target, &requests, &analysis, origin);
-            if let Ok(text) = serde_json::to_string_pretty(&doc) {
-                let _ = crate::browser::page::download("connscope-run.har", "application/json", &text);
-            }
-        })
-    };
+    let on_json = p.on_export.reform(|_: MouseEvent| Format::Json);
+    let on_har = p.on_export.reform(|_: MouseEvent| Format::Har);
     let on_pick = {
-        let cb = p.on_import.clone();
+        let cb = p.on_file.clone();
         Callback::from(move |e: Event| {
             if let Some(input) = e.target_dyn_into::<web_sys::HtmlInputElement>() {
                 if let Some(file) = input.files().and_then(|f| f.get(0)) {
-                    {
-                        let cb = cb.clone();
-                        crate::browser::page::read_text(file, move |name, text| cb.emit((name, text)));
-                    }
+                    cb.emit(file);
                 }
                 input.set_value("");
             }
         })
     };
     let on_drop = {
-        let cb = p.on_import.clone();
+        let cb = p.on_file.clone();
         let dragging = dragging.clone();
         Callback::from(move |e: DragEvent| {
             e.prevent_default();
             dragging.set(false);
             if let Some(file) = e.data_transfer().and_then(|d| d.files()).and_then(|f| f.get(0)) {
-                {
-                    let cb = cb.clone();
-                    crate::browser::page::read_text(file, move |name, text| cb.emit((name, text)));
-                }
+                cb.emit(file);
             }
         })
     };
@@ -77,7 +52,7 @@ pub fn export(p: &Props) -> Html {
         let dragging = dragging.clone();
         Callback::from(move |_: DragEvent| dragging.set(false))
     };
-    let empty = p.requests.is_empty();
+    let empty = p.empty;
     html! {
         <section class={classes!("export", dragging.then_some("dragging"))} aria-labelledby="export-h"
                  ondrop={on_drop} ondragover={on_over} ondragleave={on_leave}>

@@ -1,6 +1,6 @@
 //! The phase legend and the explainer it links to.
 
-use crate::model::Phase;
+use connscope_core::Phase;
 use yew::prelude::*;
 
 #[function_component(Legend)]

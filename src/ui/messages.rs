@@ -1,4 +1,4 @@
-use crate::model::{Level, Message};
+use connscope_core::{Level, Message};
 use yew::prelude::*;
 
 #[derive(Properties, PartialEq)]

@@ -1,4 +1,4 @@
-use crate::model::RunState;
+use connscope_core::RunState;
 use yew::prelude::*;
 
 #[derive(Properties, PartialEq)]

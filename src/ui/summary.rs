@@ -1,5 +1,5 @@
-use super::fmt_ms;
-use crate::model::{Analysis, Summary};
+use connscope_core::text::format_ms as fmt_ms;
+use connscope_core::{Analysis, Summary};
 use std::rc::Rc;
 use yew::prelude::*;
 

@@ -1,17 +1,11 @@
 //! The waterfall: one row per request, phases as coloured segments on a shared time axis.
 
-use super::{fmt_ms, reuse_mark};
-use crate::model::geometry::{rows, tick_label, Axis, Order, Placement};
-use crate::model::{Analysis, Phase, Request};
+use super::chart::{time_axis, AXIS_H, BARS_W, LABEL_W, MARK_W, ROW_H, WIDTH};
+use connscope_core::geometry::{rows, Axis, Order, Placement};
+use connscope_core::text::{describe, format_ms as fmt_ms, reuse_mark, short_url};
+use connscope_core::{Analysis, Phase, Request};
 use std::rc::Rc;
 use yew::prelude::*;
-
-pub const WIDTH: f64 = 1100.0;
-pub const LABEL_W: f64 = 330.0;
-pub const MARK_W: f64 = 26.0;
-pub const BARS_W: f64 = WIDTH - LABEL_W - MARK_W - 70.0;
-pub const ROW_H: f64 = 22.0;
-pub const AXIS_H: f64 = 26.0;
 
 #[derive(Properties, PartialEq)]
 pub struct Props {
@@ -22,60 +16,7 @@ pub struct Props {
     pub on_select: Callback<Option<usize>>,
     pub on_order: Callback<Order>,
     /// Changes with every run, which resets the zoom.
-    pub run_key: u32,
-}
-
-/// A URL short enough for a row label: path and query (with the host when it is not the
-/// page's), cut in the middle when long.
-pub fn short_url(url: &str, page_origin: &str) -> String {
-    let rest = url.split_once("://").map_or(url, |(_, r)| r);
-    let same = url.starts_with(page_origin) && !page_origin.is_empty();
-    let path = if same { rest.find('/').map_or(rest, |i| &rest[i..]) } else { rest };
-    let chars: Vec<char> = path.chars().collect();
-    if chars.len() <= 44 {
-        path.to_string()
-    } else {
-        let head: String = chars[..20].iter().collect();
-        let tail: String = chars[chars.len() - 21..].iter().collect();
-        format!("{head}…{tail}")
-    }
-}
-
-/// Everything about a request in one line, for tooltips and screen readers.
-pub fn describe(r: &Request, a: &crate::model::Analysed) -> String {
-    let mut parts = vec![format!("{} {}", r.kind.label(), r.url), reuse_mark(a.verdict.reuse).1.to_string()];
-    for ph in Phase::ALL {
-        if let Some(d) = a.phases.duration(ph) {
-            parts.push(format!("{}: {}", ph.label(), fmt_ms(d)));
-        }
-    }
-    if r.timing.is_some() {
-        parts.push(format!("total: {}", fmt_ms(a.phases.total())));
-    }
-    parts.push(a.verdict.evidence.clone());
-    parts.join(" · ")
-}
-
-/// The `data-connection` of a row: the connection id shown, or "" when unknown.
-/// The time scale over a chart: round ticks along the top (`AXIS_H` high), each with a
-/// grid line down to `height`; bars start at `x0`. Shared by the waterfall and the
-/// connection view, so both read on the same scale.
-pub fn time_axis(axis: &Axis, x0: f64, height: f64) -> Html {
-    html! {
-        <g class="axis" aria-hidden="true">
-            { for axis.ticks(8).iter().map(|t| {
-                let x = x0 + axis.x(*t);
-                html! { <g>
-                    <line x1={x.to_string()} x2={x.to_string()} y1={(AXIS_H - 6.0).to_string()} y2={height.to_string()} class="grid" />
-                    <text x={x.to_string()} y={(AXIS_H - 10.0).to_string()} class="tick" text-anchor="middle">{ tick_label(t - axis.start) }</text>
-                </g> }
-            }) }
-        </g>
-    }
-}
-
-pub fn connection_label(analysis: &Analysis, request: usize) -> String {
-    analysis.connection_of(request).map(|c| c.id.clone()).unwrap_or_default()
+    pub run_key: u64,
 }
 
 #[function_component(Waterfall)]
@@ -131,8 +72,8 @@ pub fn waterfall(p: &Props) -> Html {
         let span = p.selected.and_then(|i| p.analysis.requests.get(i)).map(|a| (a.phases.start, a.phases.end));
         Callback::from(move |_: MouseEvent| {
             if let Some((a, b)) = span {
-                let pad = ((b - a) * 0.1).max(0.05);
-                zoom.set(Some(((a - pad).max(full.start), (b + pad).min(full.end))));
+                let fit = Axis::fit(a, b, full);
+                zoom.set(Some((fit.start, fit.end)));
             }
         })
     };
@@ -152,7 +93,7 @@ pub fn waterfall(p: &Props) -> Html {
         })
     };
     let on_move = {
-        let (drag, to_svg_x) = (drag.clone(), to_svg_x.clone());
+        let (drag, to_svg_x) = (drag.clone(), to_svg_x);
         Callback::from(move |e: MouseEvent| {
             if let (Some((a, _)), Some(x)) = (*drag, to_svg_x(e.client_x())) {
                 drag.set(Some((a, x.clamp(bars_x, bars_x + BARS_W))));
@@ -162,10 +103,8 @@ pub fn waterfall(p: &Props) -> Html {
     let on_up = {
         let (drag, zoom) = (drag.clone(), zoom.clone());
         Callback::from(move |_: MouseEvent| {
-            if let Some((a, b)) = *drag {
-                if (a - b).abs() > 6.0 {
-                    zoom.set(Some((axis.t(a.min(b) - bars_x), axis.t(a.max(b) - bars_x))));
-                }
+            if let Some(z) = drag.and_then(|(a, b)| axis.dragged(a - bars_x, b - bars_x)) {
+                zoom.set(Some((z.start, z.end)));
             }
             drag.set(None);
         })
@@ -229,7 +168,7 @@ pub fn waterfall(p: &Props) -> Html {
                     let id = row.request;
                     let selected = p.selected == Some(id);
                     let (mark, mark_label) = reuse_mark(a.verdict.reuse);
-                    let conn = connection_label(&p.analysis, id);
+                    let conn = p.analysis.connection_label(id);
                     let on_click = p.on_select.reform(move |_| Some(id));
                     let on_focus = {
                         let (select, focused) = (p.on_select.clone(), focused.clone());
@@ -304,22 +243,5 @@ pub fn waterfall(p: &Props) -> Html {
             </svg>
             </div>
         </section>
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::short_url;
-
-    #[test]
-    fn labels_keep_path_and_cut_long_ones_in_the_middle() {
-        assert_eq!(short_url("http://127.0.0.1:9001/r/style-1.css", "http://127.0.0.1:9001"), "/r/style-1.css");
-        assert_eq!(
-            short_url("http://127.0.0.1:9008/r/img-20.svg", "http://127.0.0.1:9001"),
-            "127.0.0.1:9008/r/img-20.svg"
-        );
-        let long = format!("https://example.com/{}/end.png", "a".repeat(80));
-        let s = short_url(&long, "https://example.com");
-        assert!(s.chars().count() <= 44 && s.starts_with("/aaa") && s.ends_with("end.png"), "{s}");
     }
 }

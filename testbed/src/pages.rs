@@ -177,10 +177,7 @@ pub struct Resource {
 
 /// The subresource at `/r/<name>`, or None for a name the testbed does not make.
 pub fn resource(name: &str, q: &BTreeMap<String, String>) -> Result<Option<Resource>, BadParam> {
-    let (stem, ext) = match name.rsplit_once('.') {
-        Some(parts) => parts,
-        None => return Ok(None),
-    };
+    let Some((stem, ext)) = name.rsplit_once('.') else { return Ok(None) };
     if !stem.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') || stem.is_empty() {
         return Ok(None);
     }

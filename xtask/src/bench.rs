@@ -1,7 +1,7 @@
 //! `cargo xtask bench`: how fast the model analyses entries, and how big the app is.
 
 use anyhow::{Context, Result};
-use connscope::model::{analyse, Kind, Outcome, Request, ServerTimingEntry, Timing};
+use connscope_core::{analyse, Kind, Outcome, Request, ServerTimingEntry, Timing};
 use std::io::Write;
 use std::time::Instant;
 
@@ -89,7 +89,7 @@ fn sizes_and_paint() -> Result<()> {
 
     // Paint: 1,000 synthetic requests as a HAR, chosen in the app, until drawn.
     let paint = synthetic_requests(1000);
-    let har = connscope::model::har::export("synthetic", &paint, &analyse(&paint), 1.7e12);
+    let har = connscope_core::har::export("synthetic", &paint, &analyse(&paint), 1.7e12);
     let har_path = crate::root().join("target/bench-1000.har");
     std::fs::write(&har_path, serde_json::to_string(&har)?)?;
     let browsers = crate::tools::ensure_browsers()?;

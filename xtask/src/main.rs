@@ -88,17 +88,26 @@ fn newest(path: &Path) -> Option<std::time::SystemTime> {
 
 /// Whether dist/ was built after every input of the app changed last.
 fn app_is_fresh() -> bool {
-    let built = match std::fs::metadata(root().join("dist/index.html")).and_then(|m| m.modified()) {
-        Ok(t) => t,
-        Err(_) => return false,
+    let Ok(built) = std::fs::metadata(root().join("dist/index.html")).and_then(|m| m.modified()) else {
+        return false;
     };
-    let inputs = ["src", "static", "index.html", "Cargo.toml", "Cargo.lock", "Trunk.toml", "rust-toolchain.toml"];
+    let inputs = [
+        "src",
+        "core/src",
+        "core/Cargo.toml",
+        "static",
+        "index.html",
+        "Cargo.toml",
+        "Cargo.lock",
+        "Trunk.toml",
+        "rust-toolchain.toml",
+    ];
     inputs.iter().filter_map(|i| newest(&root().join(i))).all(|t| t <= built)
 }
 
 fn build_app(tools: &tools::Tools) -> Result<()> {
     if app_is_fresh() {
-        step("The app in dist/ is up to date (nothing in src/, static/ or the build files changed)");
+        step("The app in dist/ is up to date (nothing in src/, core/src/, static/ or the build files changed)");
         return Ok(());
     }
     step("Building the app (trunk build --release --offline)");
@@ -259,6 +268,8 @@ fn run_checks(tools: &tools::Tools, browsers: &tools::Browsers, tally: &mut Tall
             "--quiet",
             "-p",
             "connscope",
+            "-p",
+            "connscope-core",
             "--target",
             "wasm32-unknown-unknown",
             "--all-targets",

@@ -1,6 +1,6 @@
 //! Captures real Resource Timing entries for the model's fixtures: runs connscope in each
 //! browser against the testbed and saves the entries the app read, as `toJSON()` gives
-//! them, into `tests/fixtures/<engine>-<scenario>.json`.
+//! them, into `core/tests/fixtures/<engine>-<scenario>.json`.
 //!
 //! `cargo run -p e2e --bin capture` (after `cargo xtask build`).
 
@@ -21,7 +21,7 @@ const RUNS: [(&str, &str); 6] = [
 
 #[tokio::main]
 async fn main() -> Result<()> {
-    let out = workspace().join("tests/fixtures");
+    let out = workspace().join("core/tests/fixtures");
     std::fs::create_dir_all(&out)?;
     for engine in [Engine::Chromium, Engine::Firefox, Engine::WebKit] {
         if !engine.available() {

@@ -92,12 +92,12 @@ async fn firefox(tb: &Testbed) -> Result<()> {
     client.goto(&format!("{page}?img=4")).await?;
     tokio::time::sleep(Duration::from_secs(6)).await;
     let _ = client.close().await;
-    let fixtures = workspace().join("tests/fixtures");
+    let fixtures = workspace().join("core/tests/fixtures");
     for (from, to) in
         [("devtools.har", "firefox-devtools-keepalive.har"), ("devtools-1.har", "firefox-devtools-keepalive-img4.har")]
     {
         std::fs::copy(out.join(from), fixtures.join(to)).with_context(|| format!("DevTools wrote no {from}"))?;
-        println!("wrote tests/fixtures/{to}");
+        println!("wrote core/tests/fixtures/{to}");
     }
     Ok(())
 }
@@ -151,7 +151,7 @@ async fn chromium(tb: &Testbed) -> Result<()> {
         .await?;
     wait_for_network_panel(&client).await?;
 
-    let fixtures = workspace().join("tests/fixtures");
+    let fixtures = workspace().join("core/tests/fixtures");
     for scenario in ["keepalive", "close", "h2"] {
         let page = format!("{}/page.html", tb.origin(scenario).with_context(|| format!("{scenario} origin"))?);
         let before = har_files(&downloads)?;
@@ -159,7 +159,7 @@ async fn chromium(tb: &Testbed) -> Result<()> {
         let saved = wait_for_new_har(&downloads, &before).await?;
         let to = format!("chromium-devtools-{scenario}.har");
         std::fs::copy(&saved, fixtures.join(&to))?;
-        println!("wrote tests/fixtures/{to}");
+        println!("wrote core/tests/fixtures/{to}");
     }
     let _ = client.close().await;
     Ok(())
@@ -278,7 +278,7 @@ async fn webkit(tb: &Testbed) -> Result<()> {
     client.execute("WI.showNetworkTab()", vec![]).await?;
     tokio::time::sleep(Duration::from_secs(1)).await;
 
-    let fixtures = workspace().join("tests/fixtures");
+    let fixtures = workspace().join("core/tests/fixtures");
     for scenario in ["keepalive", "h2"] {
         let page = format!("{}/page.html", tb.origin(scenario).with_context(|| format!("{scenario} origin"))?);
         client.execute("WI.mainTarget.PageAgent.navigate(arguments[0])", vec![json!(page)]).await?;
@@ -301,7 +301,7 @@ async fn webkit(tb: &Testbed) -> Result<()> {
         }
         let to = format!("webkit-devtools-{scenario}.har");
         std::fs::write(fixtures.join(&to), text)?;
-        println!("wrote tests/fixtures/{to} ({entries} entries)");
+        println!("wrote core/tests/fixtures/{to} ({entries} entries)");
     }
     let _ = client.close().await;
     Ok(())

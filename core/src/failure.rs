@@ -1,7 +1,7 @@
 //! Why a request failed, and what to tell the user about it. The loader only reports what
 //! happened (fetch rejected, timed out, …); what that means is decided here.
 
-use super::timing::Timing;
+use crate::timing::Timing;
 
 /// How a fetch failed, as the browser let it be seen.
 #[derive(Debug, Clone, PartialEq, Eq)]

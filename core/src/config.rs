@@ -2,25 +2,7 @@
 //! link that reproduces a demo: `?scenario=<id>`, `?url=<page>`, `autorun=1`,
 //! `concurrency=<n>`, `pause=<ms>`, `limit=<n>`.
 
-use serde::Deserialize;
-
-/// A scenario origin as `GET /api/scenarios` lists it.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-pub struct ScenarioInfo {
-    pub id: String,
-    pub title: String,
-    pub explanation: String,
-    pub origin: String,
-    pub protocol: String,
-    pub tls: bool,
-    pub keep_alive: bool,
-    pub idle_timeout_ms: Option<u64>,
-    pub max_requests: Option<u32>,
-    pub timing_allow_origin: bool,
-    /// The policy in numbers ("HTTP/1.1, idle timeout 5 s").
-    #[serde(default)]
-    pub policy: String,
-}
+use crate::contract::ScenarioInfo;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RunConfig {
@@ -36,48 +18,36 @@ pub struct RunConfig {
     pub depth: u32,
 }
 
+/// Where the built-in static test page lives, relative to the app (used without a testbed).
+pub const STATIC_TESTPAGE: &str = "testpage/page.html";
+
+/// Resources a run loads by default (the page included).
+pub const DEFAULT_LIMIT: usize = 300;
+/// How deep references are followed by default.
+pub const DEFAULT_DEPTH: u32 = 4;
+/// The most resources a run may be asked to load.
+pub const MAX_LIMIT: usize = 5000;
+/// The longest pause between requests a run may be asked for.
+pub const MAX_PAUSE_MS: u32 = 60_000;
+/// The deepest a run may be asked to follow references.
+pub const MAX_DEPTH: u32 = 16;
+/// The most requests at once a run may be asked for (0 in a link = the browser decides).
+pub const MAX_CONCURRENCY: usize = 64;
+/// Each request is aborted after this long.
+pub const REQUEST_TIMEOUT_MS: u32 = 20_000;
+
 impl Default for RunConfig {
     fn default() -> Self {
-        RunConfig { scenario: None, url: None, autorun: false, concurrency: None, pause_ms: 0, limit: 300, depth: 4 }
-    }
-}
-
-pub const MAX_LIMIT: usize = 5000;
-pub const MAX_PAUSE_MS: u32 = 60_000;
-pub const MAX_DEPTH: u32 = 16;
-
-fn decode(s: &str) -> String {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'+' => out.push(b' '),
-            b'%' if i + 2 < bytes.len() => {
-                match u8::from_str_radix(std::str::from_utf8(&bytes[i + 1..i + 3]).unwrap_or("zz"), 16) {
-                    Ok(b) => {
-                        out.push(b);
-                        i += 2;
-                    }
-                    Err(_) => out.push(b'%'),
-                }
-            }
-            b => out.push(b),
+        RunConfig {
+            scenario: None,
+            url: None,
+            autorun: false,
+            concurrency: None,
+            pause_ms: 0,
+            limit: DEFAULT_LIMIT,
+            depth: DEFAULT_DEPTH,
         }
-        i += 1;
     }
-    String::from_utf8_lossy(&out).into_owned()
-}
-
-fn encode(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' | b':' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }
 
 impl RunConfig {
@@ -86,9 +56,8 @@ impl RunConfig {
     pub fn from_query(search: &str) -> (RunConfig, Vec<String>) {
         let mut c = RunConfig::default();
         let mut problems = Vec::new();
-        for pair in search.trim_start_matches('?').split('&').filter(|p| !p.is_empty()) {
-            let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
-            if let Err(problem) = c.set(k, &decode(v)) {
+        for (k, v) in form_urlencoded::parse(search.trim_start_matches('?').as_bytes()) {
+            if let Err(problem) = c.set(&k, &v) {
                 problems.push(problem);
             }
         }
@@ -106,7 +75,7 @@ impl RunConfig {
             "autorun" => self.autorun = v != "0" && v != "false",
             "concurrency" => match v.parse::<usize>() {
                 Ok(0) => self.concurrency = None,
-                Ok(n) => self.concurrency = Some(n.min(64)),
+                Ok(n) => self.concurrency = Some(n.min(MAX_CONCURRENCY)),
                 Err(_) => return Err(format!("concurrency={v:?} is not a number; using the browser's own.")),
             },
             "pause" => match v.parse::<u32>() {
@@ -127,31 +96,32 @@ impl RunConfig {
     }
 
     pub fn to_query(&self) -> String {
-        let mut parts = Vec::new();
+        let mut q = form_urlencoded::Serializer::new(String::new());
         if let Some(u) = &self.url {
-            parts.push(format!("url={}", encode(u)));
+            q.append_pair("url", u);
         } else if let Some(s) = &self.scenario {
-            parts.push(format!("scenario={}", encode(s)));
+            q.append_pair("scenario", s);
         }
         if let Some(n) = self.concurrency {
-            parts.push(format!("concurrency={n}"));
+            q.append_pair("concurrency", &n.to_string());
         }
         if self.pause_ms > 0 {
-            parts.push(format!("pause={}", self.pause_ms));
+            q.append_pair("pause", &self.pause_ms.to_string());
         }
-        if self.limit != RunConfig::default().limit {
-            parts.push(format!("limit={}", self.limit));
+        if self.limit != DEFAULT_LIMIT {
+            q.append_pair("limit", &self.limit.to_string());
         }
-        if self.depth != RunConfig::default().depth {
-            parts.push(format!("depth={}", self.depth));
+        if self.depth != DEFAULT_DEPTH {
+            q.append_pair("depth", &self.depth.to_string());
         }
         if self.autorun {
-            parts.push("autorun=1".into());
+            q.append_pair("autorun", "1");
         }
-        if parts.is_empty() {
-            String::new()
+        let q = q.finish();
+        if q.is_empty() {
+            q
         } else {
-            format!("?{}", parts.join("&"))
+            format!("?{q}")
         }
     }
 

@@ -3,9 +3,9 @@
 //! here is pinned against what the scenario's server policy makes true.
 #![cfg(not(target_arch = "wasm32"))]
 
-use connscope::model::geometry::{span_on_connection, stack, tracks};
-use connscope::model::har;
-use connscope::model::{analyse, Agreement, Phase, Request, Reuse, Timing, UnknownReason};
+use connscope_core::geometry::{span_on_connection, stack, tracks};
+use connscope_core::har;
+use connscope_core::{analyse, Agreement, Phase, Request, Reuse, Timing, UnknownReason};
 use serde_json::Value;
 use std::path::PathBuf;
 
@@ -351,7 +351,7 @@ fn chromium_and_webkit_devtools_hars_carry_the_browsers_connections_and_the_serv
         let alone = har::import(&stripped).unwrap();
         let b = analyse(&alone.requests);
         assert!(b.requests.iter().all(|x| x.verdict.truth.is_none()), "{scenario}: headers stripped");
-        let sizes = |a: &connscope::model::Analysis| {
+        let sizes = |a: &connscope_core::Analysis| {
             let mut v: Vec<usize> = a.truth_connections.iter().map(|c| c.requests.len()).collect();
             v.sort();
             v

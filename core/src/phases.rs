@@ -2,7 +2,7 @@
 //! TCP, TLS, waiting, download. A phase that did not happen is `None`, never a negative or
 //! invented number; inconsistent entries (browser quirks, faked clocks) get a note.
 
-use super::timing::Timing;
+use crate::timing::Timing;
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -23,6 +23,11 @@ pub enum Phase {
 impl Phase {
     pub const ALL: [Phase; 7] =
         [Phase::Blocked, Phase::Redirect, Phase::Dns, Phase::Tcp, Phase::Tls, Phase::Waiting, Phase::Download];
+
+    /// Whether the phase sets up a connection (DNS, TCP, TLS) rather than carry the request.
+    pub fn is_handshake(self) -> bool {
+        matches!(self, Phase::Dns | Phase::Tcp | Phase::Tls)
+    }
 
     /// The name in `data-phase-*` attributes and CSS classes.
     pub fn key(self) -> &'static str {

@@ -1,7 +1,7 @@
 //! Requests for the model's own tests, built the way the browser reports them.
 
-use super::run::Request;
-use super::timing::{ServerTimingEntry, Timing};
+use crate::request::Request;
+use crate::timing::{ServerTimingEntry, Timing};
 
 /// A request on `origin` from `start` to `end`; `connect` ms of handshake when new.
 pub fn req(

@@ -1,9 +1,9 @@
 //! A run as a sequence of events (STYLE.md: state as a reducer). The loader reports what
 //! happens; `Session::apply` records it. Pure, so the whole life of a run is tested natively.
 
-use super::discover::origin_of;
-use super::run::{Kind, Outcome, Request};
-use super::timing::Timing;
+use crate::request::{Kind, Outcome, Request};
+use crate::timing::Timing;
+use crate::url::origin_of;
 use serde::{Deserialize, Serialize};
 
 /// The `data-run-state` of the app's root.

@@ -1,12 +1,9 @@
-//! HAR 1.2: export of a run, and import of HAR files saved by browsers' DevTools, so a real
-//! site recorded there can be analysed and drawn too. Malformed input gives an error that
-//! names what is wrong, or a partial result with notes; nothing panics.
+//! HAR files as browsers' DevTools save them, read into requests with their timing.
 
-use super::phases::Phase;
-use super::run::{Analysis, Kind, Outcome, Request};
-use super::session::{Level, Message};
-use super::timing::{ServerTimingEntry, Timing};
-use serde_json::{json, Value};
+use crate::request::{Kind, Outcome, Request};
+use crate::session::{Level, Message};
+use crate::timing::{ServerTimingEntry, Timing};
+use serde_json::Value;
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
@@ -38,131 +35,8 @@ pub struct Imported {
     pub time_origin_ms: f64,
 }
 
-fn http_version(protocol: Option<&str>) -> &'static str {
-    match protocol {
-        Some("h2") => "h2",
-        Some(p) if p.starts_with("h3") => "h3",
-        Some("http/1.0") => "HTTP/1.0",
-        Some(_) => "HTTP/1.1",
-        None => "",
-    }
-}
-
-fn iso(epoch_ms: f64) -> String {
-    let nanos = (epoch_ms * 1e6) as i128;
-    OffsetDateTime::from_unix_timestamp_nanos(nanos)
-        .ok()
-        .and_then(|t| t.format(&Rfc3339).ok())
-        .unwrap_or_else(|| "1970-01-01T00:00:00Z".into())
-}
-
-/// The run as HAR 1.2. `time_origin_ms` is the page's `performance.timeOrigin` (epoch ms).
-pub fn export(page: &str, requests: &[Request], analysis: &Analysis, time_origin_ms: f64) -> Value {
-    let first = requests.iter().filter_map(|r| r.timing.as_ref()).map(|t| t.start_time).fold(f64::INFINITY, f64::min);
-    let first = if first.is_finite() { first } else { 0.0 };
-    let entries: Vec<Value> = requests
-        .iter()
-        .zip(&analysis.requests)
-        .filter_map(|(r, a)| {
-            let t = r.timing.as_ref()?;
-            let p = &a.phases;
-            let d = |ph| p.duration(ph);
-            let (blocked, dns, connect, ssl, wait, receive) = if p.detail_hidden {
-                (p.total(), -1.0, -1.0, -1.0, 0.0, 0.0)
-            } else {
-                let tcp = d(Phase::Tcp);
-                let tls = d(Phase::Tls);
-                let connect = match (tcp, tls) {
-                    (None, None) => -1.0,
-                    (a, b) => a.unwrap_or(0.0) + b.unwrap_or(0.0),
-                };
-                (
-                    d(Phase::Blocked).unwrap_or(0.0) + d(Phase::Redirect).unwrap_or(0.0),
-                    d(Phase::Dns).unwrap_or(-1.0),
-                    connect,
-                    tls.unwrap_or(-1.0),
-                    d(Phase::Waiting).unwrap_or(0.0),
-                    d(Phase::Download).unwrap_or(0.0),
-                )
-            };
-            let time: f64 = [blocked, dns, connect, 0.0, wait, receive].iter().filter(|v| **v >= 0.0).sum();
-            let status = match &r.outcome {
-                Outcome::Done { status } => *status,
-                _ => t.response_status.unwrap_or(0),
-            };
-            let version = http_version(t.protocol());
-            let connection = a.truth_connection.and_then(|c| analysis.truth_connections.get(c)).map(|c| c.id.clone());
-            let mut entry = json!({
-                "pageref": "page_1",
-                "startedDateTime": iso(time_origin_ms + t.start_time),
-                "time": time,
-                "request": { "method": "GET", "url": r.url, "httpVersion": version, "cookies": [], "headers": [],
-                             "queryString": [], "headersSize": -1, "bodySize": 0 },
-                "response": { "status": status, "statusText": "", "httpVersion": version, "cookies": [], "headers": [],
-                              "content": { "size": t.decoded_body_size, "mimeType": "" }, "redirectURL": "",
-                              "headersSize": -1, "bodySize": if p.detail_hidden { -1.0 } else { t.encoded_body_size },
-                              "_transferSize": t.transfer_size },
-                "cache": {},
-                "timings": { "blocked": blocked, "dns": dns, "connect": connect, "send": 0.0, "wait": wait,
-                             "receive": receive, "ssl": ssl },
-                "_connscope": {
-                    "reuse": a.verdict.reuse.key(),
-                    "inferred": a.verdict.inference.reuse.key(),
-                    "agreement": a.verdict.agreement.key(),
-                    "evidence": a.verdict.evidence,
-                    "kind": r.kind.label(),
-                    "depth": r.depth,
-                    "parent": r.parent,
-                    "timing": t,
-                }
-            });
-            if let (Some(c), Some(obj)) = (connection, entry.as_object_mut()) {
-                obj.insert("connection".into(), Value::String(c));
-            }
-            Some(entry)
-        })
-        .collect();
-    json!({
-        "log": {
-            "version": "1.2",
-            "creator": { "name": "connscope", "version": env!("CARGO_PKG_VERSION") },
-            "pages": [{ "startedDateTime": iso(time_origin_ms + first), "id": "page_1", "title": page,
-                        "pageTimings": { "onContentLoad": -1, "onLoad": -1 } }],
-            "entries": entries,
-        }
-    })
-}
-
 fn num(v: &Value, key: &str) -> Option<f64> {
     v.get(key).and_then(Value::as_f64)
-}
-
-fn kind_of(entry: &Value, mime: &str, url: &str) -> Kind {
-    let declared = entry.get("_resourceType").and_then(Value::as_str).unwrap_or("");
-    let lower_url = url.split(['?', '#']).next().unwrap_or("").to_ascii_lowercase();
-    match declared {
-        "document" => return Kind::Document,
-        "stylesheet" => return Kind::Stylesheet,
-        "script" => return Kind::Script,
-        "image" => return Kind::Image,
-        "font" => return Kind::Font,
-        "media" => return Kind::Media,
-        _ => {}
-    }
-    let m = mime.to_ascii_lowercase();
-    if m.contains("html") {
-        Kind::Document
-    } else if m.contains("css") || lower_url.ends_with(".css") {
-        Kind::Stylesheet
-    } else if m.contains("javascript") || lower_url.ends_with(".js") || lower_url.ends_with(".mjs") {
-        Kind::Script
-    } else if m.starts_with("image/") {
-        Kind::Image
-    } else if m.starts_with("font/") || lower_url.ends_with(".woff2") || lower_url.ends_with(".woff") {
-        Kind::Font
-    } else {
-        Kind::Other
-    }
 }
 
 fn protocol_of(version: &str) -> String {
@@ -278,7 +152,7 @@ fn chrome_socket_id(entry: &Value, url: &str) -> Option<String> {
         return Some(id);
     }
     let legacy = entry.get("connection").and_then(as_id)?;
-    (Some(legacy.as_str()) != super::discover::port_of(url).as_deref()).then_some(legacy)
+    (Some(legacy.as_str()) != crate::url::port_of(url).as_deref()).then_some(legacy)
 }
 
 /// The response's `Server-Timing` headers, read as the browser would have exposed them:
@@ -373,17 +247,11 @@ pub fn import(text: &str) -> Result<Imported, HarError> {
             .and_then(|c| c.get("mimeType"))
             .and_then(Value::as_str)
             .unwrap_or("");
-        let own_kind = e.get("_connscope").and_then(|c| c.get("kind")).and_then(Value::as_str);
-        let kind = match own_kind {
-            Some("document") => Kind::Document,
-            Some("stylesheet") => Kind::Stylesheet,
-            Some("script") => Kind::Script,
-            Some("image") => Kind::Image,
-            Some("font") => Kind::Font,
-            Some("media") => Kind::Media,
-            Some(_) => Kind::Other,
-            None => kind_of(e, mime, url),
-        };
+        // connscope's own export says what it discovered; DevTools say what the page used.
+        let named = |v: Option<&Value>| v.and_then(Value::as_str).and_then(Kind::from_name);
+        let kind = named(e.get("_connscope").and_then(|c| c.get("kind")))
+            .or_else(|| named(e.get("_resourceType")))
+            .unwrap_or_else(|| Kind::guess(mime, url));
         let recorded_connection = recorded_connection(&creator, e, url);
         let status = timing
             .response_status
@@ -391,7 +259,7 @@ pub fn import(text: &str) -> Result<Imported, HarError> {
             .unwrap_or(0);
         requests.push(Request {
             id: requests.len(),
-            origin: super::discover::origin_of(url).unwrap_or_else(|| "(no origin)".into()),
+            origin: crate::url::origin_of(url).unwrap_or_else(|| "(no origin)".into()),
             url: url.clone(),
             kind,
             parent: None,
@@ -447,7 +315,7 @@ pub fn import(text: &str) -> Result<Imported, HarError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{analyse, Reuse};
+    use crate::{analyse, Phase, Reuse};
 
     /// Two entries in the shape older Chrome DevTools saved (the socket id in `connection`):
     /// a new TLS connection, then one reused. Today's shape is pinned on real recordings
@@ -507,10 +375,10 @@ mod tests {
         let imported = import(&with_headers).unwrap();
         let a = analyse(&imported.requests);
         // Both responses say "connection 7, request 1": the second's timing says reused.
-        assert_eq!(a.requests[0].verdict.agreement, crate::model::Agreement::Agrees);
+        assert_eq!(a.requests[0].verdict.agreement, crate::Agreement::Agrees);
         assert_eq!(a.requests[1].verdict.truth.as_ref().map(|t| t.connection.as_str()), Some("7"));
         assert_eq!(a.requests[1].verdict.reuse, Reuse::New);
-        assert_eq!(a.requests[1].verdict.agreement, crate::model::Agreement::Preconnected);
+        assert_eq!(a.requests[1].verdict.agreement, crate::Agreement::Preconnected);
         assert!(imported.notes.iter().any(|n| n.text.starts_with("2 of 2 responses carry the server's Server-Timing")));
     }
 

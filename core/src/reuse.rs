@@ -2,8 +2,9 @@
 //! where the testbed told the truth in `Server-Timing` — from the server, with a record of
 //! whether the two agree. "Unknown" is an honest answer and always says why.
 
-use super::phases::{same, EPSILON_MS};
-use super::timing::{ServerTruth, Timing};
+use crate::contract::ServerTruth;
+use crate::phases::{same, EPSILON_MS};
+use crate::timing::Timing;
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -130,6 +131,12 @@ impl Agreement {
             Agreement::LateBinding => "late-binding",
         }
     }
+
+    /// Timing and the server differ, for a reason the timing shows (the rows the
+    /// connection view outlines).
+    pub fn differs(self) -> bool {
+        matches!(self, Agreement::Preconnected | Agreement::LateBinding)
+    }
 }
 
 /// The verdict shown for a request, with its evidence as a sentence.
@@ -160,7 +167,7 @@ pub fn verdict(t: Option<&Timing>) -> Verdict {
         (Reuse::Unknown, Some(reason)) => reason.explanation().to_string(),
         (Reuse::Unknown, None) => UnknownReason::Inconsistent.explanation().to_string(),
     };
-    let Some(truth) = truth.clone() else {
+    let Some(truth) = truth else {
         return Verdict {
             reuse: inference.reuse,
             evidence: timing_sentence,
@@ -201,7 +208,7 @@ pub fn verdict(t: Option<&Timing>) -> Verdict {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::timing::ServerTimingEntry;
+    use crate::timing::ServerTimingEntry;
 
     fn reused() -> Timing {
         Timing {
@@ -339,7 +346,7 @@ mod tests {
 #[cfg(test)]
 mod quirks {
     use super::*;
-    use crate::model::phases::{Phase, Phases};
+    use crate::phases::{Phase, Phases};
 
     fn base() -> Timing {
         Timing {

@@ -2,6 +2,7 @@
 //! Field names follow the entry's `toJSON()`, so entries captured from a browser with
 //! `JSON.stringify(entry)` deserialise directly.
 
+use crate::contract::ServerTruth;
 use serde::{Deserialize, Serialize};
 
 /// A PerformanceResourceTiming entry. Times are in ms relative to the page's time origin;
@@ -130,14 +131,6 @@ fn unquote(v: &str) -> String {
     }
 }
 
-/// What the testbed says carried a request: `Server-Timing: conn;desc="<id>", req;desc="<n>"`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ServerTruth {
-    pub connection: String,
-    /// 1 for the first request on that connection.
-    pub request_number: u32,
-}
-
 /// Whether an ALPN protocol id multiplexes requests on one connection (h2, h3 and its drafts).
 pub fn multiplexed(protocol: &str) -> bool {
     protocol == "h2" || protocol == "h3" || protocol.starts_with("h3-")
@@ -152,10 +145,7 @@ pub fn one_at_a_time(protocol: &str) -> bool {
 impl Timing {
     /// The server's account of the connection, when the response carried one.
     pub fn server_truth(&self) -> Option<ServerTruth> {
-        let find = |name: &str| self.server_timing.iter().find(|e| e.name == name).map(|e| e.description.trim());
-        let connection = find("conn").filter(|c| !c.is_empty())?;
-        let request_number = find("req")?.parse().ok().filter(|n| *n >= 1)?;
-        Some(ServerTruth { connection: connection.to_string(), request_number })
+        ServerTruth::from_metrics(&self.server_timing)
     }
 
     /// The protocol as the ALPN id (`http/1.1`, `h2`, `h3`), or None when not exposed.
@@ -230,20 +220,6 @@ mod tests {
         assert_eq!(parsed[2].duration, 0.0);
         assert!(ServerTimingEntry::parse_header("").is_empty());
         assert!(ServerTimingEntry::parse_header(r#""unterminated, conn;desc=1"#).is_empty());
-    }
-
-    #[test]
-    fn malformed_server_timing_gives_no_truth() {
-        for (conn, req) in [("", "1"), ("5", "zero"), ("5", "0"), ("5", "-1")] {
-            let t = Timing {
-                server_timing: vec![
-                    ServerTimingEntry { name: "conn".into(), duration: 0.0, description: conn.into() },
-                    ServerTimingEntry { name: "req".into(), duration: 0.0, description: req.into() },
-                ],
-                ..Timing::default()
-            };
-            assert_eq!(t.server_truth(), None, "{conn:?} {req:?}");
-        }
     }
 
     #[test]

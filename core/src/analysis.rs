@@ -1,0 +1,145 @@
+//! Everything derived from a run's requests: each one's verdict and phases, its
+//! connection (recorded and inferred), the summaries per origin and the reading.
+
+use crate::connections::{inferred_connections, truth_connections, Connection, Source};
+use crate::phases::Phases;
+use crate::request::{Outcome, Request};
+use crate::reuse::{verdict, Verdict};
+use crate::summary::{reading, summarise, Summary};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// Everything derived for one request.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Analysed {
+    pub verdict: Verdict,
+    pub phases: Phases,
+    /// Index into `Analysis::truth_connections`.
+    pub truth_connection: Option<usize>,
+    /// Index into `Analysis::inferred_connections`.
+    pub inferred_connection: Option<usize>,
+}
+
+/// Totals for one origin, or for the whole run.
+
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct Analysis {
+    pub requests: Vec<Analysed>,
+    pub truth_connections: Vec<Connection>,
+    pub inferred_connections: Vec<Connection>,
+    pub origins: Vec<Summary>,
+    pub total: Summary,
+    pub reading: String,
+}
+
+impl Analysis {
+    /// The connection a request is shown on: the server's (or browser's) own record where
+    /// there is one, else the lane inferred from timing, else none (`data-connection`).
+    pub fn connection_of(&self, request: usize) -> Option<&Connection> {
+        let a = self.requests.get(request)?;
+        a.truth_connection
+            .and_then(|c| self.truth_connections.get(c))
+            .or_else(|| a.inferred_connection.and_then(|c| self.inferred_connections.get(c)))
+    }
+
+    /// The `data-connection` of a request's row: the id of [`Analysis::connection_of`], or
+    /// "" when its connection is unknown.
+    pub fn connection_label(&self, request: usize) -> String {
+        self.connection_of(request).map(|c| c.id.clone()).unwrap_or_default()
+    }
+
+    /// The lanes the connection view draws when `wanted` is asked for: the recorded ones,
+    /// or the inferred ones when nothing was recorded (or they were asked for).
+    pub fn lanes(&self, wanted: Source) -> (Source, &[Connection]) {
+        if wanted == Source::Truth && !self.truth_connections.is_empty() {
+            (Source::Truth, &self.truth_connections)
+        } else {
+            (Source::Inferred, &self.inferred_connections)
+        }
+    }
+
+    /// How many requests timing and the server disagree on for a reason timing shows.
+    pub fn differing(&self) -> usize {
+        self.requests.iter().filter(|a| a.verdict.agreement.differs()).count()
+    }
+}
+
+pub fn analyse(requests: &[Request]) -> Analysis {
+    let mut analysed: Vec<Analysed> = requests
+        .iter()
+        .map(|r| {
+            let mut v = verdict(r.timing.as_ref());
+            if r.timing.is_none() {
+                if let Outcome::Failed { message } = &r.outcome {
+                    v.evidence = format!("{} ({message})", v.evidence);
+                }
+            }
+            Analysed {
+                verdict: v,
+                phases: r.timing.as_ref().map(Phases::from_timing).unwrap_or_default(),
+                truth_connection: None,
+                inferred_connection: None,
+            }
+        })
+        .collect();
+    let truth_connections = truth_connections(requests, &mut analysed);
+    let inferred_connections = inferred_connections(requests, &mut analysed);
+    let mut by_origin: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+    // Positions, not `Request::id`: the analysis indexes by position, whatever the ids say.
+    for (i, r) in requests.iter().enumerate() {
+        by_origin.entry(r.origin.as_str()).or_default().push(i);
+    }
+    let origins: Vec<Summary> = by_origin.iter().map(|(o, ids)| summarise(o, ids, requests, &analysed)).collect();
+    let all: Vec<usize> = (0..requests.len()).collect();
+    let mut total = summarise("all origins", &all, requests, &analysed);
+    // A handshake to one server prices nothing on another: the run saved what its origins saved.
+    let priced: Vec<f64> = origins.iter().filter_map(|o| o.saved_ms).collect();
+    total.saved_ms = (!priced.is_empty()).then(|| priced.iter().sum());
+    total.unpriced_reused = origins.iter().map(|o| o.unpriced_reused).sum();
+    let reading = reading(&origins, &total);
+    Analysis { requests: analysed, truth_connections, inferred_connections, origins, total, reading }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::reuse::Agreement;
+    use crate::testing::req;
+
+    #[test]
+    fn truth_groups_by_server_id_and_savings_are_priced_at_the_median_handshake() {
+        let o = "http://c:3";
+        let rs = vec![
+            req(0, o, 0.0, 5.0, Some(2.0), Some(("7", 1)), "http/1.1"),
+            req(1, o, 0.5, 6.0, Some(4.0), Some(("8", 1)), "http/1.1"),
+            req(2, o, 6.5, 8.0, None, Some(("7", 2)), "http/1.1"),
+            req(3, o, 7.0, 9.0, None, Some(("8", 2)), "http/1.1"),
+            req(4, o, 9.5, 10.0, None, Some(("7", 3)), "http/1.1"),
+        ];
+        let a = analyse(&rs);
+        assert_eq!(a.truth_connections.len(), 2);
+        assert_eq!(a.truth_connections[0].requests, vec![0, 2, 4]);
+        assert_eq!(a.truth_connections[0].handshake_ms, Some(2.0));
+        assert_eq!(a.connection_of(3).map(|c| c.id.as_str()), Some("8"), "the server's id wins over a lane");
+        let s = &a.origins[0];
+        assert_eq!((s.new_connections, s.reused, s.unknown), (2, 3, 0));
+        assert_eq!(s.median_handshake_ms, Some(3.0));
+        assert_eq!(s.saved_ms, Some(9.0));
+        assert_eq!((s.compared, s.agreed), (5, 5));
+        assert!(a.reading.contains("2 opened a new connection and 3 reused"), "{}", a.reading);
+        assert!(a.reading.contains("matched the timing for 5 of 5"), "{}", a.reading);
+    }
+
+    #[test]
+    fn a_preconnected_first_request_is_counted_as_explained_not_agreed() {
+        let o = "http://e:5";
+        let rs = vec![
+            req(0, o, 0.0, 2.0, None, Some(("3", 1)), "http/1.1"),
+            req(1, o, 3.0, 4.0, None, Some(("3", 2)), "http/1.1"),
+        ];
+        let a = analyse(&rs);
+        assert_eq!(a.requests[0].verdict.agreement, Agreement::Preconnected);
+        assert_eq!((a.total.compared, a.total.agreed), (2, 1));
+        assert!(a.reading.contains("opened before the request started"), "{}", a.reading);
+    }
+}

@@ -1,0 +1,259 @@
+//! Connections: as the server (or the browser's own HAR) named them, and as lanes inferred
+//! from timing alone.
+
+use crate::analysis::Analysed;
+use crate::request::Request;
+use crate::reuse::Reuse;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Source {
+    /// The server's `Server-Timing` (or the browser's own id in a HAR).
+    Truth,
+    /// Guessed from timing: a lane, not a proven connection.
+    Inferred,
+}
+
+/// Who named a connection that was not guessed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Witness {
+    /// The server, in `Server-Timing` (the testbed, or any server that says so).
+    Server,
+    /// The browser's own connection id, recorded by its DevTools in a HAR.
+    Browser,
+}
+
+/// Whose word the recorded connections of a run are.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Recorded {
+    /// The server's `Server-Timing` (or nothing recorded at all).
+    ByServer,
+    /// The browser's own connection ids, saved by its DevTools in a HAR.
+    ByBrowser,
+    /// Some of each.
+    ByBoth,
+}
+
+impl Recorded {
+    pub fn of(connections: &[Connection]) -> Recorded {
+        let by = |w| connections.iter().any(|c| c.witness == Some(w));
+        match (by(Witness::Server), by(Witness::Browser)) {
+            (_, false) => Recorded::ByServer,
+            (false, true) => Recorded::ByBrowser,
+            (true, true) => Recorded::ByBoth,
+        }
+    }
+
+    /// The toggle's name for the recorded lanes, and how the view's hint says whose they are.
+    pub fn words(self) -> (&'static str, &'static str) {
+        match self {
+            Recorded::ByServer => ("Server's truth", "as the server saw it (Server-Timing)"),
+            Recorded::ByBrowser => {
+                ("Browser's record", "as the browser recorded it (its connection id, saved by its DevTools)")
+            }
+            Recorded::ByBoth => (
+                "Recorded",
+                "as the server saw it (Server-Timing) or, where the server said nothing, as the browser recorded it",
+            ),
+        }
+    }
+}
+
+/// A connection and the requests it carried, in start order.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Connection {
+    /// The id shown to the user: the server's id, or `~N` for an inferred lane.
+    pub id: String,
+    pub origin: String,
+    pub protocol: String,
+    pub source: Source,
+    /// For `Source::Truth`: whose word it is.
+    #[serde(default)]
+    pub witness: Option<Witness>,
+    pub requests: Vec<usize>,
+    /// The handshake (TCP + TLS) measured on the request that opened it, when seen.
+    pub handshake_ms: Option<f64>,
+    /// The request whose timing shows the handshake.
+    pub opened_by: Option<usize>,
+}
+
+impl Connection {
+    /// The request to select when a keyboard user presses Enter on this lane: the one after
+    /// `selected` on this connection, or its first when the selection is elsewhere or last.
+    pub fn next_request(&self, selected: Option<usize>) -> Option<usize> {
+        let here = selected.and_then(|s| self.requests.iter().position(|&r| r == s));
+        match here {
+            Some(k) => self.requests.get(k + 1).or(self.requests.first()).copied(),
+            None => self.requests.first().copied(),
+        }
+    }
+}
+
+fn start_of(r: &Request) -> f64 {
+    r.timing.as_ref().map_or(f64::INFINITY, |t| t.start_time)
+}
+
+fn protocol_of(r: &Request) -> String {
+    r.timing.as_ref().and_then(|t| t.protocol()).unwrap_or("unknown").to_string()
+}
+
+fn ordered(requests: &[Request]) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..requests.len()).collect();
+    order.sort_by(|a, b| start_of(&requests[*a]).total_cmp(&start_of(&requests[*b])).then(a.cmp(b)));
+    order
+}
+
+/// Connections as the server (or the browser's own HAR) identified them.
+pub(crate) fn truth_connections(requests: &[Request], analysed: &mut [Analysed]) -> Vec<Connection> {
+    let mut conns: Vec<Connection> = Vec::new();
+    let mut index: BTreeMap<String, usize> = BTreeMap::new();
+    for i in ordered(requests) {
+        let r = &requests[i];
+        let (shown, witness) = match (&analysed[i].verdict.truth, &r.recorded_connection) {
+            (Some(t), _) => (t.connection.clone(), Witness::Server),
+            (None, Some(c)) => (c.clone(), Witness::Browser),
+            (None, None) => continue,
+        };
+        // Per origin, and the browser's ids apart from the server's (they count differently).
+        let key = format!("{}|{witness:?}|{shown}", r.origin);
+        let k = *index.entry(key).or_insert_with(|| {
+            conns.push(Connection {
+                id: shown,
+                origin: r.origin.clone(),
+                protocol: protocol_of(r),
+                source: Source::Truth,
+                witness: Some(witness),
+                requests: Vec::new(),
+                handshake_ms: None,
+                opened_by: None,
+            });
+            conns.len() - 1
+        });
+        let c = &mut conns[k];
+        c.requests.push(i);
+        if c.handshake_ms.is_none() {
+            if let Some(h) = analysed[i].verdict.inference.handshake_ms {
+                c.handshake_ms = Some(h);
+                c.opened_by = Some(i);
+            }
+        }
+        if c.protocol == "unknown" {
+            c.protocol = protocol_of(r);
+        }
+        analysed[i].truth_connection = Some(k);
+    }
+    conns
+}
+
+/// Lanes guessed from timing alone. HTTP/1.1 carries one request at a time, so a request
+/// that shows a handshake opens a lane and a reused one takes the lane that fell free most
+/// recently before it was sent (browsers reuse the most recently used idle socket). h2/h3
+/// multiplex: one lane per origin until a request shows a new handshake.
+pub(crate) fn inferred_connections(requests: &[Request], analysed: &mut [Analysed]) -> Vec<Connection> {
+    let mut lanes: Vec<Connection> = Vec::new();
+    let mut busy_until: Vec<f64> = Vec::new();
+    // Lanes by (origin, protocol), so each request looks only at its own pool.
+    let mut pools: BTreeMap<(String, String), Vec<usize>> = BTreeMap::new();
+    for i in ordered(requests) {
+        let r = &requests[i];
+        let Some(t) = r.timing.as_ref() else { continue };
+        let reuse = analysed[i].verdict.inference.reuse;
+        if reuse == Reuse::Unknown {
+            continue;
+        }
+        let protocol = protocol_of(r);
+        let sent = if t.request_start > 0.0 { t.request_start } else { t.fetch_start };
+        let pool = pools.entry((r.origin.clone(), protocol.clone())).or_default();
+        let lane = if reuse == Reuse::New {
+            None
+        } else if t.is_multiplexed() {
+            pool.last().copied()
+        } else {
+            pool.iter()
+                .copied()
+                .filter(|k| busy_until[*k] <= sent + crate::phases::EPSILON_MS)
+                .max_by(|a, b| busy_until[*a].total_cmp(&busy_until[*b]))
+        };
+        let k = match lane {
+            Some(k) => k,
+            None => {
+                lanes.push(Connection {
+                    id: format!("~{}", lanes.len() + 1),
+                    origin: r.origin.clone(),
+                    protocol,
+                    source: Source::Inferred,
+                    witness: None,
+                    requests: Vec::new(),
+                    handshake_ms: analysed[i].verdict.inference.handshake_ms,
+                    opened_by: (reuse == Reuse::New).then_some(i),
+                });
+                busy_until.push(0.0);
+                pool.push(lanes.len() - 1);
+                lanes.len() - 1
+            }
+        };
+        lanes[k].requests.push(i);
+        busy_until[k] = busy_until[k].max(t.response_end);
+        analysed[i].inferred_connection = Some(k);
+    }
+    lanes
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analyse;
+    use crate::testing::req;
+
+    #[test]
+    fn http1_lanes_follow_the_most_recently_freed_connection() {
+        let o = "http://a:1";
+        let rs = vec![
+            req(0, o, 0.0, 10.0, Some(1.0), None, "http/1.1"),
+            req(1, o, 1.0, 5.0, Some(1.0), None, "http/1.1"),
+            req(2, o, 6.0, 8.0, None, None, "http/1.1"), // lane 2 fell free at 5
+            req(3, o, 11.0, 12.0, None, None, "http/1.1"), // lane 1 fell free at 10, lane 2 at 8
+        ];
+        let a = analyse(&rs);
+        assert_eq!(a.inferred_connections.len(), 2);
+        let lane = |i: usize| a.requests[i].inferred_connection;
+        assert_eq!(a.connection_of(3).map(|c| c.id.as_str()), Some("~1"), "no truth: the inferred lane is shown");
+        assert_eq!(lane(2), lane(1));
+        assert_eq!(lane(3), lane(0));
+        assert!(a.inferred_connections.iter().all(|c| c.source == Source::Inferred && c.id.starts_with('~')));
+    }
+
+    #[test]
+    fn enter_on_a_lane_walks_its_requests_and_wraps() {
+        let lane = Connection {
+            id: "4".into(),
+            origin: "http://h".into(),
+            protocol: "http/1.1".into(),
+            source: Source::Truth,
+            witness: Some(Witness::Server),
+            requests: vec![0, 3, 7],
+            handshake_ms: None,
+            opened_by: Some(0),
+        };
+        let walk: Vec<Option<usize>> =
+            [None, Some(0), Some(3), Some(7), Some(5)].into_iter().map(|s| lane.next_request(s)).collect();
+        assert_eq!(walk, [Some(0), Some(3), Some(7), Some(0), Some(0)]);
+        assert_eq!(Connection { requests: vec![], ..lane }.next_request(Some(0)), None);
+    }
+
+    #[test]
+    fn h2_requests_share_one_lane() {
+        let o = "https://b:2";
+        let rs = vec![
+            req(0, o, 0.0, 10.0, Some(3.0), None, "h2"),
+            req(1, o, 4.0, 9.0, None, None, "h2"),
+            req(2, o, 4.1, 9.5, None, None, "h2"),
+        ];
+        let a = analyse(&rs);
+        assert_eq!(a.inferred_connections.len(), 1);
+        assert_eq!(a.inferred_connections[0].requests, vec![0, 1, 2]);
+    }
+}

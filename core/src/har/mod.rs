@@ -1,0 +1,9 @@
+//! HAR 1.2: export of a run, and import of HAR files saved by browsers' DevTools, so a real
+//! site recorded there can be analysed and drawn too. Malformed input gives an error that
+//! names what is wrong, or a partial result with notes; nothing panics.
+
+mod export;
+mod import;
+
+pub use export::export;
+pub use import::{import, HarError, Imported};

@@ -1,0 +1,208 @@
+//! Totals per origin and for the whole run, and the paragraph a student can read aloud.
+
+use crate::analysis::Analysed;
+use crate::request::Request;
+use crate::reuse::{Agreement, Reuse};
+use crate::text::{format_ms, plural};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct Summary {
+    pub origin: String,
+    pub requests: usize,
+    pub new_connections: usize,
+    pub reused: usize,
+    pub unknown: usize,
+    /// reused / (new + reused); None when nothing is known.
+    pub reuse_ratio: Option<f64>,
+    pub dns_ms: f64,
+    pub tcp_ms: f64,
+    pub tls_ms: f64,
+    pub protocols: Vec<String>,
+    /// From the first request's start to the last one's end.
+    pub span_ms: f64,
+    /// Median TCP+TLS handshake measured on this origin in this run.
+    pub median_handshake_ms: Option<f64>,
+    /// Handshakes the reused requests avoided, priced at the median handshake. For the
+    /// whole run: the sum over the origins where one was measured.
+    pub saved_ms: Option<f64>,
+    /// Reused requests left out of `saved_ms`: their origin showed no handshake to price.
+    pub unpriced_reused: usize,
+    /// Requests whose timing verdict was compared with the server's truth, and of those
+    /// how many agreed (the rest are explained: preconnected or late-bound sockets).
+    pub compared: usize,
+    pub agreed: usize,
+}
+
+fn median(mut v: Vec<f64>) -> Option<f64> {
+    if v.is_empty() {
+        return None;
+    }
+    v.sort_by(f64::total_cmp);
+    let n = v.len();
+    Some(if n % 2 == 1 { v[n / 2] } else { (v[n / 2 - 1] + v[n / 2]) / 2.0 })
+}
+
+pub(crate) fn summarise(origin: &str, ids: &[usize], requests: &[Request], analysed: &[Analysed]) -> Summary {
+    use crate::phases::Phase;
+    let mut s = Summary { origin: origin.to_string(), requests: ids.len(), ..Summary::default() };
+    let mut handshakes = Vec::new();
+    let (mut first, mut last) = (f64::INFINITY, f64::NEG_INFINITY);
+    for &i in ids {
+        let a = &analysed[i];
+        match a.verdict.reuse {
+            Reuse::New => s.new_connections += 1,
+            Reuse::Reused => s.reused += 1,
+            Reuse::Unknown => s.unknown += 1,
+        }
+        if a.verdict.agreement != Agreement::NotComparable {
+            s.compared += 1;
+        }
+        if a.verdict.agreement == Agreement::Agrees {
+            s.agreed += 1;
+        }
+        s.dns_ms += a.phases.duration(Phase::Dns).unwrap_or(0.0);
+        s.tcp_ms += a.phases.duration(Phase::Tcp).unwrap_or(0.0);
+        s.tls_ms += a.phases.duration(Phase::Tls).unwrap_or(0.0);
+        if let Some(h) = a.verdict.inference.handshake_ms {
+            handshakes.push(h);
+        }
+        if let Some(t) = &requests[i].timing {
+            first = first.min(t.start_time);
+            last = last.max(t.response_end);
+            if let Some(p) = t.protocol() {
+                if !s.protocols.iter().any(|q| q == p) {
+                    s.protocols.push(p.to_string());
+                }
+            }
+        }
+    }
+    let known = s.new_connections + s.reused;
+    s.reuse_ratio = (known > 0).then(|| s.reused as f64 / known as f64);
+    s.span_ms = if last >= first { last - first } else { 0.0 };
+    s.median_handshake_ms = median(handshakes);
+    s.saved_ms = s.median_handshake_ms.map(|m| m * s.reused as f64);
+    s.unpriced_reused = if s.saved_ms.is_none() { s.reused } else { 0 };
+    s
+}
+
+/// A paragraph a student can read aloud.
+pub(crate) fn reading(origins: &[Summary], total: &Summary) -> String {
+    if total.requests == 0 {
+        return "No requests yet.".to_string();
+    }
+    let mut out = format!(
+        "{} to {} took {} from the first start to the last byte. ",
+        plural(total.requests, "request"),
+        plural(origins.len(), "origin"),
+        format_ms(total.span_ms)
+    );
+    let known = total.new_connections + total.reused;
+    if known == 0 {
+        out.push_str("Whether connections were reused cannot be told for any of them: ");
+        out.push_str("the browser hid their connection times (no Timing-Allow-Origin) or recorded none.");
+        return out;
+    }
+    out.push_str(&format!(
+        "{} opened a new connection and {} reused one that was already open",
+        total.new_connections, total.reused
+    ));
+    if total.unknown > 0 {
+        out.push_str(&format!("; for {} it cannot be told", total.unknown));
+    }
+    out.push_str(". ");
+    for o in origins.iter().filter(|o| o.new_connections + o.reused > 0) {
+        let proto = if o.protocols.is_empty() { "an unknown protocol".to_string() } else { o.protocols.join(" and ") };
+        let opened = match o.new_connections {
+            0 => "no new connection".to_string(),
+            n => plural(n, "new connection"),
+        };
+        out.push_str(&format!("{} ({proto}): {opened} for {}", o.origin, plural(o.requests, "request")));
+        match (o.median_handshake_ms, o.saved_ms) {
+            (Some(h), Some(saved)) if o.reused > 0 => out.push_str(&format!(
+                "; each handshake cost about {}, so reuse saved about {} of connection setup. ",
+                format_ms(h),
+                format_ms(saved)
+            )),
+            (None, _) if o.reused > 0 && o.new_connections == 0 => out.push_str(
+                "; each went on a connection already open before it started (left from an earlier load within the server's idle timeout, or opened ahead by the browser), so no handshake was measured and what reuse saved is not priced. ",
+            ),
+            (None, _) if o.reused > 0 => {
+                out.push_str("; no handshake was measured here, so what reuse saved is not priced. ");
+            }
+            _ => out.push_str(". "),
+        }
+    }
+    if total.compared > 0 {
+        out.push_str(&format!(
+            "The server's own record of its connections matched the timing for {} of {}",
+            total.agreed,
+            plural(total.compared, "request")
+        ));
+        let explained = total.compared - total.agreed;
+        if explained > 0 {
+            out.push_str(&format!(
+                "; for {explained} the browser used a connection it had opened before the request started, or one other than the one it opened for it (see the rows marked in the connection view)"
+            ));
+        }
+        out.push('.');
+    }
+    out.trim_end().to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::testing::req;
+    use crate::{analyse, Request, Timing};
+
+    #[test]
+    fn the_reading_counts_one_request_in_the_singular() {
+        let a = analyse(&[req(0, "http://s:1", 0.0, 2.5, Some(1.0), None, "http/1.1")]);
+        assert!(a.reading.starts_with("1 request to 1 origin took 2.5 ms"), "{}", a.reading);
+    }
+
+    #[test]
+    fn nothing_is_claimed_saved_without_a_measured_handshake() {
+        let o = "http://d:4";
+        // Both reused (a connection from before the run): no handshake was seen.
+        let rs = vec![req(0, o, 0.0, 2.0, None, None, "http/1.1"), req(1, o, 3.0, 4.0, None, None, "http/1.1")];
+        let a = analyse(&rs);
+        assert_eq!(a.origins[0].saved_ms, None);
+        assert!(a.reading.contains("http://d:4 (http/1.1): no new connection for 2 requests; each went on a connection already open before it started"), "{}", a.reading);
+        assert!(a.reading.contains("not priced"), "{}", a.reading);
+    }
+
+    #[test]
+    fn the_runs_saving_adds_up_the_origins_and_never_prices_one_with_anothers_handshake() {
+        let (measured, preconnected) = ("http://m:1", "https://p:2");
+        let rs = vec![
+            req(0, measured, 0.0, 5.0, Some(10.0), None, "http/1.1"),
+            req(1, measured, 6.0, 8.0, None, None, "http/1.1"),
+            // h2 on a socket opened before the run: reused three times, no handshake seen.
+            req(2, preconnected, 0.0, 3.0, None, None, "h2"),
+            req(3, preconnected, 0.5, 3.5, None, None, "h2"),
+            req(4, preconnected, 1.0, 4.0, None, None, "h2"),
+        ];
+        let a = analyse(&rs);
+        assert_eq!(a.origins[0].saved_ms, Some(10.0));
+        assert_eq!((a.origins[1].saved_ms, a.origins[1].unpriced_reused), (None, 3));
+        assert_eq!(a.total.saved_ms, Some(10.0), "not 4 × 10 ms");
+        assert_eq!(a.total.unpriced_reused, 3);
+        let none = analyse(&rs[2..]);
+        assert_eq!((none.total.saved_ms, none.total.unpriced_reused), (None, 3));
+    }
+
+    #[test]
+    fn an_empty_or_hidden_run_says_so() {
+        assert_eq!(analyse(&[]).reading, "No requests yet.");
+        let hidden = Timing {
+            name: "http://f:6/x".into(),
+            start_time: 1.0,
+            fetch_start: 1.0,
+            response_end: 3.0,
+            ..Timing::default()
+        };
+        let a = analyse(&[Request::from_entry(0, hidden).unwrap()]);
+        assert!(a.reading.contains("cannot be told"), "{}", a.reading);
+    }
+}

@@ -1,0 +1,100 @@
+//! Words and numbers as people read them: durations, counts, verdict marks, row labels and
+//! the one-line description a tooltip or a screen reader gives of a request.
+
+use crate::analysis::Analysed;
+use crate::phases::Phase;
+use crate::request::Request;
+use crate::reuse::Reuse;
+use crate::url::origin_of;
+
+/// A duration for people: `0.42 ms`, `12.3 ms`, `340 ms`, `1.20 s`.
+pub fn format_ms(v: f64) -> String {
+    if v >= 1000.0 {
+        format!("{:.2} s", v / 1000.0)
+    } else if v >= 100.0 {
+        format!("{v:.0} ms")
+    } else if v >= 1.0 {
+        format!("{v:.1} ms")
+    } else {
+        format!("{v:.2} ms")
+    }
+}
+
+/// `n` and the noun, in the singular for one: `1 request`, `3 requests`, `0 requests`.
+pub fn plural(n: usize, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{n} {noun}s")
+    }
+}
+
+/// The mark of a verdict, readable without colour, and its words.
+pub fn reuse_mark(r: Reuse) -> (&'static str, &'static str) {
+    match r {
+        Reuse::New => ("●", "new connection"),
+        Reuse::Reused => ("↺", "reused connection"),
+        Reuse::Unknown => ("?", "unknown"),
+    }
+}
+
+/// A URL short enough for a row label: path and query (with the host when its origin is
+/// not the page's), cut in the middle when long.
+pub fn short_url(url: &str, page_origin: &str) -> String {
+    let rest = url.split_once("://").map_or(url, |(_, r)| r);
+    let same = !page_origin.is_empty() && origin_of(url).as_deref() == Some(page_origin);
+    let path = if same { rest.find('/').map_or(rest, |i| &rest[i..]) } else { rest };
+    let chars: Vec<char> = path.chars().collect();
+    if chars.len() <= 44 {
+        path.to_string()
+    } else {
+        let head: String = chars[..20].iter().collect();
+        let tail: String = chars[chars.len() - 21..].iter().collect();
+        format!("{head}…{tail}")
+    }
+}
+
+/// Everything about a request in one line, for tooltips and screen readers.
+pub fn describe(r: &Request, a: &Analysed) -> String {
+    let mut parts = vec![format!("{} {}", r.kind.label(), r.url), reuse_mark(a.verdict.reuse).1.to_string()];
+    for ph in Phase::ALL {
+        if let Some(d) = a.phases.duration(ph) {
+            parts.push(format!("{}: {}", ph.label(), format_ms(d)));
+        }
+    }
+    if r.timing.is_some() {
+        parts.push(format!("total: {}", format_ms(a.phases.total())));
+    }
+    parts.push(a.verdict.evidence.clone());
+    parts.join(" · ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn labels_keep_path_and_cut_long_ones_in_the_middle() {
+        assert_eq!(short_url("http://127.0.0.1:9001/r/style-1.css", "http://127.0.0.1:9001"), "/r/style-1.css");
+        assert_eq!(
+            short_url("http://127.0.0.1:9008/r/img-20.svg", "http://127.0.0.1:9001"),
+            "127.0.0.1:9008/r/img-20.svg"
+        );
+        let long = format!("https://example.com/{}/end.png", "a".repeat(80));
+        let s = short_url(&long, "https://example.com");
+        assert!(s.chars().count() <= 44 && s.starts_with("/aaa") && s.ends_with("end.png"), "{s}");
+    }
+
+    #[test]
+    fn a_host_that_only_starts_like_the_pages_is_another_origin() {
+        assert_eq!(short_url("https://a.com.evil.net/x", "https://a.com"), "a.com.evil.net/x");
+        assert_eq!(short_url("https://a.com:8443/x", "https://a.com"), "a.com:8443/x");
+    }
+
+    #[test]
+    fn counts_read_in_the_singular_for_one() {
+        assert_eq!(plural(1, "request"), "1 request");
+        assert_eq!(plural(0, "request"), "0 requests");
+        assert_eq!(plural(14, "origin"), "14 origins");
+    }
+}

@@ -1,0 +1,202 @@
+//! The top component: it holds the state (`state.rs`), turns what the user does into
+//! [`Action`]s, and performs the side effects actions call for — starting a run's loader,
+//! reading a picked file, downloading an export, writing the address and the theme.
+//! Components under `ui` only draw and emit callbacks.
+
+pub mod state;
+
+use crate::browser::fetch::Cancel;
+use crate::browser::{loader, page};
+use crate::ui;
+use connscope_core::config::RunConfig;
+use connscope_core::crawl::Limits;
+use connscope_core::export::Format;
+use connscope_core::{analyse, Level, RunState};
+use state::{Action, AppState, RunId, Scenarios};
+use std::cell::RefCell;
+use std::rc::Rc;
+use yew::prelude::*;
+
+/// Mints the id of each run or import, so late events of an older one are told apart.
+fn mint(counter: &RefCell<RunId>) -> RunId {
+    let mut c = counter.borrow_mut();
+    *c += 1;
+    *c
+}
+
+#[function_component(App)]
+pub fn app() -> Html {
+    let state = use_reducer(AppState::default);
+    let cancel = use_mut_ref(Cancel::default);
+    let runs = use_mut_ref(|| 0 as RunId);
+
+    // On open: read the link, then the scenario list.
+    {
+        let dispatch = state.dispatcher();
+        use_effect_with((), move |_| {
+            let (config, problems) = RunConfig::from_query(&page::location_search());
+            dispatch.dispatch(Action::Configure(config));
+            for p in problems {
+                dispatch.dispatch(Action::Note(Level::Warning, p));
+            }
+            wasm_bindgen_futures::spawn_local(async move {
+                let list = match page::fetch_scenarios().await {
+                    Ok(list) if !list.is_empty() => Scenarios::Testbed(Rc::new(list)),
+                    Ok(_) => Scenarios::Static("the testbed lists no scenarios".into()),
+                    Err(e) => Scenarios::Static(e),
+                };
+                dispatch.dispatch(Action::ScenariosLoaded(list));
+            });
+        });
+    }
+
+    let start_run = {
+        let (state, cancel, runs) = (state.clone(), cancel.clone(), runs.clone());
+        Callback::from(move |_: ()| {
+            cancel.borrow().cancel();
+            let fresh = Cancel::default();
+            *cancel.borrow_mut() = fresh.clone();
+            let run = mint(&runs);
+            let dispatch = state.dispatcher();
+            dispatch.dispatch(Action::RunBegan { run });
+            let scenarios: &[_] = match &state.scenarios {
+                Scenarios::Testbed(list) => list,
+                _ => &[],
+            };
+            let target = state.config.target(scenarios, &page::static_page_url());
+            page::write_location(&state.config);
+            let limits = Limits::from(&state.config);
+            wasm_bindgen_futures::spawn_local(async move {
+                let report = move |event| dispatch.dispatch(Action::Loader { run, event: Box::new(event) });
+                loader::load(target, limits, fresh, report).await;
+            });
+        })
+    };
+
+    // Autorun once the scenario list is known: on `autorun=1`, or when the link names
+    // nothing (a newcomer sees a waterfall without doing anything).
+    {
+        let start_run = start_run.clone();
+        let ready = !matches!(state.scenarios, Scenarios::Loading);
+        let config = state.config.clone();
+        use_effect_with(ready, move |ready| {
+            if *ready && (config.autorun || (config.scenario.is_none() && config.url.is_none())) {
+                start_run.emit(());
+            }
+        });
+    }
+
+    let on_cancel = {
+        let cancel = cancel.clone();
+        Callback::from(move |_: ()| cancel.borrow().cancel())
+    };
+    let dispatch = state.dispatcher();
+    let on_config = {
+        let dispatch = dispatch.clone();
+        Callback::from(move |c: RunConfig| {
+            page::write_location(&c);
+            dispatch.dispatch(Action::Configure(c));
+        })
+    };
+    let on_select = {
+        let dispatch = dispatch.clone();
+        Callback::from(move |i: Option<usize>| dispatch.dispatch(Action::Select(i)))
+    };
+
+    let requests = use_memo(state.session.requests.clone(), |r| r.clone());
+    let analysis = use_memo(requests.clone(), |r| analyse(r));
+
+    let on_export = {
+        let (requests, analysis) = (requests.clone(), analysis.clone());
+        let (target, origin) = (state.session.target.clone(), state.session.time_origin_ms);
+        let dispatch = dispatch.clone();
+        Callback::from(move |format: Format| {
+            let written = format.write(&target, &requests, &analysis, origin);
+            let saved = written
+                .map_err(|e| e.to_string())
+                .and_then(|text| page::download(format.file_name(), format.mime(), &text));
+            if let Err(e) = saved {
+                dispatch
+                    .dispatch(Action::Note(Level::Error, format!("{} could not be saved: {e}", format.file_name())));
+            }
+        })
+    };
+    let on_file = {
+        let (cancel, runs, dispatch) = (cancel, runs, dispatch.clone());
+        Callback::from(move |file: web_sys::File| {
+            let (cancel, runs, dispatch) = (cancel.clone(), runs.clone(), dispatch.clone());
+            page::read_text(file, move |name, text| {
+                cancel.borrow().cancel();
+                dispatch.dispatch(Action::FileRead { run: mint(&runs), name, text });
+            });
+        })
+    };
+
+    {
+        let theme = state.theme.attribute();
+        use_effect_with(theme, |t| page::set_theme(*t));
+    }
+    let run_state = state.session.state;
+    let (done, discovered) = state.session.progress();
+    let scenarios = match &state.scenarios {
+        Scenarios::Testbed(list) => Some(list.clone()),
+        _ => None,
+    };
+    let no_testbed = match &state.scenarios {
+        Scenarios::Static(why) => Some(why.clone()),
+        _ => None,
+    };
+
+    html! {
+        <main id="connscope" class={classes!("app", state.presenting.then_some("presenting"))}
+              data-run-state={run_state.key()} aria-busy={(run_state == RunState::Running).to_string()}>
+            // The hatching that marks time the browser hid, shared by every chart (CSS: url(#hatch)).
+            <svg class="defs" width="0" height="0" aria-hidden="true" focusable="false">
+                <defs>
+                    <pattern id="hatch" width="6" height="6" patternUnits="userSpaceOnUse" patternTransform="rotate(45)">
+                        <rect class="hatch-bg" width="6" height="6" />
+                        <rect class="hatch-fg" width="3" height="6" />
+                    </pattern>
+                </defs>
+            </svg>
+            <header class="top">
+                <h1 class="brand">{"connscope"}</h1>
+                <p class="tagline">{"Which requests opened a new connection, which reused one, and what each phase cost."}</p>
+                <div class="top-actions">
+                    <button type="button" onclick={dispatch.to_callback().reform(|_| Action::CycleTheme)}>{state.theme.label()}</button>
+                    <button type="button" aria-pressed={state.presenting.to_string()}
+                        onclick={dispatch.to_callback().reform(|_| Action::TogglePresenting)}>{"Presentation mode"}</button>
+                </div>
+            </header>
+            <ui::controls::Controls
+                scenarios={scenarios}
+                no_testbed={no_testbed}
+                config={state.config.clone()}
+                running={run_state == RunState::Running}
+                on_change={on_config}
+                on_run={start_run}
+                on_cancel={on_cancel} />
+            <ui::progress::Progress state={run_state} done={done} discovered={discovered} target={state.session.target.clone()} />
+            <ui::messages::Messages messages={state.session.messages.clone()} />
+            <ui::summary::SummaryView analysis={analysis.clone()} />
+            <ui::waterfall::Waterfall
+                requests={requests.clone()}
+                analysis={analysis.clone()}
+                order={state.order}
+                selected={state.selected}
+                on_select={on_select.clone()}
+                on_order={dispatch.to_callback().reform(Action::SetOrder)}
+                run_key={state.run} />
+            <ui::details::Details requests={requests.clone()} analysis={analysis.clone()} selected={state.selected} />
+            <ui::connections::ConnectionView
+                requests={requests.clone()}
+                analysis={analysis.clone()}
+                source={state.lanes}
+                selected={state.selected}
+                on_select={on_select}
+                on_source={dispatch.to_callback().reform(Action::SetLanes)} />
+            <ui::legend::Explainer />
+            <ui::export::Export empty={requests.is_empty()} on_export={on_export} on_file={on_file} />
+        </main>
+    }
+}

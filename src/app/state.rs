@@ -1,0 +1,202 @@
+//! The app's state and its reducer (as in yew's `function_todomvc`): every change of state
+//! is an [`Action`] saying what happened, applied in [`AppState::reduce`]. Pure: no browser
+//! call here, so the whole of it is tested natively.
+
+use connscope_core::config::RunConfig;
+use connscope_core::geometry::Order;
+use connscope_core::{Event, Level, ScenarioInfo, Session, Source};
+use std::rc::Rc;
+use yew::prelude::*;
+
+/// Which run the events belong to: minted by the app for each run or import it starts,
+/// so events of an older run, still arriving, are dropped.
+pub type RunId = u64;
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Theme {
+    System,
+    Light,
+    Dark,
+}
+
+impl Theme {
+    /// The theme the toggle moves to: system → dark → light → system.
+    pub fn next(self) -> Theme {
+        match self {
+            Theme::System => Theme::Dark,
+            Theme::Dark => Theme::Light,
+            Theme::Light => Theme::System,
+        }
+    }
+
+    /// `data-theme` on the root element; None follows the system's setting.
+    pub fn attribute(self) -> Option<&'static str> {
+        match self {
+            Theme::System => None,
+            Theme::Light => Some("light"),
+            Theme::Dark => Some("dark"),
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Theme::System => "Theme: system",
+            Theme::Dark => "Theme: dark",
+            Theme::Light => "Theme: light",
+        }
+    }
+}
+
+#[derive(Clone, PartialEq, Debug)]
+pub enum Scenarios {
+    Loading,
+    /// From the testbed's `/api/scenarios`.
+    Testbed(Rc<Vec<ScenarioInfo>>),
+    /// No testbed: the built-in static page only (and why).
+    Static(String),
+}
+
+#[derive(Clone, PartialEq)]
+pub struct AppState {
+    pub session: Session,
+    /// The run shown; events of other runs are dropped.
+    pub run: RunId,
+    pub scenarios: Scenarios,
+    pub config: RunConfig,
+    pub selected: Option<usize>,
+    pub order: Order,
+    pub lanes: Source,
+    pub theme: Theme,
+    pub presenting: bool,
+}
+
+impl Default for AppState {
+    fn default() -> Self {
+        AppState {
+            session: Session::default(),
+            run: 0,
+            scenarios: Scenarios::Loading,
+            config: RunConfig::default(),
+            selected: None,
+            order: Order::Start,
+            lanes: Source::Truth,
+            theme: Theme::System,
+            presenting: false,
+        }
+    }
+}
+
+pub enum Action {
+    /// The loader of run `run` reported an event.
+    Loader {
+        run: RunId,
+        event: Box<Event>,
+    },
+    /// A run began (the app minted its id and started its loader).
+    RunBegan {
+        run: RunId,
+    },
+    ScenariosLoaded(Scenarios),
+    Configure(RunConfig),
+    Select(Option<usize>),
+    SetOrder(Order),
+    SetLanes(Source),
+    /// The theme toggle: moves on from the theme in force when the click is handled,
+    /// so two quick clicks take two steps.
+    CycleTheme,
+    TogglePresenting,
+    Note(Level, String),
+    /// A file was read for import (as run `run`): a HAR replaces the run shown and ends any
+    /// run in progress; a file that cannot be imported leaves the run shown as it was.
+    FileRead {
+        run: RunId,
+        name: String,
+        text: String,
+    },
+}
+
+impl Reducible for AppState {
+    type Action = Action;
+
+    fn reduce(self: Rc<Self>, action: Action) -> Rc<Self> {
+        let mut s = (*self).clone();
+        match action {
+            Action::Loader { run, event } => {
+                if run != s.run {
+                    return self;
+                }
+                s.session.apply(*event);
+            }
+            Action::RunBegan { run } => {
+                s.run = run;
+                s.selected = None;
+            }
+            Action::ScenariosLoaded(list) => s.scenarios = list,
+            Action::Configure(c) => s.config = c,
+            Action::Select(i) => s.selected = i,
+            Action::SetOrder(o) => s.order = o,
+            Action::SetLanes(l) => s.lanes = l,
+            Action::CycleTheme => s.theme = s.theme.next(),
+            Action::TogglePresenting => s.presenting = !s.presenting,
+            Action::Note(level, text) => s.session.apply(Event::Note { level, text }),
+            Action::FileRead { run, name, text } => match connscope_core::har::import(&text) {
+                Ok(imported) => {
+                    s.run = run;
+                    s.selected = None;
+                    s.session.apply(Event::Imported {
+                        target: format!("{} (from {name})", imported.page),
+                        requests: imported.requests,
+                        notes: imported.notes,
+                        time_origin_ms: imported.time_origin_ms,
+                    });
+                }
+                // The run shown, its selection and zoom stay.
+                Err(e) => s.session.apply(Event::ImportFailed { file: name, error: e.to_string() }),
+            },
+        }
+        Rc::new(s)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use connscope_core::{Kind, RunState};
+
+    #[test]
+    fn each_click_on_the_theme_toggle_takes_one_step_even_before_a_render() {
+        // Two clicks dispatched before Yew re-renders reach the reducer one after the other.
+        let start = Rc::new(AppState::default());
+        let once = start.clone().reduce(Action::CycleTheme);
+        let twice = once.clone().reduce(Action::CycleTheme);
+        let thrice = twice.clone().reduce(Action::CycleTheme);
+        assert_eq!(
+            [start.theme, once.theme, twice.theme, thrice.theme],
+            [Theme::System, Theme::Dark, Theme::Light, Theme::System]
+        );
+    }
+
+    #[test]
+    fn events_of_a_run_no_longer_shown_are_dropped() {
+        let event = |url: &str| Event::Discovered { url: url.into(), kind: Kind::Document, parent: None, depth: 0 };
+        let s = Rc::new(AppState::default()).reduce(Action::RunBegan { run: 7 });
+        let s = s.reduce(Action::Loader {
+            run: 7,
+            event: Box::new(Event::Started { target: "a".into(), time_origin_ms: 0.0 }),
+        });
+        let s = s.reduce(Action::Loader { run: 7, event: Box::new(event("http://a/")) });
+        // A second run begins before the first has finished reporting.
+        let s = s.reduce(Action::RunBegan { run: 8 });
+        let s = s.reduce(Action::Loader { run: 7, event: Box::new(event("http://late/")) });
+        assert_eq!(s.session.requests.len(), 1, "the old run's late event is dropped");
+        assert_eq!(s.session.state, RunState::Running);
+    }
+
+    #[test]
+    fn an_unreadable_file_keeps_the_run_and_its_id() {
+        let s = Rc::new(AppState::default()).reduce(Action::RunBegan { run: 3 });
+        let s = s.reduce(Action::FileRead { run: 4, name: "notes.txt".into(), text: "hello".into() });
+        assert_eq!(s.run, 3, "events of run 3 still count");
+        assert!(s.session.messages.last().is_some_and(|m| m.text.starts_with("notes.txt was not imported")));
+    }
+}

@@ -1,0 +1,101 @@
+//! One `fetch()` as the crawl asks for it: CORS, no cache, no credentials, redirects
+//! followed, aborted by a timeout or by the user's Cancel, the body read as asked.
+
+use super::js_error_text;
+use connscope_core::crawl::{Body, Read, Response};
+use connscope_core::failure::FetchFailure;
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::JsFuture;
+
+/// Cancels a run: aborts every request in flight.
+#[derive(Clone, Default)]
+pub struct Cancel(Rc<CancelInner>);
+
+#[derive(Default)]
+struct CancelInner {
+    cancelled: Cell<bool>,
+    controllers: RefCell<Vec<web_sys::AbortController>>,
+}
+
+impl Cancel {
+    pub fn cancel(&self) {
+        self.0.cancelled.set(true);
+        for c in self.0.controllers.borrow().iter() {
+            c.abort();
+        }
+    }
+
+    pub fn is_cancelled(&self) -> bool {
+        self.0.cancelled.get()
+    }
+}
+
+impl PartialEq for Cancel {
+    fn eq(&self, other: &Self) -> bool {
+        Rc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+/// Fetches `url` and reads its body as `read` says.
+pub async fn fetch(url: &str, read: Read, timeout_ms: u32, cancel: &Cancel) -> Result<Response, FetchFailure> {
+    if cancel.is_cancelled() {
+        return Err(FetchFailure::Cancelled);
+    }
+    let window = web_sys::window().ok_or_else(|| FetchFailure::Rejected { detail: "no window".into() })?;
+    let controller =
+        web_sys::AbortController::new().map_err(|e| FetchFailure::Rejected { detail: js_error_text(&e) })?;
+    cancel.0.controllers.borrow_mut().push(controller.clone());
+    let init = web_sys::RequestInit::new();
+    init.set_method("GET");
+    init.set_mode(web_sys::RequestMode::Cors);
+    init.set_cache(web_sys::RequestCache::NoStore);
+    init.set_credentials(web_sys::RequestCredentials::Omit);
+    init.set_redirect(web_sys::RequestRedirect::Follow);
+    init.set_signal(Some(&controller.signal()));
+    let timed_out = Rc::new(Cell::new(false));
+    let timer = {
+        let controller = controller.clone();
+        let flag = timed_out.clone();
+        gloo_timers::callback::Timeout::new(timeout_ms, move || {
+            flag.set(true);
+            controller.abort();
+        })
+    };
+    let classify = |e: wasm_bindgen::JsValue| {
+        if timed_out.get() {
+            FetchFailure::Timeout { ms: timeout_ms }
+        } else if cancel.is_cancelled() {
+            FetchFailure::Cancelled
+        } else {
+            FetchFailure::Rejected { detail: js_error_text(&e) }
+        }
+    };
+    let response: web_sys::Response = JsFuture::from(window.fetch_with_str_and_init(url, &init))
+        .await
+        .map_err(classify)?
+        .dyn_into()
+        .map_err(|_| FetchFailure::Rejected { detail: "fetch did not return a Response".into() })?;
+    let status = response.status();
+    let content_type = response.headers().get("content-type").ok().flatten().unwrap_or_default();
+    let body = if read == Read::Discard { response.array_buffer() } else { response.text() };
+    let body = body.map_err(|e| FetchFailure::Body { detail: js_error_text(&e) })?;
+    let value = JsFuture::from(body).await.map_err(|e| match classify(e) {
+        FetchFailure::Rejected { detail } => FetchFailure::Body { detail },
+        other => other,
+    })?;
+    drop(timer);
+    let text = || value.as_string().unwrap_or_default();
+    Ok(Response {
+        status,
+        content_type,
+        final_url: response.url(),
+        redirected: response.redirected(),
+        body: match read {
+            Read::Discard => Body::Discarded,
+            Read::Text => Body::Text(text()),
+            Read::Html => Body::Html(super::dom::read_html(&text())),
+        },
+    })
+}
