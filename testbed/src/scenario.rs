@@ -1,6 +1,7 @@
 //! The scenarios: each is one origin whose connection policy is known in advance, so
 //! what a browser reports can be checked against what the server did.
 
+use connscope_core::ScenarioInfo;
 use serde::Serialize;
 use std::time::Duration;
 
@@ -12,6 +13,16 @@ pub enum Protocol {
     /// HTTP/2 over TLS, negotiated by ALPN (HTTP/1.1 is offered as the fallback).
     #[serde(rename = "h2")]
     H2,
+}
+
+impl Protocol {
+    /// The ALPN id offered first (what browsers report as `nextHopProtocol`).
+    pub fn alpn(self) -> &'static str {
+        match self {
+            Protocol::Http1 => "http/1.1",
+            Protocol::H2 => "h2",
+        }
+    }
 }
 
 /// One origin's connection policy, as data.
@@ -116,23 +127,6 @@ pub fn all() -> Vec<Scenario> {
     ]
 }
 
-/// What `GET /api/scenarios` lists for one scenario.
-#[derive(Debug, Clone, Serialize)]
-pub struct ScenarioInfo {
-    pub id: &'static str,
-    pub title: &'static str,
-    pub explanation: &'static str,
-    pub origin: String,
-    pub protocol: Protocol,
-    pub tls: bool,
-    pub keep_alive: bool,
-    pub idle_timeout_ms: Option<u64>,
-    pub max_requests: Option<u32>,
-    pub timing_allow_origin: bool,
-    /// The policy in numbers, as this testbed enforces it (flags change them).
-    pub policy: String,
-}
-
 impl Scenario {
     /// "HTTP/1.1, keep-alive, idle timeout 5 s, at most 3 requests per connection".
     pub fn policy_summary(&self) -> String {
@@ -162,11 +156,11 @@ impl Scenario {
 
     pub fn info(&self, origin: String) -> ScenarioInfo {
         ScenarioInfo {
-            id: self.id,
-            title: self.title,
-            explanation: self.explanation,
+            id: self.id.to_string(),
+            title: self.title.to_string(),
+            explanation: self.explanation.to_string(),
             origin,
-            protocol: self.protocol,
+            protocol: self.protocol.alpn().to_string(),
             tls: self.tls,
             keep_alive: self.keep_alive,
             idle_timeout_ms: self.idle_timeout.map(|d| d.as_millis() as u64),

@@ -1,0 +1,157 @@
+//! The routes: what each path of the app's origin and of a scenario origin answers.
+
+use crate::connection::ConnCtx;
+use crate::pages;
+use crate::static_files;
+use crate::{Shared, Site, MAX_REQUEST_BODY};
+use bytes::Bytes;
+use connscope_core::ScenarioInfo;
+use http_body_util::Full;
+use hyper::body::Incoming;
+use hyper::header::{self, HeaderValue};
+use hyper::{Method, Request, Response, StatusCode};
+use std::time::Duration;
+
+pub(crate) type Body = Full<Bytes>;
+
+pub(crate) fn text(status: StatusCode, body: impl Into<String>) -> Response<Body> {
+    let mut r = Response::new(Full::new(Bytes::from(body.into())));
+    *r.status_mut() = status;
+    r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("text/plain; charset=utf-8"));
+    r
+}
+
+fn with_type(content_type: &'static str, body: impl Into<Bytes>) -> Response<Body> {
+    let mut r = Response::new(Full::new(body.into()));
+    r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    r
+}
+
+pub(crate) async fn route(req: Request<Incoming>, ctx: &ConnCtx) -> Response<Body> {
+    match *req.method() {
+        Method::GET | Method::HEAD => {}
+        Method::OPTIONS => {
+            let mut r = text(StatusCode::NO_CONTENT, "");
+            r.headers_mut()
+                .insert(header::ACCESS_CONTROL_ALLOW_METHODS, HeaderValue::from_static("GET, HEAD, OPTIONS"));
+            r.headers_mut().insert(header::ACCESS_CONTROL_ALLOW_HEADERS, HeaderValue::from_static("*"));
+            r.headers_mut().insert(header::ACCESS_CONTROL_MAX_AGE, HeaderValue::from_static("600"));
+            return r;
+        }
+        _ => return text(StatusCode::METHOD_NOT_ALLOWED, "the testbed serves GET, HEAD and OPTIONS only\n"),
+    }
+    let too_long = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok())
+        .is_some_and(|n| n > MAX_REQUEST_BODY);
+    if too_long {
+        return text(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            format!("request bodies are limited to {MAX_REQUEST_BODY} bytes\n"),
+        );
+    }
+    let path = req.uri().path();
+    let query = pages::parse_query(req.uri().query());
+    match ctx.site {
+        Site::App => route_app(path, &ctx.shared).await,
+        Site::Scenario(i) => route_scenario(path, &query, &ctx.shared, i).await,
+    }
+}
+
+async fn route_app(path: &str, shared: &Shared) -> Response<Body> {
+    if path == "/api/scenarios" {
+        let list: Vec<ScenarioInfo> = shared.scenarios.iter().map(|(s, o)| s.info(o.clone())).collect();
+        return match serde_json::to_vec_pretty(&list) {
+            // Readable from any origin: tools and tests other than the app may list scenarios.
+            Ok(json) => {
+                let mut r = with_type("application/json", json);
+                r.headers_mut().insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, HeaderValue::from_static("*"));
+                r
+            }
+            Err(e) => text(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
+        };
+    }
+    let Some(dist) = &shared.dist else {
+        return text(
+            StatusCode::NOT_FOUND,
+            "this testbed was started without --dist: no app to serve (try `cargo xtask run`)\n",
+        );
+    };
+    let Some(file) = static_files::resolve(dist, path) else {
+        return text(StatusCode::NOT_FOUND, "not found\n");
+    };
+    let mut resp = match tokio::fs::read(&file).await {
+        Ok(bytes) => with_type(static_files::content_type(&file), bytes),
+        Err(_) => text(StatusCode::NOT_FOUND, "not found\n"),
+    };
+    crate::headers::apply_app(resp.headers_mut(), &shared.csp);
+    resp
+}
+
+async fn route_scenario(
+    path: &str,
+    query: &std::collections::BTreeMap<String, String>,
+    shared: &Shared,
+    index: usize,
+) -> Response<Body> {
+    let (scenario, _) = &shared.scenarios[index];
+    if let Some(ms) = query.get("delay") {
+        match ms.parse::<u64>() {
+            Ok(ms) if ms <= pages::MAX_DELAY_MS => tokio::time::sleep(Duration::from_millis(ms)).await,
+            _ => {
+                return text(
+                    StatusCode::BAD_REQUEST,
+                    format!("query parameter `delay` must be a whole number of ms from 0 to {}\n", pages::MAX_DELAY_MS),
+                )
+            }
+        }
+    }
+    if path == "/" {
+        let body = format!(
+            "<!DOCTYPE html><meta charset=\"utf-8\"><title>{0}</title><h1>{0}</h1><p>{1}</p><p><a href=\"/page.html\">The test page</a></p>\n",
+            scenario.title, scenario.explanation
+        );
+        return with_type("text/html; charset=utf-8", body);
+    }
+    if path == "/page.html" {
+        return match pages::PageSpec::from_query(query) {
+            Ok(spec) => {
+                let cdn = if scenario.id == "cdn" { None } else { shared.origin_of("cdn") };
+                let html = spec.html(&format!("connscope test page — {}", scenario.title), cdn);
+                with_type("text/html; charset=utf-8", html)
+            }
+            Err(e) => text(StatusCode::BAD_REQUEST, format!("{e}\n")),
+        };
+    }
+    if path == "/rich.html" {
+        return with_type("text/html; charset=utf-8", pages::RICH_HTML);
+    }
+    if let Some(code) = path.strip_prefix("/status/") {
+        return match code.parse::<u16>().ok().and_then(|c| StatusCode::from_u16(c).ok()).filter(|c| c.as_u16() >= 200) {
+            Some(status) => text(status, format!("this response has status {status}, as asked\n")),
+            None => text(StatusCode::BAD_REQUEST, "use /status/<code> with a code from 200 to 999\n"),
+        };
+    }
+    if path == "/redirect" {
+        let to = query.get("to").map(String::as_str).unwrap_or("/page.html");
+        // Same-origin paths only: the testbed is no open redirector.
+        if !to.starts_with('/') || to.starts_with("//") {
+            return text(StatusCode::BAD_REQUEST, "`to` must be a path on this origin, starting with a single /\n");
+        }
+        let mut r = text(StatusCode::FOUND, format!("redirecting to {to}\n"));
+        if let Ok(v) = HeaderValue::from_str(to) {
+            r.headers_mut().insert(header::LOCATION, v);
+        }
+        return r;
+    }
+    if let Some(name) = path.strip_prefix("/r/") {
+        return match pages::resource(name, query) {
+            Ok(Some(r)) => with_type(r.content_type, r.body),
+            Ok(None) => text(StatusCode::NOT_FOUND, format!("the testbed makes no resource named {name:?}\n")),
+            Err(e) => text(StatusCode::BAD_REQUEST, format!("{e}\n")),
+        };
+    }
+    text(StatusCode::NOT_FOUND, "not found: try /page.html\n")
+}
