@@ -342,7 +342,7 @@ mod tests {
     }
 }
 
-/// The browser quirks of RESOURCE-TIMING.md, one test each.
+/// Browser quirks of Resource Timing seen in real captures, one test each.
 #[cfg(test)]
 mod quirks {
     use super::*;

@@ -1,4 +1,4 @@
-//! A run as a sequence of events (STYLE.md: state as a reducer). The loader reports what
+//! A run as a sequence of events, applied by a reducer. The crawl reports what
 //! happens; `Session::apply` records it. Pure, so the whole life of a run is tested natively.
 
 use crate::request::{Kind, Outcome, Request};

@@ -319,7 +319,7 @@ mod tests {
 
     /// Two entries in the shape older Chrome DevTools saved (the socket id in `connection`):
     /// a new TLS connection, then one reused. Today's shape is pinned on real recordings
-    /// in `tests/fixtures.rs`.
+    /// in `core/tests/fixtures.rs`.
     const CHROME_SHAPE: &str = r#"{"log":{"version":"1.2","creator":{"name":"WebInspector","version":"537.36"},
       "pages":[{"startedDateTime":"2026-11-25T10:00:00.000Z","id":"page_1","title":"https://example.com/","pageTimings":{}}],
       "entries":[
