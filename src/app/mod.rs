@@ -8,7 +8,6 @@ pub mod state;
 use crate::browser::fetch::Cancel;
 use crate::browser::{loader, page};
 use crate::ui;
-use connscope_core::config::RunConfig;
 use connscope_core::crawl::Limits;
 use connscope_core::export::Format;
 use connscope_core::{analyse, Level, RunState};
@@ -26,19 +25,14 @@ fn mint(counter: &RefCell<RunId>) -> RunId {
 
 #[function_component(App)]
 pub fn app() -> Html {
-    let state = use_reducer(AppState::default);
+    let state = use_reducer(|| AppState::from_link(&page::location_search()));
     let cancel = use_mut_ref(Cancel::default);
     let runs = use_mut_ref(|| 0 as RunId);
 
-    // On open: read the link, then the scenario list.
+    // On open: the scenario list (the link was read into the first state).
     {
         let dispatch = state.dispatcher();
         use_effect_with((), move |_| {
-            let (config, problems) = RunConfig::from_query(&page::location_search());
-            dispatch.dispatch(Action::Configure(config));
-            for p in problems {
-                dispatch.dispatch(Action::Note(Level::Warning, p));
-            }
             wasm_bindgen_futures::spawn_local(async move {
                 let list = match page::fetch_scenarios().await {
                     Ok(list) if !list.is_empty() => Scenarios::Testbed(Rc::new(list)),
@@ -64,7 +58,6 @@ pub fn app() -> Html {
                 _ => &[],
             };
             let target = state.config.target(scenarios, &page::static_page_url());
-            page::write_location(&state.config);
             let limits = Limits::from(&state.config);
             wasm_bindgen_futures::spawn_local(async move {
                 let report = move |event| dispatch.dispatch(Action::Loader { run, event: Box::new(event) });
@@ -91,13 +84,9 @@ pub fn app() -> Html {
         Callback::from(move |_: ()| cancel.borrow().cancel())
     };
     let dispatch = state.dispatcher();
-    let on_config = {
-        let dispatch = dispatch.clone();
-        Callback::from(move |c: RunConfig| {
-            page::write_location(&c);
-            dispatch.dispatch(Action::Configure(c));
-        })
-    };
+    let on_field = dispatch.to_callback().reform(|(key, value)| Action::SetField { key, value });
+    // The address bar always holds the link that reproduces what the form says.
+    use_effect_with(state.config.clone(), page::write_location);
     let on_select = {
         let dispatch = dispatch.clone();
         Callback::from(move |i: Option<usize>| dispatch.dispatch(Action::Select(i)))
@@ -173,7 +162,7 @@ pub fn app() -> Html {
                 no_testbed={no_testbed}
                 config={state.config.clone()}
                 running={run_state == RunState::Running}
-                on_change={on_config}
+                on_field={on_field}
                 on_run={start_run}
                 on_cancel={on_cancel} />
             <ui::progress::Progress state={run_state} done={done} discovered={discovered} target={state.session.target.clone()} />

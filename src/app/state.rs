@@ -97,7 +97,11 @@ pub enum Action {
         run: RunId,
     },
     ScenariosLoaded(Scenarios),
-    Configure(RunConfig),
+    /// The user changed a field of the form to `value` (as typed).
+    SetField {
+        key: &'static str,
+        value: String,
+    },
     Select(Option<usize>),
     SetOrder(Order),
     SetLanes(Source),
@@ -113,6 +117,19 @@ pub enum Action {
         name: String,
         text: String,
     },
+}
+
+impl AppState {
+    /// The state the app opens in, from its link (`location.search`): the run it describes,
+    /// and a warning for each part of the link that could not be read.
+    pub fn from_link(search: &str) -> AppState {
+        let (config, problems) = RunConfig::from_query(search);
+        let mut s = AppState { config, ..AppState::default() };
+        for text in problems {
+            s.session.apply(Event::Note { level: Level::Warning, text });
+        }
+        s
+    }
 }
 
 impl Reducible for AppState {
@@ -132,7 +149,16 @@ impl Reducible for AppState {
                 s.selected = None;
             }
             Action::ScenariosLoaded(list) => s.scenarios = list,
-            Action::Configure(c) => s.config = c,
+            Action::SetField { key, value } => {
+                // The same rules as the link: a value that cannot be read keeps the previous
+                // one and says so. Picking a scenario clears a typed URL.
+                if let Err(problem) = s.config.set(key, &value) {
+                    s.session.apply(Event::Note { level: Level::Warning, text: problem });
+                }
+                if key == "scenario" {
+                    s.config.url = None;
+                }
+            }
             Action::Select(i) => s.selected = i,
             Action::SetOrder(o) => s.order = o,
             Action::SetLanes(l) => s.lanes = l,
@@ -190,6 +216,32 @@ mod tests {
         let s = s.reduce(Action::Loader { run: 7, event: Box::new(event("http://late/")) });
         assert_eq!(s.session.requests.len(), 1, "the old run's late event is dropped");
         assert_eq!(s.session.state, RunState::Running);
+    }
+
+    #[test]
+    fn the_link_sets_the_run_and_says_what_it_could_not_read() {
+        let s = AppState::from_link("?scenario=close&pause=soon&autorun=1");
+        assert_eq!((s.config.scenario.as_deref(), s.config.autorun, s.config.pause_ms), (Some("close"), true, 0));
+        assert_eq!(s.session.messages.len(), 1);
+        assert!(s.session.messages[0].text.starts_with("pause=\"soon\""), "{}", s.session.messages[0].text);
+    }
+
+    #[test]
+    fn two_field_changes_before_a_render_both_count() {
+        let s = Rc::new(AppState::from_link("?url=https%3A%2F%2Fexample.com%2F"));
+        let s = s.reduce(Action::SetField { key: "limit", value: "50".into() });
+        let s = s.reduce(Action::SetField { key: "depth", value: "2".into() });
+        assert_eq!((s.config.limit, s.config.depth), (50, 2));
+        assert_eq!(s.config.url.as_deref(), Some("https://example.com/"));
+        let s = s.reduce(Action::SetField { key: "scenario", value: "h2".into() });
+        assert_eq!(
+            (s.config.scenario.as_deref(), s.config.url.as_deref()),
+            (Some("h2"), None),
+            "a scenario clears the URL"
+        );
+        let s = s.reduce(Action::SetField { key: "concurrency", value: "many".into() });
+        assert_eq!(s.config.concurrency, None);
+        assert!(s.session.messages.last().is_some_and(|m| m.level == Level::Warning && m.text.contains("concurrency")));
     }
 
     #[test]

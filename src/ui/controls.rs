@@ -13,30 +13,25 @@ pub struct Props {
     pub no_testbed: Option<String>,
     pub config: RunConfig,
     pub running: bool,
-    pub on_change: Callback<RunConfig>,
+    /// A field changed: its key in the link (`scenario`, `url`, `concurrency`, …) and the
+    /// value as typed.
+    pub on_field: Callback<(&'static str, String)>,
     pub on_run: Callback<()>,
     pub on_cancel: Callback<()>,
 }
 
 #[function_component(Controls)]
 pub fn controls(p: &Props) -> Html {
-    // Every field goes through the same rules as the link (RunConfig::set); a value that
-    // cannot be read keeps the previous one. Picking a scenario also clears a typed URL.
+    // What was typed goes up as it is; the reducer applies the link's rules to it.
     let field = |key: &'static str| {
-        let cfg = p.config.clone();
-        let cb = p.on_change.clone();
+        let cb = p.on_field.clone();
         Callback::from(move |e: Event| {
             let value = e
                 .target_dyn_into::<HtmlInputElement>()
                 .map(|i| i.value())
                 .or_else(|| e.target_dyn_into::<HtmlSelectElement>().map(|s| s.value()))
                 .unwrap_or_default();
-            let mut c = cfg.clone();
-            let _ = c.set(key, &value);
-            if key == "scenario" {
-                c.url = None;
-            }
-            cb.emit(c);
+            cb.emit((key, value));
         })
     };
     let (on_scenario, on_url, on_conc) = (field("scenario"), field("url"), field("concurrency"));
