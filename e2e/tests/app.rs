@@ -146,7 +146,7 @@ async fn checks(b: &Browser, tb: &Testbed) -> Result<()> {
     ensure!(b.text(".messages").await?.contains("is not a full URL"));
 
     // A HAR recorded elsewhere: pick the file, see its waterfall.
-    let fixture = e2e::workspace().join("tests/fixtures/firefox-https-keepalive.json");
+    let fixture = e2e::workspace().join("core/tests/fixtures/firefox-https-keepalive.json");
     let doc: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&fixture)?)?;
     let requests: Vec<connscope_core::Request> = doc["entries"]
         .as_array()
@@ -166,7 +166,7 @@ async fn checks(b: &Browser, tb: &Testbed) -> Result<()> {
     b.screenshot(&format!("{name}-har-import")).await?;
 
     // Bad files: each says what is wrong, and the recording shown stays.
-    let chrome = std::fs::read_to_string(e2e::workspace().join("tests/fixtures/chromium-devtools-h2.har"))?;
+    let chrome = std::fs::read_to_string(e2e::workspace().join("core/tests/fixtures/chromium-devtools-h2.har"))?;
     let bad = [
         ("empty.har", String::new(), "the file is empty"),
         ("page.html", "<!doctype html><title>x</title>".to_string(), "is not JSON"),
@@ -188,7 +188,7 @@ async fn checks(b: &Browser, tb: &Testbed) -> Result<()> {
 
     // A HAR saved by Chromium's own DevTools (h2 page): the browser's socket ids and the
     // server's Server-Timing both come through, and the h2 origin is one connection.
-    let devtools = e2e::workspace().join("tests/fixtures/chromium-devtools-h2.har");
+    let devtools = e2e::workspace().join("core/tests/fixtures/chromium-devtools-h2.har");
     b.client.find(Locator::Css("input[type=file]")).await?.send_keys(&devtools.display().to_string()).await?;
     let h2_rows = "return document.querySelectorAll('.waterfall [data-request-url][data-protocol=h2]').length > 0";
     b.wait_until("the Chromium HAR's h2 rows", h2_rows, SOON).await?;
