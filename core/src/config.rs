@@ -16,6 +16,11 @@ pub struct RunConfig {
     pub limit: usize,
     /// How deep references are followed (the page's stylesheets are 1, their imports 2…).
     pub depth: u32,
+    /// A URL whose server's keep-alive policy to probe (`?probe=`); opening such a link
+    /// starts the probe.
+    pub probe: Option<String>,
+    /// The longest pause the probe tries, in seconds.
+    pub max_idle_s: u32,
 }
 
 /// Where the built-in static test page lives, relative to the app (used without a testbed).
@@ -33,6 +38,10 @@ pub const MAX_PAUSE_MS: u32 = 60_000;
 pub const MAX_DEPTH: u32 = 16;
 /// The most requests at once a run may be asked for (0 in a link = the browser decides).
 pub const MAX_CONCURRENCY: usize = 64;
+/// The longest pause a probe tries by default (s): two minutes.
+pub const DEFAULT_MAX_IDLE_S: u32 = 120;
+/// The longest pause a probe may be asked to try (s).
+pub const MAX_IDLE_S: u32 = 900;
 /// Each request is aborted after this long.
 pub const REQUEST_TIMEOUT_MS: u32 = 20_000;
 
@@ -46,6 +55,8 @@ impl Default for RunConfig {
             pause_ms: 0,
             limit: DEFAULT_LIMIT,
             depth: DEFAULT_DEPTH,
+            probe: None,
+            max_idle_s: DEFAULT_MAX_IDLE_S,
         }
     }
 }
@@ -86,6 +97,13 @@ impl RunConfig {
                 Ok(n) => self.depth = n.clamp(1, MAX_DEPTH),
                 Err(_) => return Err(format!("depth={v:?} is not a number; keeping {}.", self.depth)),
             },
+            "probe" => self.probe = Some(v.to_string()).filter(|u| !u.is_empty()),
+            "max_idle" => match v.parse::<u32>() {
+                Ok(n) => self.max_idle_s = n.clamp(1, MAX_IDLE_S),
+                Err(_) => {
+                    return Err(format!("max_idle={v:?} is not a number of seconds; keeping {}.", self.max_idle_s))
+                }
+            },
             "limit" => match v.parse::<usize>() {
                 Ok(n) => self.limit = n.clamp(1, MAX_LIMIT),
                 Err(_) => return Err(format!("limit={v:?} is not a number; keeping {}.", self.limit)),
@@ -111,6 +129,12 @@ impl RunConfig {
         if self.limit != DEFAULT_LIMIT {
             q.append_pair("limit", &self.limit.to_string());
         }
+        if let Some(p) = &self.probe {
+            q.append_pair("probe", p);
+        }
+        if self.max_idle_s != DEFAULT_MAX_IDLE_S {
+            q.append_pair("max_idle", &self.max_idle_s.to_string());
+        }
         if self.depth != DEFAULT_DEPTH {
             q.append_pair("depth", &self.depth.to_string());
         }
@@ -123,6 +147,21 @@ impl RunConfig {
         } else {
             format!("?{q}")
         }
+    }
+
+    /// The URL a probe requests: the one asked for, else a small resource of the chosen
+    /// scenario's origin (or the first's); None without either.
+    pub fn probe_target(&self, scenarios: &[ScenarioInfo]) -> Option<String> {
+        if let Some(u) = &self.probe {
+            return Some(u.clone());
+        }
+        let chosen = self.scenario.as_ref().and_then(|id| scenarios.iter().find(|s| &s.id == id)).or(scenarios.first());
+        chosen.map(|s| format!("{}/r/probe.css", s.origin))
+    }
+
+    /// The limits of a probe as this link asks for them.
+    pub fn probe_limits(&self) -> crate::probe::ProbeLimits {
+        crate::probe::ProbeLimits { max_idle_ms: self.max_idle_s.saturating_mul(1000), ..Default::default() }
     }
 
     /// The page a run loads: the URL, or the chosen scenario's test page, or the first
@@ -151,6 +190,18 @@ mod tests {
         assert_eq!(c.scenario.as_deref(), Some("short-idle"));
         assert_eq!((c.concurrency, c.pause_ms, c.limit, c.depth, c.autorun), (Some(1), 1500, 50, 2, true));
         assert_eq!(RunConfig::from_query(&c.to_query()).0, c);
+    }
+
+    #[test]
+    fn a_probe_link_round_trips_and_falls_back_to_the_scenario() {
+        let (c, problems) = RunConfig::from_query("?probe=http%3A%2F%2F127.0.0.1%3A9001%2Fr%2Fa.css&max_idle=30");
+        assert!(problems.is_empty());
+        assert_eq!((c.probe.as_deref(), c.max_idle_s), (Some("http://127.0.0.1:9001/r/a.css"), 30));
+        assert_eq!(RunConfig::from_query(&c.to_query()).0, c);
+        assert_eq!(c.probe_limits().max_idle_ms, 30_000);
+        assert_eq!(RunConfig::from_query("?max_idle=0").0.max_idle_s, 1);
+        assert!(RunConfig::from_query("?max_idle=long").1[0].contains("seconds"));
+        assert_eq!(RunConfig::default().probe_target(&[]), None);
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! A run as a sequence of events, applied by a reducer. The crawl reports what
 //! happens; `Session::apply` records it. Pure, so the whole life of a run is tested natively.
 
+use crate::probe::ProbeStatus;
 use crate::request::{Kind, Outcome, Request};
 use crate::timing::Timing;
 use crate::url::origin_of;
@@ -83,6 +84,8 @@ pub enum Event {
         file: String,
         error: String,
     },
+    /// Where a probe stands (each step, and its result).
+    Probe(ProbeStatus),
     /// A whole recording (HAR import) replaces the run.
     Imported {
         target: String,
@@ -100,6 +103,8 @@ pub struct Session {
     pub messages: Vec<Message>,
     /// The page clock's origin (epoch ms), for absolute times in exports.
     pub time_origin_ms: f64,
+    /// When the run is a probe: where it stands and what it found.
+    pub probe: Option<ProbeStatus>,
 }
 
 impl Session {
@@ -141,6 +146,7 @@ impl Session {
                 }
             }
             Event::Note { level, text } => self.messages.push(Message { level, text }),
+            Event::Probe(status) => self.probe = Some(status),
             Event::Finished => {
                 if self.state == RunState::Running {
                     self.state = RunState::Done;

@@ -10,6 +10,7 @@ use crate::browser::{loader, page};
 use crate::ui;
 use connscope_core::crawl::Limits;
 use connscope_core::export::Format;
+use connscope_core::probe::Browser;
 use connscope_core::{analyse, Level, RunState};
 use state::{Action, AppState, RunId, Scenarios};
 use std::cell::RefCell;
@@ -52,7 +53,7 @@ pub fn app() -> Html {
             *cancel.borrow_mut() = fresh.clone();
             let run = mint(&runs);
             let dispatch = state.dispatcher();
-            dispatch.dispatch(Action::RunBegan { run });
+            dispatch.dispatch(Action::RunBegan { run, probe: None });
             let scenarios: &[_] = match &state.scenarios {
                 Scenarios::Testbed(list) => list,
                 _ => &[],
@@ -66,14 +67,42 @@ pub fn app() -> Html {
         })
     };
 
-    // Autorun once the scenario list is known: on `autorun=1`, or when the link names
-    // nothing (a newcomer sees a waterfall without doing anything).
+    let start_probe = {
+        let (state, cancel, runs) = (state.clone(), cancel.clone(), runs.clone());
+        Callback::from(move |_: ()| {
+            let scenarios: &[_] = match &state.scenarios {
+                Scenarios::Testbed(list) => list,
+                _ => &[],
+            };
+            let Some(url) = state.config.probe_target(scenarios) else {
+                state.dispatch(Action::Note(Level::Warning, "Type the URL of a resource on the server to probe (any small file it serves, such as https://example.com/favicon.ico).".into()));
+                return;
+            };
+            cancel.borrow().cancel();
+            let fresh = Cancel::default();
+            *cancel.borrow_mut() = fresh.clone();
+            let run = mint(&runs);
+            let dispatch = state.dispatcher();
+            dispatch.dispatch(Action::RunBegan { run, probe: Some(url.clone()) });
+            let limits = state.config.probe_limits();
+            wasm_bindgen_futures::spawn_local(async move {
+                let report = move |event| dispatch.dispatch(Action::Loader { run, event: Box::new(event) });
+                loader::probe(url, limits, fresh, report).await;
+            });
+        })
+    };
+
+    // Autorun once the scenario list is known: a probe link probes; `autorun=1` runs; a link
+    // that names nothing runs the first scenario (a newcomer sees a waterfall at once).
     {
-        let start_run = start_run.clone();
+        let (start_run, start_probe) = (start_run.clone(), start_probe.clone());
         let ready = !matches!(state.scenarios, Scenarios::Loading);
         let config = state.config.clone();
         use_effect_with(ready, move |ready| {
-            if *ready && (config.autorun || (config.scenario.is_none() && config.url.is_none())) {
+            if !*ready {
+            } else if config.probe.is_some() {
+                start_probe.emit(());
+            } else if config.autorun || (config.scenario.is_none() && config.url.is_none()) {
                 start_run.emit(());
             }
         });
@@ -125,6 +154,7 @@ pub fn app() -> Html {
         let theme = state.theme.attribute();
         use_effect_with(theme, |t| page::set_theme(*t));
     }
+    let browser = *use_memo((), |_| Browser::from_user_agent(&page::user_agent()));
     let run_state = state.session.state;
     let (done, discovered) = state.session.progress();
     let scenarios = match &state.scenarios {
@@ -164,9 +194,11 @@ pub fn app() -> Html {
                 running={run_state == RunState::Running}
                 on_field={on_field}
                 on_run={start_run}
+                on_probe={start_probe}
                 on_cancel={on_cancel} />
             <ui::progress::Progress state={run_state} done={done} discovered={discovered} target={state.session.target.clone()} />
             <ui::messages::Messages messages={state.session.messages.clone()} />
+            { state.session.probe.clone().map(|status| html! { <ui::probe::ProbeView {status} browser={browser} /> }).unwrap_or_default() }
             <ui::summary::SummaryView analysis={analysis.clone()} />
             <ui::waterfall::Waterfall
                 requests={requests.clone()}

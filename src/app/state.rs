@@ -92,9 +92,11 @@ pub enum Action {
         run: RunId,
         event: Box<Event>,
     },
-    /// A run began (the app minted its id and started its loader).
+    /// A run began (the app minted its id and started its loader): a page load, or a
+    /// probe of `probe`'s server.
     RunBegan {
         run: RunId,
+        probe: Option<String>,
     },
     ScenariosLoaded(Scenarios),
     /// The user changed a field of the form to `value` (as typed).
@@ -144,9 +146,11 @@ impl Reducible for AppState {
                 }
                 s.session.apply(*event);
             }
-            Action::RunBegan { run } => {
+            Action::RunBegan { run, probe } => {
                 s.run = run;
                 s.selected = None;
+                // The link says what ran last: a probe link starts the probe again.
+                s.config.probe = probe;
             }
             Action::ScenariosLoaded(list) => s.scenarios = list,
             Action::SetField { key, value } => {
@@ -205,14 +209,14 @@ mod tests {
     #[test]
     fn events_of_a_run_no_longer_shown_are_dropped() {
         let event = |url: &str| Event::Discovered { url: url.into(), kind: Kind::Document, parent: None, depth: 0 };
-        let s = Rc::new(AppState::default()).reduce(Action::RunBegan { run: 7 });
+        let s = Rc::new(AppState::default()).reduce(Action::RunBegan { run: 7, probe: None });
         let s = s.reduce(Action::Loader {
             run: 7,
             event: Box::new(Event::Started { target: "a".into(), time_origin_ms: 0.0 }),
         });
         let s = s.reduce(Action::Loader { run: 7, event: Box::new(event("http://a/")) });
         // A second run begins before the first has finished reporting.
-        let s = s.reduce(Action::RunBegan { run: 8 });
+        let s = s.reduce(Action::RunBegan { run: 8, probe: None });
         let s = s.reduce(Action::Loader { run: 7, event: Box::new(event("http://late/")) });
         assert_eq!(s.session.requests.len(), 1, "the old run's late event is dropped");
         assert_eq!(s.session.state, RunState::Running);
@@ -245,8 +249,17 @@ mod tests {
     }
 
     #[test]
+    fn the_link_names_the_probe_while_one_runs_and_forgets_it_after_a_page_load() {
+        let s = Rc::new(AppState::default())
+            .reduce(Action::RunBegan { run: 1, probe: Some("http://h:1/r/probe.css".into()) });
+        assert!(s.config.to_query().contains("probe=http%3A%2F%2Fh%3A1%2Fr%2Fprobe.css"), "{}", s.config.to_query());
+        let s = s.reduce(Action::RunBegan { run: 2, probe: None });
+        assert_eq!(s.config.probe, None);
+    }
+
+    #[test]
     fn an_unreadable_file_keeps_the_run_and_its_id() {
-        let s = Rc::new(AppState::default()).reduce(Action::RunBegan { run: 3 });
+        let s = Rc::new(AppState::default()).reduce(Action::RunBegan { run: 3, probe: None });
         let s = s.reduce(Action::FileRead { run: 4, name: "notes.txt".into(), text: "hello".into() });
         assert_eq!(s.run, 3, "events of run 3 still count");
         assert!(s.session.messages.last().is_some_and(|m| m.text.starts_with("notes.txt was not imported")));

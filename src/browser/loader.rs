@@ -1,28 +1,48 @@
-//! Runs a crawl (`connscope_core::crawl`): carries out each effect it returns — a fetch, a
-//! pause, a timing look-up, an event to report — and feeds every outcome back. It decides
-//! nothing: what to load, in what order and when the run ends is the crawl's.
+//! Runs a core state machine — a crawl (`connscope_core::crawl`) or a probe
+//! (`connscope_core::probe`): carries out each effect it returns (a fetch, a pause, a timing
+//! look-up, an event to report) and feeds every outcome back. It decides nothing: what to
+//! load, in what order and when the run ends is the machine's.
 
 use super::dom::{viewport, BrowserUrls};
 use super::fetch::{fetch, Cancel};
 use super::sleep_ms;
 use super::timing::Collector;
-use connscope_core::crawl::{Crawl, Effect, Limits};
+use connscope_core::crawl::{Crawl, Limits};
+use connscope_core::effect::{Effect, Machine};
 use connscope_core::failure::FetchFailure;
+use connscope_core::probe::{Probe, ProbeLimits};
 use connscope_core::{Event, Timing};
 use futures::stream::{FuturesUnordered, StreamExt};
 use std::future::Future;
 use std::pin::Pin;
 use std::rc::Rc;
 
-type Fetched = (usize, Result<connscope_core::crawl::Response, FetchFailure>);
+type Fetched = (usize, Result<connscope_core::effect::Response, FetchFailure>);
 type Timed = (usize, Option<Timing>);
 
 /// Loads `target` and its resource graph, reporting every step through `report`.
 pub async fn load(target: String, limits: Limits, cancel: Cancel, report: impl Fn(Event)) {
+    let (time_origin_ms, run) = clock_and_token();
+    let (crawl, first) = Crawl::start(&target, &run, time_origin_ms, limits, viewport(), &BrowserUrls);
+    drive(crawl, first, cancel, report).await;
+}
+
+/// Probes the keep-alive policy of `url`'s server, reporting every step through `report`.
+pub async fn probe(url: String, limits: ProbeLimits, cancel: Cancel, report: impl Fn(Event)) {
+    let (time_origin_ms, run) = clock_and_token();
+    let (probe, first) = Probe::start(&url, &run, time_origin_ms, limits, &BrowserUrls);
+    drive(probe, first, cancel, report).await;
+}
+
+/// The page's clock origin, and a token unique to a run.
+fn clock_and_token() -> (f64, String) {
     let time_origin_ms = web_sys::window().and_then(|w| w.performance()).map_or(0.0, |p| p.time_origin());
-    let run = format!("{}", (js_sys::Math::random() * 1e9) as u64);
-    let (mut crawl, first) = Crawl::start(&target, &run, time_origin_ms, limits, viewport(), &BrowserUrls);
-    let collector = Rc::new(Collector::new(crawl.token_prefix()));
+    (time_origin_ms, format!("{}", (js_sys::Math::random() * 1e9) as u64))
+}
+
+/// Runs a core state machine to its end: carries out each effect, feeds each outcome back.
+async fn drive(mut machine: impl Machine, first: Vec<Effect>, cancel: Cancel, report: impl Fn(Event)) {
+    let collector = Rc::new(Collector::new(machine.token_prefix()));
     let mut fetching: FuturesUnordered<Pin<Box<dyn Future<Output = Fetched>>>> = FuturesUnordered::new();
     let mut timing: FuturesUnordered<Pin<Box<dyn Future<Output = Timed>>>> = FuturesUnordered::new();
     let mut pause: FuturesUnordered<Pin<Box<dyn Future<Output = ()>>>> = FuturesUnordered::new();
@@ -54,22 +74,22 @@ pub async fn load(target: String, limits: Limits, cancel: Cancel, report: impl F
                 }
             }
         }
-        if crawl.is_over() {
+        if machine.is_over() {
             break;
         }
         if cancel.is_cancelled() && !told_cancel {
             told_cancel = true;
-            effects = crawl.cancel();
+            effects = machine.cancel();
             continue;
         }
         effects = futures::select! {
-            (id, outcome) = fetching.select_next_some() => crawl.fetched(id, outcome, &BrowserUrls),
-            (id, entry) = timing.select_next_some() => crawl.timed(id, entry),
+            (id, outcome) = fetching.select_next_some() => machine.fetched(id, outcome, &BrowserUrls),
+            (id, entry) = timing.select_next_some() => machine.timed(id, entry),
             () = pause.select_next_some() => if cancel.is_cancelled() {
                 told_cancel = true;
-                crawl.cancel()
+                machine.cancel()
             } else {
-                crawl.paused()
+                machine.paused()
             },
             complete => break,
         };

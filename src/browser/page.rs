@@ -90,3 +90,8 @@ pub fn set_theme(theme: Option<&str>) {
         };
     }
 }
+
+/// `navigator.userAgent`, to name the browser's own connection limits.
+pub fn user_agent() -> String {
+    web_sys::window().and_then(|w| w.navigator().user_agent().ok()).unwrap_or_default()
+}

@@ -1,6 +1,6 @@
 //! What to load and how: scenario, URL, concurrency, pause, limit; Run and Cancel.
 
-use connscope_core::config::{RunConfig, MAX_DEPTH, MAX_LIMIT, MAX_PAUSE_MS};
+use connscope_core::config::{RunConfig, MAX_DEPTH, MAX_IDLE_S, MAX_LIMIT, MAX_PAUSE_MS};
 use connscope_core::ScenarioInfo;
 use std::rc::Rc;
 use web_sys::{HtmlInputElement, HtmlSelectElement};
@@ -17,6 +17,8 @@ pub struct Props {
     /// value as typed.
     pub on_field: Callback<(&'static str, String)>,
     pub on_run: Callback<()>,
+    /// Probe the server of the probe URL (or of the chosen scenario).
+    pub on_probe: Callback<()>,
     pub on_cancel: Callback<()>,
 }
 
@@ -36,6 +38,7 @@ pub fn controls(p: &Props) -> Html {
     };
     let (on_scenario, on_url, on_conc) = (field("scenario"), field("url"), field("concurrency"));
     let (on_pause, on_limit, on_depth) = (field("pause"), field("limit"), field("depth"));
+    let (on_probe_url, on_max_idle) = (field("probe"), field("max_idle"));
     let on_submit = {
         let run = p.on_run.clone();
         Callback::from(move |e: SubmitEvent| {
@@ -91,6 +94,16 @@ pub fn controls(p: &Props) -> Html {
                 <button type="submit" class="primary" disabled={p.running}>{ if p.running { "Running…" } else { "Run" } }</button>
                 <button type="button" disabled={!p.running} onclick={p.on_cancel.reform(|_| ())}>{"Cancel"}</button>
             </div>
+            <fieldset class="probe-form">
+                <legend>{"Probe a server's keep-alive policy"}</legend>
+                <label class="field url"><span>{"Resource to request"}</span>
+                    <input type="url" placeholder={selected_scenario.as_ref().map_or("https://example.com/favicon.ico".to_string(), |s| format!("{}/r/probe.css", s.origin))}
+                           value={p.config.probe.clone().unwrap_or_default()} onchange={on_probe_url} aria-describedby="probe-help" /></label>
+                <label><span>{"Longest pause (s)"}</span>
+                    <input type="number" min="1" max={MAX_IDLE_S.to_string()} value={p.config.max_idle_s.to_string()} onchange={on_max_idle} /></label>
+                <button type="button" disabled={p.running} onclick={p.on_probe.reform(|_| ())}>{"Probe"}</button>
+                <small id="probe-help">{"One request at a time: is a connection kept, how many requests it serves, how long it stays open when idle. Empty: a file of the chosen scenario. The server must allow cross-origin reads and send Timing-Allow-Origin."}</small>
+            </fieldset>
             { selected_scenario.filter(|_| p.config.url.is_none()).map(|s| html! {
                 <p class="scenario-explanation"><strong>{ &s.title }{": "}</strong>{ &s.explanation }{" "}
                     <span class="policy">{ format!("({})", s.policy) }</span>{" "}<code>{ &s.origin }</code></p>

@@ -8,6 +8,7 @@ pub mod details;
 pub mod export;
 pub mod legend;
 pub mod messages;
+pub mod probe;
 pub mod progress;
 pub mod summary;
 pub mod waterfall;

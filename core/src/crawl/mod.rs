@@ -12,12 +12,12 @@
 //! ```
 
 pub mod css;
-mod effect;
 pub mod html;
 pub mod srcset;
 
-pub use effect::{Body, Effect, Limits, Read, Resolve, Response, FAILED_TIMING_WAIT_MS, TIMING_WAIT_MS};
+pub use crate::effect::{Body, Effect, Machine, Read, Resolve, Response};
 
+use crate::config::RunConfig;
 use crate::failure::FetchFailure;
 use crate::request::Kind;
 use crate::session::{Event, Level};
@@ -26,6 +26,45 @@ use crate::timing::Timing;
 use crate::url::{strip_token, with_token, TOKEN_PARAM};
 use html::Viewport;
 use std::collections::{HashMap, HashSet, VecDeque};
+
+/// How long the shell waits for the timing entry of a request that completed: browsers add
+/// it once the body has been read and deliver it to observers a little later.
+pub const TIMING_WAIT_MS: u32 = 2000;
+/// The same for a request that failed: there may be no entry at all.
+pub const FAILED_TIMING_WAIT_MS: u32 = 300;
+
+/// How a run loads its page.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// At most this many requests at once; None lets the browser schedule them all.
+    pub concurrency: Option<usize>,
+    /// Pause before each request after the first, so idle timeouts can close connections.
+    pub pause_ms: u32,
+    /// At most this many resources (the page included).
+    pub limit: usize,
+    /// How deep references are followed (page = 0, its stylesheets = 1, their imports = 2…).
+    pub max_depth: u32,
+    /// Each request is aborted after this long.
+    pub timeout_ms: u32,
+}
+
+impl From<&RunConfig> for Limits {
+    fn from(c: &RunConfig) -> Limits {
+        Limits {
+            concurrency: c.concurrency,
+            pause_ms: c.pause_ms,
+            limit: c.limit,
+            max_depth: c.depth,
+            timeout_ms: crate::config::REQUEST_TIMEOUT_MS,
+        }
+    }
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits::from(&RunConfig::default())
+    }
+}
 
 /// A request the crawl decided to load.
 #[derive(Debug, Clone)]
@@ -72,7 +111,7 @@ impl Crawl {
         time_origin_ms: f64,
         limits: Limits,
         viewport: Viewport,
-        urls: &impl Resolve,
+        urls: &dyn Resolve,
     ) -> (Crawl, Vec<Effect>) {
         let mut crawl = Crawl {
             limits,
@@ -127,7 +166,7 @@ impl Crawl {
     }
 
     /// A fetch came back, with a response or a failure.
-    pub fn fetched(&mut self, id: usize, outcome: Result<Response, FetchFailure>, urls: &impl Resolve) -> Vec<Effect> {
+    pub fn fetched(&mut self, id: usize, outcome: Result<Response, FetchFailure>, urls: &dyn Resolve) -> Vec<Effect> {
         let mut fx = Vec::new();
         let Some(job) = self.jobs.get(id).cloned() else { return fx };
         if self.over {
@@ -174,7 +213,7 @@ impl Crawl {
     }
 
     /// What a response references, discovered as the next level.
-    fn follow(&mut self, job: &Job, base: &str, response: &Response, urls: &impl Resolve, fx: &mut Vec<Effect>) {
+    fn follow(&mut self, job: &Job, base: &str, response: &Response, urls: &dyn Resolve, fx: &mut Vec<Effect>) {
         match (job.kind, &response.body) {
             (Kind::Document, _) if !response.content_type.to_ascii_lowercase().contains("html") => {
                 let ct = if response.content_type.is_empty() { "none" } else { &response.content_type };
@@ -354,7 +393,7 @@ fn is_http(url: &str) -> bool {
 
 /// `href` resolved against `base`, when it is an http(s) URL worth fetching (`data:`,
 /// `javascript:`, `blob:` and the like are not requests on a connection).
-fn resolve_http(urls: &impl Resolve, href: &str, base: &str) -> Option<String> {
+fn resolve_http(urls: &dyn Resolve, href: &str, base: &str) -> Option<String> {
     let href = href.trim();
     if href.is_empty() {
         return None;
@@ -368,4 +407,25 @@ fn report(fx: &mut Vec<Effect>, event: Event) {
 
 fn note(fx: &mut Vec<Effect>, level: Level, text: String) {
     report(fx, Event::Note { level, text });
+}
+
+impl Machine for Crawl {
+    fn fetched(&mut self, id: usize, outcome: Result<Response, FetchFailure>, urls: &dyn Resolve) -> Vec<Effect> {
+        Crawl::fetched(self, id, outcome, urls)
+    }
+    fn timed(&mut self, id: usize, timing: Option<Timing>) -> Vec<Effect> {
+        Crawl::timed(self, id, timing)
+    }
+    fn paused(&mut self) -> Vec<Effect> {
+        Crawl::paused(self)
+    }
+    fn cancel(&mut self) -> Vec<Effect> {
+        Crawl::cancel(self)
+    }
+    fn is_over(&self) -> bool {
+        Crawl::is_over(self)
+    }
+    fn token_prefix(&self) -> String {
+        Crawl::token_prefix(self)
+    }
 }

@@ -1,54 +1,17 @@
-//! What the crawl and its shell say to each other: the effects it asks for, the outcomes
-//! fed back, and the limits a run is given.
+//! What a core state machine (the crawl, the probe) and the browser shell say to each
+//! other: the effects it asks for and the outcomes fed back. The shell
+//! (`src/browser/loader.rs`) runs any [`Machine`] the same way.
 
-use super::html::HtmlDocument;
-use crate::config::RunConfig;
+use crate::crawl::html::HtmlDocument;
+use crate::failure::FetchFailure;
 use crate::session::Event;
-
-/// How long the shell waits for the timing entry of a request that completed: browsers add
-/// it once the body has been read and deliver it to observers a little later.
-pub const TIMING_WAIT_MS: u32 = 2000;
-/// The same for a request that failed: there may be no entry at all.
-pub const FAILED_TIMING_WAIT_MS: u32 = 300;
+use crate::timing::Timing;
 
 /// URL resolution, the browser's job: the shell resolves with the platform's URL parser.
 pub trait Resolve {
     /// `href` resolved against `base` (or, without one, `href` as an absolute URL), in the
     /// browser's normal form and without its fragment; None when it is not a valid URL.
     fn resolve(&self, href: &str, base: Option<&str>) -> Option<String>;
-}
-
-/// How a run loads its page.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Limits {
-    /// At most this many requests at once; None lets the browser schedule them all.
-    pub concurrency: Option<usize>,
-    /// Pause before each request after the first, so idle timeouts can close connections.
-    pub pause_ms: u32,
-    /// At most this many resources (the page included).
-    pub limit: usize,
-    /// How deep references are followed (page = 0, its stylesheets = 1, their imports = 2…).
-    pub max_depth: u32,
-    /// Each request is aborted after this long.
-    pub timeout_ms: u32,
-}
-
-impl From<&RunConfig> for Limits {
-    fn from(c: &RunConfig) -> Limits {
-        Limits {
-            concurrency: c.concurrency,
-            pause_ms: c.pause_ms,
-            limit: c.limit,
-            max_depth: c.depth,
-            timeout_ms: crate::config::REQUEST_TIMEOUT_MS,
-        }
-    }
-}
-
-impl Default for Limits {
-    fn default() -> Self {
-        Limits::from(&RunConfig::default())
-    }
 }
 
 /// What the shell reads of a response's body.
@@ -96,4 +59,22 @@ pub enum Body {
     Discarded,
     Text(String),
     Html(HtmlDocument),
+}
+
+/// A state machine the shell runs: it carries out each effect and feeds every outcome back
+/// through these, until [`Machine::is_over`].
+pub trait Machine {
+    /// A fetch came back, with a response or a failure.
+    fn fetched(&mut self, id: usize, outcome: Result<Response, FetchFailure>, urls: &dyn Resolve) -> Vec<Effect>;
+    /// A request's timing entry was looked up (None: the browser gave none).
+    fn timed(&mut self, id: usize, timing: Option<Timing>) -> Vec<Effect>;
+    /// The pause asked for by [`Effect::Pause`] is over.
+    fn paused(&mut self) -> Vec<Effect>;
+    /// The user cancelled; the shell aborts what is in flight and feeds it back.
+    fn cancel(&mut self) -> Vec<Effect>;
+    /// Nothing more will be asked of the shell.
+    fn is_over(&self) -> bool;
+    /// The prefix every tokened URL of this machine carries, so the shell keeps only its
+    /// timing entries.
+    fn token_prefix(&self) -> String;
 }
