@@ -34,6 +34,9 @@ pub const FIRST_PAUSE_MS: u32 = 250;
 pub const RESOLUTION_MS: f64 = 250.0;
 /// Each probe request is aborted after this long.
 pub const PROBE_TIMEOUT_MS: u32 = 10_000;
+/// The most pauses the idle search tries; a page whose delay between requests varies a lot
+/// may keep it from narrowing, and it then reports the range it has.
+pub const MAX_IDLE_STEPS: u32 = 24;
 /// How long the shell waits for a probe request's timing entry.
 const TIMING_WAIT_MS: u32 = 2000;
 
@@ -169,7 +172,7 @@ impl ProbeStatus {
                 }
                 match max {
                     Some(Count::Exactly(n)) => {
-                        out.push_str(&format!(", and serves at most {n} requests on one connection. "))
+                        out.push_str(&format!(", and serves at most {n} requests on one connection. "));
                     }
                     Some(Count::AtLeast(n)) => {
                         out.push_str(&format!(
@@ -272,6 +275,13 @@ pub struct Probe {
     not_survived: Option<f64>,
     /// The next pause in the growing phase.
     growing: u32,
+    /// How much longer the last gap was than the pause asked for (ms): the time the page
+    /// took from one response's last byte to starting the next request. Pauses are aimed
+    /// at the gap wanted less this, so the bisection closes in on what the server sees.
+    overhead: f64,
+    /// Pauses tried while timing idleness; the search gives its best range after
+    /// [`MAX_IDLE_STEPS`].
+    idle_steps: u32,
     over: bool,
 }
 
@@ -314,6 +324,8 @@ impl Probe {
             survived: 0.0,
             not_survived: None,
             growing: FIRST_PAUSE_MS,
+            overhead: 0.0,
+            idle_steps: 0,
             over: false,
         };
         let mut fx = vec![Effect::Report(Event::Started { target: format!("probe of {url}"), time_origin_ms })];
@@ -401,7 +413,12 @@ impl Probe {
     /// Chooses what the next request asks, once the last one's verdict is in.
     fn next(&mut self, fx: &mut Vec<Effect>) {
         if self.status.stage == Stage::IdleTimeout {
-            if self.narrow() {
+            if self.narrow() || (self.not_survived.is_some() && self.idle_steps >= MAX_IDLE_STEPS) {
+                if !self.narrow() {
+                    self.status.problem = Some(format!(
+                        "The idle timeout could not be narrowed further in {MAX_IDLE_STEPS} pauses: the page's delay between requests varied by more than the range."
+                    ));
+                }
                 self.status.idle = self.not_survived.map(|high| Idle::Between { low: self.survived, high });
                 return self.finish(fx);
             }
@@ -420,8 +437,10 @@ impl Probe {
             }
             let pause = match self.not_survived {
                 None => self.growing,
-                Some(hi) => ((self.survived + hi) / 2.0).round() as u32,
+                // Aim the gap the server sees at the middle of what is not known yet.
+                Some(hi) => ((self.survived + hi) / 2.0 - self.overhead).max(0.0).round() as u32,
             };
+            self.idle_steps += 1;
             self.report(fx);
             self.asked = Asked::AfterPause(pause);
             fx.push(Effect::Pause { ms: pause });
@@ -475,6 +494,7 @@ impl Probe {
             }
             Stage::IdleTimeout => {
                 if let (Asked::AfterPause(asked), Some(gap)) = (self.asked, gap) {
+                    self.overhead = (gap - f64::from(asked)).max(0.0);
                     // A request over the cap would open a new connection whatever the pause:
                     // `next` primed a fresh connection before pausing, so this one counts.
                     if reused {

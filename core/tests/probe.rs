@@ -44,6 +44,8 @@ struct World {
     server: Server,
     /// The browser's own idle limit (ms).
     browser_idle_ms: f64,
+    /// From a response's last byte until the page has its timing entry (ms).
+    delivery_ms: f64,
     clock: f64,
     /// (requests carried, last byte) of the open connection.
     open: Option<(u32, f64)>,
@@ -54,7 +56,16 @@ struct World {
 
 impl World {
     fn new(server: Server) -> World {
-        World { server, browser_idle_ms: 300_000.0, clock: 100.0, open: None, sent: 0, connections: 0, timings: vec![] }
+        World {
+            server,
+            browser_idle_ms: 300_000.0,
+            delivery_ms: 4.0,
+            clock: 100.0,
+            open: None,
+            sent: 0,
+            connections: 0,
+            timings: vec![],
+        }
     }
 
     fn request(&mut self, url: &str) -> Result<Response, FetchFailure> {
@@ -119,8 +130,10 @@ struct Outcome {
 }
 
 fn probe_with(server: Server, limits: ProbeLimits, browser_idle_ms: f64, cancel_at: Option<usize>) -> Outcome {
-    let mut world = World::new(server);
-    world.browser_idle_ms = browser_idle_ms;
+    probe_in(World { browser_idle_ms, ..World::new(server) }, limits, cancel_at)
+}
+
+fn probe_in(mut world: World, limits: ProbeLimits, cancel_at: Option<usize>) -> Outcome {
     let (mut probe, first) = Probe::start("http://server.test/r/a.css", "9", 0.0, limits, &AsIs);
     let mut session = Session::default();
     let mut effects: Vec<Effect> = first;
@@ -142,8 +155,8 @@ fn probe_with(server: Server, limits: ProbeLimits, browser_idle_ms: f64, cancel_
                 }
                 Effect::LookUpTiming { id, .. } => {
                     let t = world.timings.last().cloned().flatten();
-                    // The entry reaches the page a few ms after the last byte.
-                    world.clock += 4.0;
+                    // The entry reaches the page a little after the last byte.
+                    world.clock += world.delivery_ms;
                     next.extend(probe.timed(id, t));
                 }
                 Effect::Pause { ms } => {
@@ -202,6 +215,19 @@ fn a_cap_on_requests_per_connection_is_counted_exactly_and_does_not_spoil_the_ti
         let sentence = s.sentence(connscope_core::probe::Browser::Firefox);
         assert!(sentence.contains(&format!("serves at most {max} requests on one connection")), "{sentence}");
         assert!(sentence.contains("network.http.keep-alive.timeout"), "{sentence}");
+    }
+}
+
+#[test]
+fn a_page_slow_to_start_the_next_request_still_narrows_the_timeout() {
+    // WebKit under load took ~200 ms from one response to the next request: pauses must be
+    // aimed at the gap the server sees, or the bisection stalls above the timeout.
+    for delivery_ms in [120.0, 200.0, 450.0] {
+        let world = World { delivery_ms, ..World::new(Server { idle_ms: Some(800.0), ..KEEPALIVE }) };
+        let o = probe_in(world, ProbeLimits::default(), None);
+        assert_eq!(o.status.stage, Stage::Done, "{delivery_ms}: {:?}", o.status.problem);
+        assert_idle(o.status.idle, 800.0);
+        assert_eq!(o.status.problem, None);
     }
 }
 
@@ -304,7 +330,7 @@ fn progress_says_the_stage_and_an_estimate_while_timing_idleness() {
                 }
                 Effect::Fetch { id, url, .. } => next.extend(probe.fetched(id, world.request(&url), &AsIs)),
                 Effect::LookUpTiming { id, .. } => {
-                    next.extend(probe.timed(id, world.timings.last().cloned().flatten()))
+                    next.extend(probe.timed(id, world.timings.last().cloned().flatten()));
                 }
                 Effect::Pause { ms } => {
                     world.clock += f64::from(ms);
