@@ -534,7 +534,10 @@ impl Machine for Probe {
                 fx.push(Effect::Report(Event::RequestFailed { id, message: message.clone(), timing: None }));
                 self.fail(
                     &mut fx,
-                    format!("The probe stopped after {} requests: {message}", self.status.requests_sent),
+                    format!(
+                        "The probe stopped after {}: {message}",
+                        crate::text::plural(self.status.requests_sent, "request")
+                    ),
                 );
             }
             Ok(r) if origin_of(&strip_token(&r.final_url)).is_some_and(|o| o != self.origin) => {

@@ -296,6 +296,21 @@ fn a_server_that_fails_midway_or_redirects_away_stops_the_probe() {
 }
 
 #[test]
+fn a_server_that_does_not_allow_cross_origin_reads_is_named_as_such() {
+    let (mut probe, fx) = Probe::start("http://server.test/x", "3", 0.0, ProbeLimits::default(), &AsIs);
+    let Some(Effect::Fetch { id, .. }) = fx.into_iter().find(|e| matches!(e, Effect::Fetch { .. })) else {
+        panic!("a first request")
+    };
+    let rejected = FetchFailure::Rejected { detail: "TypeError: Failed to fetch".into() };
+    let fx = probe.fetched(id, Err(rejected), &AsIs);
+    assert!(probe.is_over() && probe.status().stage == Stage::Failed);
+    let problem = probe.status().problem.clone().unwrap_or_default();
+    assert!(problem.starts_with("The probe stopped after 1 request:"), "{problem}");
+    assert!(problem.contains("Access-Control-Allow-Origin"), "{problem}");
+    assert!(fx.iter().any(|e| matches!(e, Effect::Report(Event::Failed { .. }))));
+}
+
+#[test]
 fn cancelling_ends_the_probe_at_once() {
     let o = probe_with(KEEPALIVE, ProbeLimits::default(), 300_000.0, Some(10));
     assert_eq!(o.status.stage, Stage::Cancelled);

@@ -59,6 +59,26 @@ async fn main() -> Result<()> {
             println!("{} ({} KB)", path.display(), std::fs::metadata(&path)?.len() / 1024);
         }
     }
+    // A probe of the max-3 origin (idle timeout 5 s, at most 3 requests per connection).
+    let origin = tb.origin("max-3").context("no max-3 origin")?;
+    let link: String = form_urlencoded::byte_serialize(format!("{origin}/r/probe.css").as_bytes()).collect();
+    b.client.goto(&format!("{}?probe={link}", tb.app_url)).await?;
+    b.wait_until(
+        "the probe to finish",
+        "return document.querySelector('[data-probe]')?.getAttribute('data-probe') === 'done'",
+        Duration::from_secs(120),
+    )
+    .await?;
+    b.client
+        .execute(
+            "document.activeElement?.blur(); document.querySelector('.probe').scrollIntoView({block: 'start'});",
+            vec![],
+        )
+        .await?;
+    let png = b.client.find(Locator::Css(".probe")).await?.screenshot().await?;
+    let path = out.join("probe-max-3.png");
+    std::fs::write(&path, png)?;
+    println!("{} ({} KB)", path.display(), std::fs::metadata(&path)?.len() / 1024);
     b.close().await;
     tb.shutdown(Duration::from_secs(1)).await;
     Ok(())
