@@ -19,7 +19,7 @@ use crate::failure::FetchFailure;
 use crate::request::Kind;
 use crate::reuse::{infer, Reuse};
 use crate::session::Event;
-use crate::text::format_ms;
+use crate::text::format_seconds;
 use crate::timing::Timing;
 use crate::url::{origin_of, strip_token, with_token};
 use serde::{Deserialize, Serialize};
@@ -119,6 +119,14 @@ pub enum Idle {
 }
 
 impl Idle {
+    /// (estimate, lowest, highest) in ms; no highest when it is longer than was tried.
+    pub fn figures(self) -> (f64, f64, Option<f64>) {
+        match self {
+            Idle::Between { low, high } => (self.estimate_ms(), low, Some(high)),
+            Idle::LongerThan(ms) => (ms, ms, None),
+        }
+    }
+
     /// The estimate: the middle of what is known.
     pub fn estimate_ms(self) -> f64 {
         match self {
@@ -146,6 +154,52 @@ pub struct ProbeStatus {
 }
 
 impl ProbeStatus {
+    /// The idle timeout in words: `about 2.9 s (between 2.8 s and 3.0 s)`.
+    pub fn idle_words(&self) -> String {
+        match self.idle {
+            Some(Idle::Between { low, high }) => format!(
+                "about {} (between {} and {})",
+                format_seconds(Idle::Between { low, high }.estimate_ms()),
+                format_seconds(low),
+                format_seconds(high)
+            ),
+            Some(Idle::LongerThan(ms)) => format!("longer than {}", format_seconds(ms)),
+            None if self.keep_alive == Some(false) => "none: nothing stays open".into(),
+            None => "—".into(),
+        }
+    }
+
+    /// Requests per connection in words: `5`, `at least 200 (no cap seen)`.
+    pub fn max_requests_words(&self) -> String {
+        match self.max_requests {
+            Some(Count::Exactly(n)) => n.to_string(),
+            Some(Count::AtLeast(n)) => format!("at least {n} (no cap seen)"),
+            None => "—".into(),
+        }
+    }
+
+    /// Where the probe stands, for its progress line.
+    pub fn progress_words(&self) -> String {
+        match self.stage {
+            Stage::Done | Stage::Failed | Stage::Cancelled => {
+                format!("{} after {}.", self.stage.label(), crate::text::plural(self.requests_sent, "request"))
+            }
+            stage => {
+                let step = match stage {
+                    Stage::KeepsConnections => 1,
+                    Stage::RequestsPerConnection => 2,
+                    _ => 3,
+                };
+                let left = self.eta_ms.map(|ms| format!(", about {} left", format_seconds(ms))).unwrap_or_default();
+                format!(
+                    "Step {step} of 3: {} ({} sent{left})",
+                    stage.label(),
+                    crate::text::plural(self.requests_sent, "request")
+                )
+            }
+        }
+    }
+
     /// The result in plain words, with what the browser adds and what cannot be told.
     pub fn sentence(&self, browser: Browser) -> String {
         let mut out = String::new();
@@ -156,16 +210,13 @@ impl ProbeStatus {
             (Some(true), idle, max) => {
                 out.push_str("This server keeps connections open");
                 match idle {
-                    Some(Idle::Between { low, high }) => out.push_str(&format!(
-                        " and keeps an idle one for about {} (between {} and {})",
-                        seconds(Idle::Between { low, high }.estimate_ms()),
-                        seconds(low),
-                        seconds(high)
-                    )),
-                    Some(Idle::LongerThan(ms)) => {
+                    Some(Idle::Between { .. }) => {
+                        out.push_str(&format!(" and keeps an idle one for {}", self.idle_words()));
+                    }
+                    Some(Idle::LongerThan(_)) => {
                         out.push_str(&format!(
-                            " and keeps an idle one for longer than {} (the longest pause tried)",
-                            seconds(ms)
+                            " and keeps an idle one for {} (the longest pause tried)",
+                            self.idle_words()
                         ));
                     }
                     None => {}
@@ -199,14 +250,6 @@ impl ProbeStatus {
         }
         out.push_str("A proxy or load balancer in between keeps its own connections: what is measured is the hop from this browser to the first server that answers.");
         out.trim_end().to_string()
-    }
-}
-
-fn seconds(ms: f64) -> String {
-    if ms >= 1000.0 {
-        format!("{:.1} s", ms / 1000.0)
-    } else {
-        format_ms(ms)
     }
 }
 

@@ -20,6 +20,15 @@ pub fn format_ms(v: f64) -> String {
     }
 }
 
+/// A duration of seconds for people, to a tenth: `4.9 s`; under a second as [`format_ms`].
+pub fn format_seconds(ms: f64) -> String {
+    if ms >= 1000.0 {
+        format!("{:.1} s", ms / 1000.0)
+    } else {
+        format_ms(ms)
+    }
+}
+
 /// `n` and the noun, in the singular for one: `1 request`, `3 requests`, `0 requests`.
 pub fn plural(n: usize, noun: &str) -> String {
     if n == 1 {
