@@ -205,7 +205,7 @@ fn service(
 > + Clone {
     hyper::service::service_fn(move |req| {
         let ctx = ctx.clone();
-        async move { Ok::<_, Infallible>(handle(req, &ctx).await) }
+        async move { Ok::<_, Infallible>(handle(req, ctx).await) }
     })
 }
 
@@ -222,14 +222,25 @@ impl Drop for InFlight<'_> {
     }
 }
 
-async fn handle(req: Request<Incoming>, ctx: &ConnCtx) -> Response<Body> {
+async fn handle(req: Request<Incoming>, ctx: Arc<ConnCtx>) -> Response<Body> {
     let _in_flight = InFlight::new(&ctx.in_flight);
     let n = ctx.requests.fetch_add(1, Ordering::SeqCst) + 1;
     let policy = ctx.shared.policy(ctx.site);
     let method = req.method().clone();
     let path = req.uri().path().to_string();
     let target = req.uri().path_and_query().map_or_else(|| path.clone(), |pq| pq.as_str().to_string());
-    let mut resp = routes::route(req, ctx).await;
+    // The route runs as a task of its own, so a panic in it answers 500 and the connection
+    // and the testbed go on (the release profile unwinds for this).
+    let mut resp = {
+        let route_ctx = ctx.clone();
+        match tokio::spawn(async move { routes::route(req, &route_ctx).await }).await {
+            Ok(resp) => resp,
+            Err(e) => {
+                warn!(conn = ctx.id, path, panicked = e.is_panic(), "the handler failed: answering 500");
+                routes::text(hyper::StatusCode::INTERNAL_SERVER_ERROR, "the testbed failed to answer this request\n")
+            }
+        }
+    };
 
     headers::apply(
         resp.headers_mut(),

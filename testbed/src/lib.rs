@@ -59,6 +59,9 @@ pub struct Config {
     pub key: Option<PathBuf>,
     /// Open connections across all origins; more wait to be accepted.
     pub max_connections: usize,
+    /// A path whose handler panics, for the test that shows a panic answers 500 and the
+    /// testbed goes on; None (always, outside that test).
+    pub panic_path: Option<String>,
 }
 
 impl Default for Config {
@@ -74,6 +77,7 @@ impl Default for Config {
             cert: None,
             key: None,
             max_connections: 1024,
+            panic_path: None,
         }
     }
 }
@@ -109,6 +113,7 @@ pub(crate) struct Shared {
     connections: Arc<Semaphore>,
     log: Arc<ServedLog>,
     app_origin: String,
+    panic_path: Option<String>,
 }
 
 impl Shared {
@@ -230,6 +235,7 @@ impl Testbed {
             connections: Arc::new(Semaphore::new(config.max_connections.max(1))),
             log: log.clone(),
             app_origin: format!("http://{host}:{app_port}"),
+            panic_path: config.panic_path.clone(),
         });
 
         let (shutdown, shutdown_rx) = watch::channel(false);

@@ -195,7 +195,11 @@ pub fn resource(name: &str, q: &BTreeMap<String, String>) -> Result<Option<Resou
             pad(import_css(fonts), size, "/*", "*/")
         }
         "css" if stem == "style-1" => {
-            let fonts = q.get("fonts").map(|f| format!("?fonts={f}")).unwrap_or_default();
+            // Validated like import.css reads it: a number, never text reflected into CSS.
+            let fonts = match q.get("fonts") {
+                Some(_) => format!("?fonts={}", number(q, "fonts", 0, MAX_COUNT.into())?),
+                None => String::new(),
+            };
             let head =
                 format!("@import url(\"import.css{fonts}\");\nh1 {{ font-family: \"connscope-1\", sans-serif; }}\n");
             pad(head, size, "/*", "*/")
@@ -309,6 +313,14 @@ mod tests {
         let svg = resource("x.svg", &q("size=300")).unwrap().unwrap();
         let text = String::from_utf8(svg.body).unwrap();
         assert!(text.starts_with("<svg") && text.ends_with("</svg>"));
+    }
+
+    #[test]
+    fn the_fonts_count_is_a_number_before_it_reaches_css() {
+        let evil = resource("style-1.css", &q("fonts=1%22);}body{background:url(//evil.example/x")).unwrap_err();
+        assert_eq!(evil.name, "fonts");
+        let ok = resource("style-1.css", &q("fonts=3")).unwrap().unwrap();
+        assert!(String::from_utf8_lossy(&ok.body).starts_with("@import url(\"import.css?fonts=3\");"));
     }
 
     #[test]

@@ -53,6 +53,9 @@ pub(crate) async fn route(req: Request<Incoming>, ctx: &ConnCtx) -> Response<Bod
         );
     }
     let path = req.uri().path();
+    if ctx.shared.panic_path.as_deref() == Some(path) {
+        panic!("a panic injected at {path} (Config::panic_path)");
+    }
     let query = pages::parse_query(req.uri().query());
     match ctx.site {
         Site::App => route_app(path, &ctx.shared).await,
@@ -136,15 +139,19 @@ async fn route_scenario(
     }
     if path == "/redirect" {
         let to = query.get("to").map(String::as_str).unwrap_or("/page.html");
-        // Same-origin paths only: the testbed is no open redirector.
-        if !to.starts_with('/') || to.starts_with("//") {
-            return text(StatusCode::BAD_REQUEST, "`to` must be a path on this origin, starting with a single /\n");
-        }
-        let mut r = text(StatusCode::FOUND, format!("redirecting to {to}\n"));
-        if let Ok(v) = HeaderValue::from_str(to) {
-            r.headers_mut().insert(header::LOCATION, v);
-        }
-        return r;
+        // Same-origin paths only: the testbed is no open redirector. The target is read as
+        // a browser reads a Location (`\` as `/`, tabs and newlines dropped), and must land
+        // on this origin; it is then sent as the path and query it resolved to.
+        return match same_origin_path(to) {
+            Some(target) => {
+                let mut r = text(StatusCode::FOUND, format!("redirecting to {target}\n"));
+                if let Ok(v) = HeaderValue::from_str(&target) {
+                    r.headers_mut().insert(header::LOCATION, v);
+                }
+                r
+            }
+            None => text(StatusCode::BAD_REQUEST, "`to` must be a path on this origin, starting with a single /\n"),
+        };
     }
     if let Some(name) = path.strip_prefix("/r/") {
         return match pages::resource(name, query) {
@@ -154,4 +161,46 @@ async fn route_scenario(
         };
     }
     text(StatusCode::NOT_FOUND, "not found: try /page.html\n")
+}
+
+/// `to` as the path and query it names on this origin, resolved by the WHATWG URL rules
+/// browsers apply to a `Location`; None when it would leave the origin.
+fn same_origin_path(to: &str) -> Option<String> {
+    let base = url::Url::parse("http://testbed.invalid/").ok()?;
+    if !to.starts_with('/') || to.chars().any(char::is_control) {
+        return None;
+    }
+    let resolved = base.join(to).ok()?;
+    if resolved.origin() != base.origin() {
+        return None;
+    }
+    let mut out = resolved.path().to_string();
+    if let Some(q) = resolved.query() {
+        out.push('?');
+        out.push_str(q);
+    }
+    Some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::same_origin_path;
+
+    #[test]
+    fn redirects_stay_on_this_origin_however_the_target_is_spelled() {
+        assert_eq!(same_origin_path("/page.html?img=1").as_deref(), Some("/page.html?img=1"));
+        assert_eq!(same_origin_path("/r/../page.html").as_deref(), Some("/page.html"));
+        for evil in [
+            "//evil.example/",
+            "/\\evil.example",
+            "/\t/evil.example",
+            "/\n/evil.example",
+            "https://evil.example/",
+            "page.html",
+            "/\\/evil.example",
+            "",
+        ] {
+            assert_eq!(same_origin_path(evil), None, "{evil:?}");
+        }
+    }
 }

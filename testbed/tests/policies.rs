@@ -419,7 +419,29 @@ async fn redirects_and_statuses_for_the_loader_to_meet() {
     assert!(r.starts_with("HTTP/1.1 302") && r.to_ascii_lowercase().contains("location: /page.html"), "{r}");
     let open = raw(&addr, b"GET /redirect?to=//evil.example/ HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").await;
     assert!(open.starts_with("HTTP/1.1 400"), "no open redirect: {open}");
+    // `\` and a tab read as `/` by browsers: `/\evil.example` and `/\t/evil.example` would
+    // leave the origin.
+    for evil in ["/redirect?to=/%5Cevil.example", "/redirect?to=/%09/evil.example", "/redirect?to=/%5C/evil.example"] {
+        let r = raw(&addr, format!("GET {evil} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").as_bytes()).await;
+        assert!(r.starts_with("HTTP/1.1 400") && !r.to_ascii_lowercase().contains("location:"), "{evil}: {r}");
+    }
     let s = raw(&addr, b"GET /status/404 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").await;
     assert!(s.starts_with("HTTP/1.1 404"));
+    tb.shutdown(Duration::from_secs(1)).await;
+}
+
+#[tokio::test]
+async fn a_handler_that_panics_answers_500_and_the_testbed_goes_on() {
+    let tb = start(Config { panic_path: Some("/r/boom.css".into()), ..Config::default() }).await;
+    let addr = host_port(tb.origin("keepalive").unwrap());
+    let boom = raw(&addr, b"GET /r/boom.css HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").await;
+    assert!(boom.starts_with("HTTP/1.1 500"), "{boom}");
+    assert!(boom.to_ascii_lowercase().contains("server-timing: conn;desc="), "the contract holds on a 500 too: {boom}");
+    for _ in 0..3 {
+        let ok = raw(&addr, b"GET /r/a.css HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").await;
+        assert!(ok.starts_with("HTTP/1.1 200"), "still serving: {ok}");
+    }
+    let served: Vec<String> = tb.take_served().into_iter().map(|s| s.target).collect();
+    assert_eq!(served, ["/r/boom.css", "/r/a.css", "/r/a.css", "/r/a.css"], "the panicked request is logged too");
     tb.shutdown(Duration::from_secs(1)).await;
 }
