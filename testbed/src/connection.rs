@@ -161,9 +161,19 @@ where
 {
     let mut conn = pin!(conn);
     let mut closing = false;
+    let send_timeout = ctx.shared.send_timeout;
     loop {
         let deadline = idle.filter(|_| !closing).map(|d| ctx.activity.last() + d);
+        // A client that stops reading blocks the server's writes; like nginx's send_timeout,
+        // a write blocked this long ends the connection (checked at least this often).
+        let send_check = ctx.activity.blocked_since().unwrap_or_else(tokio::time::Instant::now) + send_timeout;
         tokio::select! {
+            _ = tokio::time::sleep_until(send_check) => {
+                if ctx.activity.blocked_since().is_some_and(|b| b + send_timeout <= tokio::time::Instant::now()) {
+                    info!(conn = ctx.id, send_timeout_ms = send_timeout.as_millis() as u64, "send timeout: the client does not read; closing");
+                    return;
+                }
+            }
             res = conn.as_mut() => {
                 if let Err(e) = res {
                     debug!(conn = ctx.id, error = %e, "connection ended with an error");

@@ -9,21 +9,45 @@ use std::time::Duration;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::time::{Instant, Sleep};
 
-/// When bytes last moved on a connection, shared with the task that enforces idle timeouts.
+/// When bytes last moved on a connection, and since when its writes have been blocked (the
+/// client is not reading), shared with the task that enforces the idle and send timeouts.
 #[derive(Debug, Clone)]
-pub struct Activity(Arc<Mutex<Instant>>);
+pub struct Activity(Arc<Mutex<Moved>>);
+
+#[derive(Debug, Clone, Copy)]
+struct Moved {
+    last: Instant,
+    blocked_since: Option<Instant>,
+}
 
 impl Activity {
     pub fn new() -> Self {
-        Activity(Arc::new(Mutex::new(Instant::now())))
+        Activity(Arc::new(Mutex::new(Moved { last: Instant::now(), blocked_since: None })))
     }
     pub fn touch(&self) {
-        if let Ok(mut last) = self.0.lock() {
-            *last = Instant::now();
+        if let Ok(mut m) = self.0.lock() {
+            m.last = Instant::now();
+        }
+    }
+    /// A write went through: nothing is blocked.
+    fn wrote(&self) {
+        if let Ok(mut m) = self.0.lock() {
+            m.last = Instant::now();
+            m.blocked_since = None;
+        }
+    }
+    /// A write could not go through: the client's window (or the socket buffer) is full.
+    fn blocked(&self) {
+        if let Ok(mut m) = self.0.lock() {
+            m.blocked_since.get_or_insert_with(Instant::now);
         }
     }
     pub fn last(&self) -> Instant {
-        self.0.lock().map(|l| *l).unwrap_or_else(|_| Instant::now())
+        self.0.lock().map(|m| m.last).unwrap_or_else(|_| Instant::now())
+    }
+    /// Since when the server has been waiting to write, if it is.
+    pub fn blocked_since(&self) -> Option<Instant> {
+        self.0.lock().ok().and_then(|m| m.blocked_since)
     }
 }
 
@@ -96,8 +120,10 @@ impl<T: AsyncWrite> AsyncWrite for TrackedIo<T> {
         }
         let this = self.project();
         let res = this.inner.poll_write(cx, data);
-        if matches!(res, Poll::Ready(Ok(n)) if n > 0) {
-            this.activity.touch();
+        match &res {
+            Poll::Ready(Ok(n)) if *n > 0 => this.activity.wrote(),
+            Poll::Pending => this.activity.blocked(),
+            _ => {}
         }
         res
     }
@@ -112,8 +138,10 @@ impl<T: AsyncWrite> AsyncWrite for TrackedIo<T> {
         }
         let this = self.project();
         let res = this.inner.poll_write_vectored(cx, bufs);
-        if matches!(res, Poll::Ready(Ok(n)) if n > 0) {
-            this.activity.touch();
+        match &res {
+            Poll::Ready(Ok(n)) if *n > 0 => this.activity.wrote(),
+            Poll::Pending => this.activity.blocked(),
+            _ => {}
         }
         res
     }

@@ -9,7 +9,7 @@
 mod connection;
 mod headers;
 pub mod io;
-mod log;
+pub mod log;
 pub mod pages;
 mod routes;
 pub mod scenario;
@@ -59,6 +59,9 @@ pub struct Config {
     pub key: Option<PathBuf>,
     /// Open connections across all origins; more wait to be accepted.
     pub max_connections: usize,
+    /// How long a write may stay blocked (the client does not read) before the connection
+    /// is closed, as nginx's `send_timeout`.
+    pub send_timeout: Duration,
     /// A path whose handler panics, for the test that shows a panic answers 500 and the
     /// testbed goes on; None (always, outside that test).
     pub panic_path: Option<String>,
@@ -77,6 +80,7 @@ impl Default for Config {
             cert: None,
             key: None,
             max_connections: 1024,
+            send_timeout: Duration::from_secs(30),
             panic_path: None,
         }
     }
@@ -113,6 +117,7 @@ pub(crate) struct Shared {
     connections: Arc<Semaphore>,
     log: Arc<ServedLog>,
     app_origin: String,
+    send_timeout: Duration,
     panic_path: Option<String>,
 }
 
@@ -235,6 +240,7 @@ impl Testbed {
             connections: Arc::new(Semaphore::new(config.max_connections.max(1))),
             log: log.clone(),
             app_origin: format!("http://{host}:{app_port}"),
+            send_timeout: config.send_timeout.max(Duration::from_millis(10)),
             panic_path: config.panic_path.clone(),
         });
 
@@ -265,7 +271,8 @@ impl Testbed {
         })
     }
 
-    /// Every request served since the last call, oldest first (at most the last 50,000).
+    /// Every request served since the last call, oldest first (the newest that fit in
+    /// [`log::SERVED_LOG_BYTES`]; targets cut at [`log::SERVED_TARGET_MAX`] bytes).
     pub fn take_served(&self) -> Vec<Served> {
         self.log.take()
     }

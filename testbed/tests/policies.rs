@@ -445,3 +445,29 @@ async fn a_handler_that_panics_answers_500_and_the_testbed_goes_on() {
     assert_eq!(served, ["/r/boom.css", "/r/a.css", "/r/a.css", "/r/a.css"], "the panicked request is logged too");
     tb.shutdown(Duration::from_secs(1)).await;
 }
+
+#[tokio::test]
+async fn a_client_that_never_reads_is_cut_off_after_the_send_timeout() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let send_timeout = Duration::from_millis(300);
+    let tb = start(Config { send_timeout, ..Config::default() }).await;
+    for scenario in ["keepalive", "close"] {
+        let addr = host_port(tb.origin(scenario).unwrap());
+        let mut s = TcpStream::connect(&addr).await.unwrap();
+        // 16 MiB: far more than the socket buffers hold, so the server's writes block.
+        s.write_all(b"GET /r/big.woff2?size=16777216 HTTP/1.1\r\nHost: x\r\n\r\n").await.unwrap();
+        tokio::time::sleep(send_timeout * 5).await;
+        let mut got = Vec::new();
+        let read = tokio::time::timeout(Duration::from_secs(10), s.read_to_end(&mut got)).await;
+        assert!(read.is_ok(), "{scenario}: the server closed the connection (the read ended)");
+        assert!(got.len() < 16 * 1024 * 1024, "{scenario}: cut off before the whole body ({} bytes)", got.len());
+    }
+    // A client that reads is not cut off, however long the body.
+    let addr = host_port(tb.origin("keepalive").unwrap());
+    let mut s = TcpStream::connect(&addr).await.unwrap();
+    s.write_all(b"GET /r/big.woff2?size=16777216 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").await.unwrap();
+    let mut got = Vec::new();
+    s.read_to_end(&mut got).await.unwrap();
+    assert!(got.len() > 16 * 1024 * 1024, "the whole body: {}", got.len());
+    tb.shutdown(Duration::from_secs(1)).await;
+}
