@@ -19,10 +19,17 @@ use std::pin::pin;
 use std::sync::atomic::{AtomicU32, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
+use tokio::io::AsyncWriteExt;
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::{watch, OwnedSemaphorePermit};
+use tokio::sync::{watch, OwnedSemaphorePermit, Semaphore};
 use tokio::task::JoinSet;
 use tracing::{debug, info, warn};
+
+/// Connections being refused at once, across the testbed; past it a refused one is just
+/// closed, so a flood costs no more than this many tiny tasks.
+pub(crate) const REFUSING_MAX: usize = 256;
+/// How long a refusal may take (the TLS handshake, writing the 503).
+const REFUSAL_TIMEOUT: Duration = Duration::from_secs(2);
 
 pub(crate) async fn accept_loop(
     listener: TcpListener,
@@ -31,12 +38,11 @@ pub(crate) async fn accept_loop(
     tls: Option<Arc<rustls::ServerConfig>>,
     mut shutdown: watch::Receiver<bool>,
 ) {
+    // Each origin has its own cap: a flood of slow connections to one origin leaves the
+    // others, the app's among them, reachable.
+    let cap = Arc::new(Semaphore::new(shared.max_connections_per_origin));
     let mut connections = JoinSet::new();
     loop {
-        let permit = tokio::select! {
-            p = shared.connections.clone().acquire_owned() => match p { Ok(p) => p, Err(_) => break },
-            _ = shutdown.changed() => break,
-        };
         let accepted = tokio::select! {
             a = listener.accept() => a,
             _ = shutdown.changed() => break,
@@ -44,15 +50,25 @@ pub(crate) async fn accept_loop(
         match accepted {
             Ok((stream, peer)) => {
                 let _ = stream.set_nodelay(true);
-                connections.spawn(serve_connection(
-                    stream,
-                    peer,
-                    site,
-                    shared.clone(),
-                    tls.clone(),
-                    permit,
-                    shutdown.clone(),
-                ));
+                match cap.clone().try_acquire_owned() {
+                    Ok(permit) => {
+                        connections.spawn(serve_connection(
+                            stream,
+                            peer,
+                            site,
+                            shared.clone(),
+                            tls.clone(),
+                            permit,
+                            shutdown.clone(),
+                        ));
+                    }
+                    Err(_) => match shared.refusing.clone().try_acquire_owned() {
+                        Ok(permit) => {
+                            connections.spawn(refuse(stream, tls.clone(), permit));
+                        }
+                        Err(_) => drop(stream),
+                    },
+                }
             }
             Err(e) => {
                 // Out of file descriptors and the like: back off instead of spinning.
@@ -65,6 +81,32 @@ pub(crate) async fn accept_loop(
     while connections.join_next().await.is_some() {}
 }
 
+/// Answers a connection past the origin's cap with `503 Service Unavailable` and closes it.
+async fn refuse(stream: TcpStream, tls: Option<Arc<rustls::ServerConfig>>, _permit: OwnedSemaphorePermit) {
+    const BUSY: &[u8] = b"HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain\r\nContent-Length: 53\r\nRetry-After: 1\r\nConnection: close\r\n\r\nthis origin has as many connections open as it takes\n";
+    let answer = async move {
+        match tls {
+            None => {
+                let mut stream = stream;
+                let _ = stream.write_all(BUSY).await;
+                let _ = stream.shutdown().await;
+            }
+            // HTTP/1.1 over TLS gets the same words; an h2 client is simply closed (the
+            // refusal would need a whole HTTP/2 session).
+            Some(config) => {
+                if let Ok(mut s) = tokio_rustls::TlsAcceptor::from(config).accept(stream).await {
+                    if s.get_ref().1.alpn_protocol() != Some(b"h2") {
+                        let _ = s.write_all(BUSY).await;
+                    }
+                    let _ = s.shutdown().await;
+                }
+            }
+        }
+    };
+    let _ = tokio::time::timeout(REFUSAL_TIMEOUT, answer).await;
+    debug!("refused a connection over the origin's cap");
+}
+
 /// What the handlers of one connection share.
 pub(crate) struct ConnCtx {
     id: u64,
@@ -73,8 +115,34 @@ pub(crate) struct ConnCtx {
     requests: AtomicU32,
     in_flight: AtomicUsize,
     activity: io::Activity,
+    /// When a request last began or ended (or the connection opened).
+    last_request: std::sync::Mutex<tokio::time::Instant>,
     alpn_h2: bool,
 }
+
+impl ConnCtx {
+    fn request_moved(&self) {
+        if let Ok(mut t) = self.last_request.lock() {
+            *t = tokio::time::Instant::now();
+        }
+    }
+
+    /// Since when the connection has been idle. HTTP/1.x: since bytes last moved (hyper's
+    /// header-read timeout bounds a slow request head). HTTP/2: since a request last began
+    /// or ended, so a client trickling frames without ever completing a request (a slow
+    /// head, or pings alone) is closed like an idle one.
+    fn idle_since(&self) -> tokio::time::Instant {
+        if self.alpn_h2 {
+            self.last_request.lock().map(|t| *t).unwrap_or_else(|_| tokio::time::Instant::now())
+        } else {
+            self.activity.last()
+        }
+    }
+}
+
+/// How long a connection asked to close gracefully (idle, nothing in flight) may take
+/// before it is dropped.
+const CLOSE_GRACE: Duration = Duration::from_secs(1);
 
 async fn serve_connection(
     stream: TcpStream,
@@ -98,6 +166,7 @@ async fn serve_connection(
             requests: AtomicU32::new(0),
             in_flight: AtomicUsize::new(0),
             activity: activity.clone(),
+            last_request: std::sync::Mutex::new(tokio::time::Instant::now()),
             alpn_h2,
         })
     };
@@ -161,9 +230,13 @@ where
 {
     let mut conn = pin!(conn);
     let mut closing = false;
+    let mut closing_since = None;
     let send_timeout = ctx.shared.send_timeout;
     loop {
-        let deadline = idle.filter(|_| !closing).map(|d| ctx.activity.last() + d);
+        let deadline = match closing_since {
+            Some(since) => Some(since + CLOSE_GRACE),
+            None => idle.filter(|_| !closing).map(|d| ctx.idle_since() + d),
+        };
         // A client that stops reading blocks the server's writes; like nginx's send_timeout,
         // a write blocked this long ends the connection (checked at least this often).
         let send_check = ctx.activity.blocked_since().unwrap_or_else(tokio::time::Instant::now) + send_timeout;
@@ -181,12 +254,20 @@ where
                 return;
             }
             _ = sleep_until(deadline) => {
-                if let Some(d) = idle {
-                    let quiet = ctx.activity.last() + d <= tokio::time::Instant::now();
+                let now = tokio::time::Instant::now();
+                if closing_since.is_some_and(|since| since + CLOSE_GRACE <= now) {
+                    if ctx.in_flight.load(Ordering::SeqCst) == 0 {
+                        info!(conn = ctx.id, "idle and still open after the grace: dropping");
+                        return;
+                    }
+                    closing_since = None;
+                } else if let Some(d) = idle {
+                    let quiet = ctx.idle_since() + d <= now;
                     if quiet && ctx.in_flight.load(Ordering::SeqCst) == 0 {
                         info!(conn = ctx.id, idle_ms = d.as_millis() as u64, "idle timeout: closing");
                         conn.as_mut().graceful_shutdown();
                         closing = true;
+                        closing_since = Some(now);
                     }
                 }
             }
@@ -209,9 +290,9 @@ fn service(
     ctx: Arc<ConnCtx>,
 ) -> impl hyper::service::Service<
     Request<Incoming>,
-    Response = Response<Body>,
+    Response = Response<Sending>,
     Error = Infallible,
-    Future = impl std::future::Future<Output = Result<Response<Body>, Infallible>> + Send,
+    Future = impl std::future::Future<Output = Result<Response<Sending>, Infallible>> + Send,
 > + Clone {
     hyper::service::service_fn(move |req| {
         let ctx = ctx.clone();
@@ -219,21 +300,57 @@ fn service(
     })
 }
 
-struct InFlight<'a>(&'a AtomicUsize);
-impl<'a> InFlight<'a> {
-    fn new(c: &'a AtomicUsize) -> Self {
-        c.fetch_add(1, Ordering::SeqCst);
-        InFlight(c)
-    }
-}
-impl Drop for InFlight<'_> {
-    fn drop(&mut self) {
-        self.0.fetch_sub(1, Ordering::SeqCst);
+/// A request counted as in flight from its head to its body's last byte handed to the
+/// socket (the guard travels with the body), so the idle timer never closes a connection
+/// in the middle of a download.
+struct InFlight(Arc<ConnCtx>);
+
+impl InFlight {
+    fn new(ctx: &Arc<ConnCtx>) -> Self {
+        ctx.in_flight.fetch_add(1, Ordering::SeqCst);
+        ctx.request_moved();
+        InFlight(ctx.clone())
     }
 }
 
-async fn handle(req: Request<Incoming>, ctx: Arc<ConnCtx>) -> Response<Body> {
-    let _in_flight = InFlight::new(&ctx.in_flight);
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        self.0.in_flight.fetch_sub(1, Ordering::SeqCst);
+        self.0.request_moved();
+    }
+}
+
+pin_project_lite::pin_project! {
+    /// A response body that keeps its request in flight until it is sent.
+    pub(crate) struct Sending {
+        #[pin]
+        body: Body,
+        guard: InFlight,
+    }
+}
+
+impl hyper::body::Body for Sending {
+    type Data = bytes::Bytes;
+    type Error = Infallible;
+
+    fn poll_frame(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<hyper::body::Frame<Self::Data>, Self::Error>>> {
+        self.project().body.poll_frame(cx)
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.body.is_end_stream()
+    }
+
+    fn size_hint(&self) -> hyper::body::SizeHint {
+        self.body.size_hint()
+    }
+}
+
+async fn handle(req: Request<Incoming>, ctx: Arc<ConnCtx>) -> Response<Sending> {
+    let guard = InFlight::new(&ctx);
     let n = ctx.requests.fetch_add(1, Ordering::SeqCst) + 1;
     let policy = ctx.shared.policy(ctx.site);
     let method = req.method().clone();
@@ -268,5 +385,5 @@ async fn handle(req: Request<Incoming>, ctx: Arc<ConnCtx>) -> Response<Body> {
         connection: ctx.id,
         request_number: n,
     });
-    resp
+    resp.map(|body| Sending { body, guard })
 }

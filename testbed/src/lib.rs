@@ -57,7 +57,7 @@ pub struct Config {
     pub rtt: Duration,
     pub cert: Option<PathBuf>,
     pub key: Option<PathBuf>,
-    /// Open connections across all origins; more wait to be accepted.
+    /// Open connections per origin; past it a new connection is answered 503 and closed.
     pub max_connections: usize,
     /// How long a write may stay blocked (the client does not read) before the connection
     /// is closed, as nginx's `send_timeout`.
@@ -79,7 +79,7 @@ impl Default for Config {
             rtt: Duration::ZERO,
             cert: None,
             key: None,
-            max_connections: 1024,
+            max_connections: 512,
             send_timeout: Duration::from_secs(30),
             panic_path: None,
         }
@@ -114,7 +114,8 @@ pub(crate) struct Shared {
     dist: Option<PathBuf>,
     csp: String,
     rtt: Duration,
-    connections: Arc<Semaphore>,
+    max_connections_per_origin: usize,
+    refusing: Arc<Semaphore>,
     log: Arc<ServedLog>,
     app_origin: String,
     send_timeout: Duration,
@@ -237,7 +238,8 @@ impl Testbed {
             dist: config.dist.clone(),
             csp,
             rtt: config.rtt,
-            connections: Arc::new(Semaphore::new(config.max_connections.max(1))),
+            max_connections_per_origin: config.max_connections.max(1),
+            refusing: Arc::new(Semaphore::new(connection::REFUSING_MAX)),
             log: log.clone(),
             app_origin: format!("http://{host}:{app_port}"),
             send_timeout: config.send_timeout.max(Duration::from_millis(10)),

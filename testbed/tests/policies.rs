@@ -471,3 +471,71 @@ async fn a_client_that_never_reads_is_cut_off_after_the_send_timeout() {
     assert!(got.len() > 16 * 1024 * 1024, "the whole body: {}", got.len());
     tb.shutdown(Duration::from_secs(1)).await;
 }
+
+#[tokio::test]
+async fn a_flood_of_slow_connections_to_one_origin_leaves_the_others_reachable() {
+    let tb = start(Config { max_connections: 20, ..Config::default() }).await;
+    let flooded = host_port(tb.origin("keepalive").unwrap());
+    // Exactly the wave that used to starve every origin: slow requests holding connections.
+    let mut slow = Vec::new();
+    for _ in 0..20 {
+        let mut s = TcpStream::connect(&flooded).await.unwrap();
+        s.write_all(b"GET /r/a.css?delay=30000 HTTP/1.1\r\nHost: x\r\n\r\n").await.unwrap();
+        slow.push(s);
+    }
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    // One more to that origin is told at once that it is busy.
+    let started = Instant::now();
+    let busy = raw(&flooded, b"GET /r/a.css HTTP/1.1\r\nHost: x\r\n\r\n").await;
+    assert!(busy.starts_with("HTTP/1.1 503"), "{busy}");
+    assert!(started.elapsed() < Duration::from_secs(1), "answered quickly: {:?}", started.elapsed());
+    // The app's origin and the other scenarios answer as usual.
+    let app = host_port(tb.app_url.trim_end_matches('/'));
+    let started = Instant::now();
+    let list = raw(&app, b"GET /api/scenarios HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").await;
+    assert!(list.starts_with("HTTP/1.1 200") && started.elapsed() < Duration::from_secs(1), "{list}");
+    let other = host_port(tb.origin("cdn").unwrap());
+    let ok = raw(&other, b"GET /r/a.css HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").await;
+    assert!(ok.starts_with("HTTP/1.1 200"), "{ok}");
+    drop(slow);
+    tb.shutdown(Duration::from_secs(1)).await;
+}
+
+#[tokio::test]
+async fn an_h2_client_that_never_finishes_a_request_head_is_closed_like_an_idle_one() {
+    let (_dir, pem, config) = cert_files();
+    let tb = start(Config { idle_timeout: Duration::from_millis(800), ..config }).await;
+    let tcp = TcpStream::connect(host_port(tb.origin("h2").unwrap())).await.unwrap();
+    let tls =
+        tls_client(&pem).connect(rustls::pki_types::ServerName::try_from("localhost").unwrap(), tcp).await.unwrap();
+    assert_eq!(tls.get_ref().1.alpn_protocol(), Some(&b"h2"[..]));
+    let (mut rx, mut tx) = tokio::io::split(tls);
+    let closed = tokio::spawn(async move {
+        let started = Instant::now();
+        let mut buf = [0u8; 4096];
+        while matches!(rx.read(&mut buf).await, Ok(n) if n > 0) {}
+        started.elapsed()
+    });
+    // The preface, empty SETTINGS, then the header of a HEADERS frame on stream 1 that says
+    // 64 bytes follow…
+    tx.write_all(b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n").await.unwrap();
+    tx.write_all(&[0, 0, 0, 0x4, 0, 0, 0, 0, 0]).await.unwrap();
+    tx.write_all(&[0, 0, 64, 0x1, 0x4, 0, 0, 0, 1]).await.unwrap();
+    // …and one of them every 200 ms: bytes keep moving, the request head never completes.
+    // (A trickle of CONTINUATION frames is refused by the h2 crate itself.)
+    let trickle = async {
+        for _ in 0..40 {
+            if tx.write_all(&[0x82]).await.is_err() || tx.flush().await.is_err() {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    };
+    let (took, ()) = tokio::join!(closed, trickle);
+    let took = took.unwrap();
+    assert!(
+        took < Duration::from_secs(4),
+        "closed after the idle timeout and its grace, not kept alive by a trickle: {took:?}"
+    );
+    tb.shutdown(Duration::from_secs(1)).await;
+}
