@@ -5,6 +5,7 @@
 //! origin), so the same page exported as files (`testbed export-testpage`) works from any
 //! static server; it is committed as `static/testpage/`.
 
+use crate::generated::{Filler, Generated};
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
@@ -168,11 +169,11 @@ fn escape(s: &str) -> String {
     s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
 }
 
-/// A generated subresource: its Content-Type and body.
+/// A generated subresource: its Content-Type and body (made as it is sent).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Resource {
     pub content_type: &'static str,
-    pub body: Vec<u8>,
+    pub body: Generated,
 }
 
 /// The subresource at `/r/<name>`, or None for a name the testbed does not make.
@@ -218,11 +219,10 @@ pub fn resource(name: &str, q: &BTreeMap<String, String>) -> Result<Option<Resou
             let head = format!(
                 "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"32\" height=\"32\"><rect width=\"32\" height=\"32\" fill=\"hsl({hue},60%,55%)\"/>"
             );
-            let mut body = pad(head, size.saturating_sub(6), "<!--", "-->");
-            body.extend_from_slice(b"</svg>");
-            body
+            let (head, fill, tail) = padding(head, size.saturating_sub(6), "<!--", "-->");
+            Generated::new(head, fill, Filler::Repeat(b'x'), [tail, b"</svg>".to_vec()].concat())
         }
-        _ => deterministic_bytes(stem, size),
+        _ => Generated::new(Vec::new(), size, Filler::Random(seed_of(stem)), Vec::new()),
     };
     Ok(Some(Resource { content_type, body }))
 }
@@ -240,29 +240,27 @@ fn import_css(fonts: u32) -> String {
 }
 
 /// `head` followed by a comment filling the body up to `size` bytes (never cutting `head`).
-fn pad(head: String, size: usize, open: &str, close: &str) -> Vec<u8> {
-    let mut body = head.into_bytes();
-    let room = size.saturating_sub(body.len());
-    if room > open.len() + close.len() {
-        body.extend_from_slice(open.as_bytes());
-        body.extend(std::iter::repeat_n(b'x', room - open.len() - close.len() - 1));
-        body.extend_from_slice(close.as_bytes());
-        body.push(b'\n');
-    }
-    body
+fn pad(head: String, size: usize, open: &str, close: &str) -> Generated {
+    let (head, fill, tail) = padding(head, size, open, close);
+    Generated::new(head, fill, Filler::Repeat(b'x'), tail)
 }
 
-/// Bytes that look random but are the same for the same name and size (xorshift).
-fn deterministic_bytes(seed: &str, size: usize) -> Vec<u8> {
-    let mut x: u64 = seed.bytes().fold(0x9E37_79B9_7F4A_7C15_u64, |a, b| a.rotate_left(5) ^ u64::from(b)) | 1;
-    (0..size)
-        .map(|_| {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            x as u8
-        })
-        .collect()
+/// The parts of a padded body: `head` and the comment's opening, how many filler bytes,
+/// and the comment's closing.
+fn padding(head: String, size: usize, open: &str, close: &str) -> (Vec<u8>, usize, Vec<u8>) {
+    let mut head = head.into_bytes();
+    let room = size.saturating_sub(head.len());
+    if room > open.len() + close.len() {
+        head.extend_from_slice(open.as_bytes());
+        (head, room - open.len() - close.len() - 1, format!("{close}\n").into_bytes())
+    } else {
+        (head, 0, Vec::new())
+    }
+}
+
+/// The seed of a binary resource's bytes: the same for the same name.
+fn seed_of(name: &str) -> u64 {
+    name.bytes().fold(0x9E37_79B9_7F4A_7C15_u64, |a, b| a.rotate_left(5) ^ u64::from(b))
 }
 
 /// Every file of the default page, for the static copy: (relative path, bytes).
@@ -279,7 +277,7 @@ pub fn default_page_files() -> Vec<(String, Vec<u8>)> {
     let mut files = vec![("page.html".to_string(), spec.html("connscope test page", None).into_bytes())];
     for name in names {
         if let Ok(Some(r)) = resource(&name, &none) {
-            files.push((format!("r/{name}"), r.body));
+            files.push((format!("r/{name}"), r.body.to_vec()));
         }
     }
     files
@@ -311,7 +309,7 @@ mod tests {
             assert_eq!(a, b, "{name}");
         }
         let svg = resource("x.svg", &q("size=300")).unwrap().unwrap();
-        let text = String::from_utf8(svg.body).unwrap();
+        let text = String::from_utf8(svg.body.to_vec()).unwrap();
         assert!(text.starts_with("<svg") && text.ends_with("</svg>"));
     }
 
@@ -320,13 +318,13 @@ mod tests {
         let evil = resource("style-1.css", &q("fonts=1%22);}body{background:url(//evil.example/x")).unwrap_err();
         assert_eq!(evil.name, "fonts");
         let ok = resource("style-1.css", &q("fonts=3")).unwrap().unwrap();
-        assert!(String::from_utf8_lossy(&ok.body).starts_with("@import url(\"import.css?fonts=3\");"));
+        assert!(String::from_utf8_lossy(&ok.body.to_vec()).starts_with("@import url(\"import.css?fonts=3\");"));
     }
 
     #[test]
     fn import_css_declares_fonts_and_a_background() {
         let r = resource("import.css", &q("fonts=3")).unwrap().unwrap();
-        let css = String::from_utf8(r.body).unwrap();
+        let css = String::from_utf8(r.body.to_vec()).unwrap();
         assert_eq!(css.matches("@font-face").count(), 3);
         assert!(css.contains("url(\"bg.svg\")"));
     }

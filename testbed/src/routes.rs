@@ -6,23 +6,26 @@ use crate::static_files;
 use crate::{Shared, Site, MAX_REQUEST_BODY};
 use bytes::Bytes;
 use connscope_core::ScenarioInfo;
-use http_body_util::Full;
+use http_body_util::combinators::UnsyncBoxBody;
+use http_body_util::{BodyExt, Full};
 use hyper::body::Incoming;
 use hyper::header::{self, HeaderValue};
 use hyper::{Method, Request, Response, StatusCode};
+use std::convert::Infallible;
 use std::time::Duration;
 
-pub(crate) type Body = Full<Bytes>;
+/// Any response body: a small fixed one, or a generated one streamed chunk by chunk.
+pub(crate) type Body = UnsyncBoxBody<Bytes, Infallible>;
 
 pub(crate) fn text(status: StatusCode, body: impl Into<String>) -> Response<Body> {
-    let mut r = Response::new(Full::new(Bytes::from(body.into())));
+    let mut r = Response::new(Full::new(Bytes::from(body.into())).boxed_unsync());
     *r.status_mut() = status;
     r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("text/plain; charset=utf-8"));
     r
 }
 
 fn with_type(content_type: &'static str, body: impl Into<Bytes>) -> Response<Body> {
-    let mut r = Response::new(Full::new(body.into()));
+    let mut r = Response::new(Full::new(body.into()).boxed_unsync());
     r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
     r
 }
@@ -155,7 +158,11 @@ async fn route_scenario(
     }
     if let Some(name) = path.strip_prefix("/r/") {
         return match pages::resource(name, query) {
-            Ok(Some(r)) => with_type(r.content_type, r.body),
+            Ok(Some(r)) => {
+                let mut resp = Response::new(r.body.stream(shared.bytes_in_flight.clone()).boxed_unsync());
+                resp.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(r.content_type));
+                resp
+            }
             Ok(None) => text(StatusCode::NOT_FOUND, format!("the testbed makes no resource named {name:?}\n")),
             Err(e) => text(StatusCode::BAD_REQUEST, format!("{e}\n")),
         };

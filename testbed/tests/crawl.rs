@@ -120,7 +120,7 @@ fn respond(url: &str, read: Read, viewport: Viewport) -> Result<Response, FetchF
             (code.parse().unwrap_or(400), "text/plain", String::new())
         } else if let Some(name) = path.strip_prefix("/r/") {
             match pages::resource(name, &query) {
-                Ok(Some(r)) => (200, r.content_type, String::from_utf8_lossy(&r.body).into_owned()),
+                Ok(Some(r)) => (200, r.content_type, String::from_utf8_lossy(&r.body.to_vec()).into_owned()),
                 _ => (404, "text/plain", "not found".into()),
             }
         } else {

@@ -539,3 +539,49 @@ async fn an_h2_client_that_never_finishes_a_request_head_is_closed_like_an_idle_
     );
     tb.shutdown(Duration::from_secs(1)).await;
 }
+
+/// The resident memory of this process (Linux), in MiB.
+fn rss_mib() -> f64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let kb: f64 = status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap_or(0.0);
+    kb / 1024.0
+}
+
+#[tokio::test]
+async fn two_hundred_h2_streams_of_16_mib_are_streamed_not_built_in_memory() {
+    let (_dir, pem, config) = cert_files();
+    let tb = start(config).await;
+    let tcp = TcpStream::connect(host_port(tb.origin("h2").unwrap())).await.unwrap();
+    let tls =
+        tls_client(&pem).connect(rustls::pki_types::ServerName::try_from("localhost").unwrap(), tcp).await.unwrap();
+    let (sender, conn) = http2::handshake(TokioExecutor::new(), TokioIo::new(tls)).await.unwrap();
+    tokio::spawn(conn);
+    let before = rss_mib();
+    // Exactly the input that asked for about 3 GiB: 200 streams of /r/a.woff2?size=16777216,
+    // their bodies not read yet.
+    let requests = (0..200).map(|_| {
+        let mut s = sender.clone();
+        async move {
+            let req = Request::get("https://localhost/r/a.woff2?size=16777216").body(Empty::<Bytes>::new()).unwrap();
+            s.send_request(req).await
+        }
+    });
+    let responses = tokio::time::timeout(Duration::from_secs(30), futures_join_all(requests)).await.unwrap();
+    assert!(responses.iter().all(|r| r.as_ref().is_ok_and(|r| r.status() == 200)), "every stream answered");
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let grown = rss_mib() - before;
+    println!("200 × 16 MiB streams open: the process grew {grown:.1} MiB");
+    assert!(grown < 200.0, "bodies are made as they are sent, not whole: grew {grown:.1} MiB");
+    // And they are whole when read.
+    let mut first = responses.into_iter().next().unwrap().unwrap();
+    let mut len = 0;
+    while let Some(frame) = first.body_mut().frame().await {
+        len += frame.unwrap().data_ref().map_or(0, |d| d.len());
+    }
+    assert_eq!(len, 16 * 1024 * 1024);
+    tb.shutdown(Duration::from_secs(1)).await;
+}
