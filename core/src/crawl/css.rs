@@ -1,6 +1,8 @@
 //! What a stylesheet references: `@import`s, fonts inside `@font-face`, and images.
 
 use crate::request::Kind;
+use cssparser::{ParseError, Parser, Token};
+use std::collections::HashSet;
 
 /// A URL named by a stylesheet.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -9,85 +11,106 @@ pub struct CssReference {
     pub kind: Kind,
 }
 
-/// Removes `/* */` comments (unterminated ones run to the end, as in CSS).
-fn strip_comments(css: &str) -> String {
-    let mut out = String::with_capacity(css.len());
-    let mut rest = css;
-    while let Some(start) = rest.find("/*") {
-        out.push_str(&rest[..start]);
-        match rest[start + 2..].find("*/") {
-            Some(end) => rest = &rest[start + 2 + end + 2..],
-            None => return out,
-        }
-    }
-    out.push_str(rest);
-    out
-}
-
-/// Reads a CSS string or `url(...)` token at the start of `s`: (value, bytes consumed).
-fn read_url_or_string(s: &str) -> Option<(String, usize)> {
-    let t = s.trim_start();
-    let skipped = s.len() - t.len();
-    if let Some(q) = t.chars().next().filter(|c| *c == '"' || *c == '\'') {
-        let end = t[1..].find(q)?;
-        return Some((t[1..1 + end].to_string(), skipped + end + 2));
-    }
-    let lower = t.get(..4)?.to_ascii_lowercase();
-    if lower == "url(" {
-        let inner = &t[4..];
-        let close = inner.find(')')?;
-        let raw = inner[..close].trim();
-        let value = raw.trim_matches(|c| c == '"' || c == '\'').trim();
-        return Some((value.to_string(), skipped + 4 + close + 1));
-    }
-    None
-}
+/// Blocks nested deeper than this are skipped, not walked (no stack to exhaust).
+const MAX_NESTING: usize = 64;
 
 /// Every URL a stylesheet references: `@import`s as stylesheets, `url()`s inside
-/// `@font-face` as fonts, other `url()`s as images. `data:` URLs and empty ones are skipped.
+/// `@font-face` as fonts, other `url()`s as images. `data:` URLs, fragments and empty ones
+/// are skipped, and each URL is named once. Read with the CSS tokenizer Servo and Firefox
+/// use (`cssparser`), so strings, comments and escapes are what CSS says they are, in time
+/// linear in the stylesheet's length.
 pub fn css_references(css: &str) -> Vec<CssReference> {
-    let css = strip_comments(css);
-    let lower = css.to_ascii_lowercase();
-    let mut out: Vec<CssReference> = Vec::new();
-    let mut push = |url: String, kind: Kind| {
-        let trimmed = url.trim();
-        if trimmed.is_empty() || trimmed.to_ascii_lowercase().starts_with("data:") || trimmed.starts_with('#') {
+    let mut parser = Parser::new(css);
+    let mut found = Found::default();
+    walk(&mut parser, &mut found, false, 0);
+    found.refs
+}
+
+#[derive(Default)]
+struct Found {
+    refs: Vec<CssReference>,
+    seen: HashSet<String>,
+}
+
+impl Found {
+    fn push(&mut self, url: &str, kind: Kind) {
+        let url = url.trim();
+        if url.is_empty() || url.starts_with('#') || url.get(..5).is_some_and(|s| s.eq_ignore_ascii_case("data:")) {
             return;
         }
-        if !out.iter().any(|r| r.url == trimmed) {
-            out.push(CssReference { url: trimmed.to_string(), kind });
+        if self.seen.insert(url.to_string()) {
+            self.refs.push(CssReference { url: url.to_string(), kind });
         }
-    };
-    // Where each @font-face block starts and ends, to type its url()s as fonts.
-    let mut font_blocks: Vec<(usize, usize)> = Vec::new();
-    let mut from = 0;
-    while let Some(pos) = lower[from..].find("@font-face") {
-        let start = from + pos;
-        let end = lower[start..].find('}').map_or(lower.len(), |e| start + e);
-        font_blocks.push((start, end));
-        from = end.max(start + 1);
     }
-    let mut i = 0;
-    while i < lower.len() {
-        let rest = &lower[i..];
-        if rest.starts_with("@import") {
-            if let Some((url, used)) = read_url_or_string(&css[i + 7..]) {
-                push(url, Kind::Stylesheet);
-                i += 7 + used;
-                continue;
-            }
+}
+
+/// The URL of a `url(…)` function whose opening token was just read.
+fn url_argument(p: &mut Parser) -> Option<String> {
+    p.parse_nested_block(|p| -> Result<String, ParseError<()>> {
+        match p.next()? {
+            Token::QuotedString(s) => Ok(s.to_string()),
+            _ => Err(p.new_error_for_next_token()),
         }
-        if rest.starts_with("url(") && (i == 0 || !lower.as_bytes()[i - 1].is_ascii_alphanumeric()) {
-            if let Some((url, used)) = read_url_or_string(&css[i..]) {
-                let in_font = font_blocks.iter().any(|(s, e)| i > *s && i < *e);
-                push(url, if in_font { Kind::Font } else { Kind::Image });
-                i += used;
-                continue;
+    })
+    .ok()
+}
+
+fn walk(p: &mut Parser, found: &mut Found, in_font_face: bool, depth: usize) {
+    // After `@font-face`, the next `{…}` block is the font's.
+    let mut font_face_next = false;
+    // After `@import`, the next URL or string is a stylesheet.
+    let mut import_next = false;
+    loop {
+        let token = match p.next() {
+            Ok(t) => t.clone(),
+            Err(_) => return,
+        };
+        let kind = if import_next {
+            Kind::Stylesheet
+        } else if in_font_face {
+            Kind::Font
+        } else {
+            Kind::Image
+        };
+        match token {
+            Token::AtKeyword(name) => {
+                import_next = name.eq_ignore_ascii_case("import");
+                font_face_next = name.eq_ignore_ascii_case("font-face");
             }
+            Token::UnquotedUrl(url) => {
+                found.push(&url, kind);
+                import_next = false;
+            }
+            Token::QuotedString(s) if import_next => {
+                found.push(&s, Kind::Stylesheet);
+                import_next = false;
+            }
+            Token::Function(name) if name.eq_ignore_ascii_case("url") => {
+                if let Some(url) = url_argument(p) {
+                    found.push(&url, kind);
+                }
+                import_next = false;
+            }
+            Token::CurlyBracketBlock | Token::Function(_) | Token::ParenthesisBlock | Token::SquareBracketBlock => {
+                let font = in_font_face || (font_face_next && matches!(token, Token::CurlyBracketBlock));
+                if matches!(token, Token::CurlyBracketBlock) {
+                    font_face_next = false;
+                }
+                import_next = false;
+                if depth < MAX_NESTING {
+                    let _ = p.parse_nested_block(|p| -> Result<(), ParseError<()>> {
+                        walk(p, found, font, depth + 1);
+                        Ok(())
+                    });
+                }
+            }
+            Token::Semicolon => {
+                import_next = false;
+                font_face_next = false;
+            }
+            _ => {}
         }
-        i += rest.chars().next().map_or(1, char::len_utf8);
     }
-    out
 }
 
 #[cfg(test)]
@@ -127,6 +150,22 @@ mod tests {
             let _ = css_references(css);
         }
         assert_eq!(css_references("@font-face { src: url(a.woff2)")[0].kind, Kind::Font);
+    }
+
+    #[test]
+    fn strings_comments_and_nested_parentheses_are_read_as_css_reads_them() {
+        // A comment opener inside a string does not hide what follows it.
+        let refs = css_references(r#"a::before { content: "/*"; } b { background: url(after.png) }"#);
+        assert_eq!(refs, [CssReference { url: "after.png".into(), kind: Kind::Image }]);
+        // Parentheses inside a quoted url() are part of the URL.
+        assert_eq!(css_references(r#"x { background: url("a(1).png") }"#)[0].url, "a(1).png");
+        // `url(` inside a string is text, not a reference.
+        assert!(css_references(r#"x { content: "url(no.png)" }"#).is_empty());
+        // Escapes are decoded.
+        assert_eq!(css_references(r"x { background: url(a\20 b.png) }")[0].url, "a b.png");
+        // Deep nesting ends without exhausting the stack.
+        let deep = format!("{}url(deep.png){}", "(".repeat(100_000), ")".repeat(100_000));
+        assert!(css_references(&deep).is_empty(), "past the nesting limit nothing is read");
     }
 
     #[test]
