@@ -2,6 +2,9 @@
 
 use crate::request::Request;
 
+/// The largest page-clock time charted (ms): a year. Beyond it a time is a broken number.
+pub const MAX_CLOCK_MS: f64 = 365.0 * 24.0 * 3600.0 * 1000.0;
+
 /// A drag across a chart shorter than this (px) is a click, not a zoom.
 pub const DRAG_MIN_PX: f64 = 6.0;
 
@@ -14,14 +17,20 @@ pub struct Axis {
 }
 
 impl Axis {
-    /// An axis covering every request, starting at the first one.
+    /// An axis covering every request, starting at the first one. Times that are not
+    /// numbers, or beyond [`MAX_CLOCK_MS`] (a hostile or broken recording), are left out, so
+    /// the scale stays finite.
     pub fn covering(requests: &[Request], width: f64) -> Axis {
+        let usable = |v: f64| v.is_finite() && v.abs() <= MAX_CLOCK_MS;
         let mut start = f64::INFINITY;
         let mut end = f64::NEG_INFINITY;
         for t in requests.iter().filter_map(|r| r.timing.as_ref()) {
-            start = start.min(t.start_time);
-            end = end.max(t.response_end.max(t.start_time));
+            for v in [t.start_time, t.response_end].into_iter().filter(|v| usable(*v)) {
+                start = start.min(v);
+                end = end.max(v);
+            }
         }
+        let width = if width.is_finite() && width > 0.0 { width } else { 1.0 };
         if !start.is_finite() {
             return Axis { start: 0.0, end: 1.0, width };
         }

@@ -59,7 +59,8 @@ pub fn rows(requests: &[Request], analysis: &Analysis, axis: &Axis, order: Order
         .enumerate()
         .map(|(index, i)| {
             let p = &analysis.requests[i].phases;
-            let clip = |x: f64| x.clamp(0.0, axis.width);
+            // Not-a-number never reaches the SVG: such a time draws at the left edge.
+            let clip = |x: f64| if x.is_finite() { x.clamp(0.0, axis.width) } else { 0.0 };
             let (x0, x1) =
                 if requests[i].timing.is_some() { (clip(axis.x(p.start)), clip(axis.x(p.end))) } else { (0.0, 0.0) };
             let segments = p
