@@ -142,6 +142,11 @@ pub fn app() -> Html {
     let on_file = {
         let (cancel, runs, dispatch) = (cancel, runs, dispatch.clone());
         Callback::from(move |file: web_sys::File| {
+            // Too big is said before a byte is read: the run shown stays.
+            if file.size() > connscope_core::har::MAX_FILE_BYTES as f64 {
+                dispatch.dispatch(Action::FileTooBig { name: file.name(), bytes: file.size() });
+                return;
+            }
             let (cancel, runs, dispatch) = (cancel.clone(), runs.clone(), dispatch.clone());
             page::read_text(file, move |name, text| {
                 cancel.borrow().cancel();

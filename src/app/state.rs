@@ -119,6 +119,11 @@ pub enum Action {
         name: String,
         text: String,
     },
+    /// A file was not read: it is larger than an import may be.
+    FileTooBig {
+        name: String,
+        bytes: f64,
+    },
 }
 
 impl AppState {
@@ -183,6 +188,13 @@ impl Reducible for AppState {
                 // The run shown, its selection and zoom stay.
                 Err(e) => s.session.apply(Event::ImportFailed { file: name, error: e.to_string() }),
             },
+            Action::FileTooBig { name, bytes } => {
+                let error = connscope_core::har::HarError::TooBig {
+                    mb: (bytes / (1024.0 * 1024.0)) as usize,
+                    max_mb: connscope_core::har::MAX_FILE_BYTES / (1024 * 1024),
+                };
+                s.session.apply(Event::ImportFailed { file: name, error: error.to_string() });
+            }
         }
         Rc::new(s)
     }
@@ -255,6 +267,18 @@ mod tests {
         assert!(s.config.to_query().contains("probe=http%3A%2F%2Fh%3A1%2Fr%2Fprobe.css"), "{}", s.config.to_query());
         let s = s.reduce(Action::RunBegan { run: 2, probe: None });
         assert_eq!(s.config.probe, None);
+    }
+
+    #[test]
+    fn a_file_too_big_to_import_is_named_with_its_size_and_loses_nothing() {
+        let s = Rc::new(AppState::default()).reduce(Action::RunBegan { run: 3, probe: None });
+        let s = s.reduce(Action::FileTooBig { name: "big.har".into(), bytes: 600.0 * 1024.0 * 1024.0 });
+        assert_eq!(s.run, 3);
+        let last = s.session.messages.last().map(|m| m.text.clone()).unwrap_or_default();
+        assert!(
+            last.starts_with("big.har was not imported: the file is 600 MB; connscope imports HAR files up to 512 MB"),
+            "{last}"
+        );
     }
 
     #[test]

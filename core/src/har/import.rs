@@ -19,6 +19,8 @@ pub enum HarError {
     NoLog,
     #[error("the HAR file has no `log.entries` list")]
     NoEntries,
+    #[error("the file is {mb} MB; connscope imports HAR files up to {max_mb} MB (save the recording without content, or of fewer requests)")]
+    TooBig { mb: usize, max_mb: usize },
     #[error("none of the HAR's {total} entries could be read: {first_problem}")]
     NothingUsable { total: usize, first_problem: String },
 }
@@ -169,11 +171,20 @@ fn server_timing_of(entry: &Value) -> Vec<ServerTimingEntry> {
         .collect()
 }
 
+/// The largest file imported (bytes): a HAR of 20,000 requests without bodies is about
+/// 60 MB; bodies are skipped as they are read, but the file's text is held once.
+pub const MAX_FILE_BYTES: usize = 512 * 1024 * 1024;
+/// Per-entry warnings listed one by one; past this many they are counted in one line.
+pub const MAX_ENTRY_NOTES: usize = 50;
+
 pub fn import(text: &str) -> Result<Imported, HarError> {
     if text.trim().is_empty() {
         return Err(HarError::Empty);
     }
-    let doc: Value = serde_json::from_str(text).map_err(|e| match e.classify() {
+    if text.len() > MAX_FILE_BYTES {
+        return Err(HarError::TooBig { mb: text.len() / (1024 * 1024), max_mb: MAX_FILE_BYTES / (1024 * 1024) });
+    }
+    let doc: Value = super::lean::parse(text).map_err(|e| match e.classify() {
         serde_json::error::Category::Eof => HarError::CutShort(e.to_string()),
         _ => HarError::NotJson(e.to_string()),
     })?;
@@ -189,6 +200,8 @@ pub fn import(text: &str) -> Result<Imported, HarError> {
         .unwrap_or("HAR import")
         .to_string();
     let mut notes = Vec::new();
+    // What went wrong with single entries: listed up to MAX_ENTRY_NOTES, then counted.
+    let mut entry_notes: Vec<String> = Vec::new();
     let mut parsed: Vec<(f64, &Value, String)> = Vec::new();
     let mut first_problem = None;
     for (i, e) in entries.iter().enumerate() {
@@ -203,12 +216,12 @@ pub fn import(text: &str) -> Result<Imported, HarError> {
             (None, _) => {
                 let p = format!("entry {} has no request.url: skipped", i + 1);
                 first_problem.get_or_insert(p.clone());
-                notes.push(Message { level: Level::Warning, text: p });
+                entry_notes.push(p);
             }
             (_, None) => {
                 let p = format!("entry {} has no readable startedDateTime: skipped", i + 1);
                 first_problem.get_or_insert(p.clone());
-                notes.push(Message { level: Level::Warning, text: p });
+                entry_notes.push(p);
             }
         }
     }
@@ -236,7 +249,7 @@ pub fn import(text: &str) -> Result<Imported, HarError> {
                 Err(why) => {
                     let p = format!("{url}: {why}; skipped");
                     first_problem.get_or_insert(p.clone());
-                    notes.push(Message { level: Level::Warning, text: p });
+                    entry_notes.push(p);
                     continue;
                 }
             },
@@ -271,6 +284,17 @@ pub fn import(text: &str) -> Result<Imported, HarError> {
             },
             timing: Some(timing),
             recorded_connection,
+        });
+    }
+    let more = entry_notes.len().saturating_sub(MAX_ENTRY_NOTES);
+    notes.extend(entry_notes.into_iter().take(MAX_ENTRY_NOTES).map(|text| Message { level: Level::Warning, text }));
+    if more > 0 {
+        notes.push(Message {
+            level: Level::Warning,
+            text: format!(
+                "…and {more} more {} skipped or partly read, for the same kinds of reasons.",
+                if more == 1 { "entry" } else { "entries" }
+            ),
         });
     }
     if requests.is_empty() {
@@ -406,6 +430,36 @@ mod tests {
         assert!(none.to_string().contains("no request.url"), "{none}");
         let no_timings = r#"{"log":{"entries":[{"startedDateTime":"2026-11-25T10:00:00Z","request":{"url":"https://x/"},"response":{"status":301}}]}}"#;
         assert!(import(no_timings).unwrap_err().to_string().contains("timings"));
+    }
+
+    #[test]
+    fn a_million_empty_entries_make_one_message_not_a_million() {
+        let entries = vec!["{}"; 1_000_000].join(",");
+        let err = import(&format!(r#"{{"log":{{"entries":[{entries}]}}}}"#)).unwrap_err();
+        assert!(matches!(err, HarError::NothingUsable { total: 1_000_000, .. }), "{err}");
+        let good = CHROME_SHAPE.replacen(r#""entries":["#, r#""entries":[{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},"#, 1);
+        let imported = import(&good).unwrap();
+        let warnings = imported.notes.iter().filter(|n| n.level == Level::Warning).count();
+        assert!(warnings <= MAX_ENTRY_NOTES + 2, "{warnings} warnings");
+        assert!(
+            imported.notes.iter().any(|n| n.text.starts_with("…and 9 more entries skipped")),
+            "{:?}",
+            imported.notes
+        );
+    }
+
+    #[test]
+    fn bodies_are_never_held_and_a_huge_file_is_refused_with_its_size() {
+        let body = "b".repeat(50 * 1024 * 1024);
+        let with_body = CHROME_SHAPE.replacen(
+            r#""mimeType":"text/html"}"#,
+            &format!(r#""mimeType":"text/html","text":"{body}"}}"#),
+            1,
+        );
+        assert_eq!(import(&with_body).unwrap().requests.len(), 2, "a 50 MB body is skipped, the entries kept");
+        let huge = " ".repeat(MAX_FILE_BYTES + 1);
+        let err = import(&format!("{huge}{{}}")).unwrap_err();
+        assert!(err.to_string().contains("imports HAR files up to 512 MB"), "{err}");
     }
 
     #[test]

@@ -4,6 +4,7 @@
 
 mod export;
 mod import;
+mod lean;
 
 pub use export::export;
-pub use import::{import, HarError, Imported};
+pub use import::{import, HarError, Imported, MAX_ENTRY_NOTES, MAX_FILE_BYTES};
