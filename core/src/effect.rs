@@ -51,6 +51,9 @@ pub struct Response {
     pub redirected: bool,
     pub content_type: String,
     pub body: Body,
+    /// The body was longer than this many bytes and only they were read (pages and
+    /// stylesheets are read up to [`crate::crawl::MAX_TEXT_BYTES`]).
+    pub cut_at: Option<usize>,
 }
 
 /// A body as the effect asked it to be read.

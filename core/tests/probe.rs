@@ -3,6 +3,8 @@
 //! on a simulated clock. Each effect the probe asks for is carried out against that model
 //! and every figure the probe reports is checked against the policy it was given.
 
+#![cfg(not(target_arch = "wasm32"))]
+
 use connscope_core::effect::{Body, Effect, Machine, Resolve, Response};
 use connscope_core::failure::FetchFailure;
 use connscope_core::probe::{Count, Idle, Probe, ProbeLimits, ProbeStatus, Stage, RESOLUTION_MS};
@@ -118,6 +120,7 @@ impl World {
             redirected: self.server.redirects_away,
             content_type: "text/css".into(),
             body: Body::Discarded,
+            cut_at: None,
         })
     }
 }

@@ -3,6 +3,7 @@
 //! it panic (a panic in the wasm app is a crash), and no number drawn is NaN or infinite.
 //! `cargo xtask test` runs each with the number of cases in `PROPTEST_CASES` (default
 //! below); the resolution of the reliability issue reports 100,000 each.
+#![cfg(not(target_arch = "wasm32"))]
 
 use connscope_core::config::RunConfig;
 use connscope_core::crawl::css::css_references;

@@ -2,7 +2,7 @@
 //! followed, aborted by a timeout or by the user's Cancel, the body read as asked.
 
 use super::js_error_text;
-use connscope_core::crawl::{Body, Read, Response};
+use connscope_core::crawl::{Body, Read, Response, MAX_TEXT_BYTES};
 use connscope_core::failure::FetchFailure;
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
@@ -79,23 +79,58 @@ pub async fn fetch(url: &str, read: Read, timeout_ms: u32, cancel: &Cancel) -> R
         .map_err(|_| FetchFailure::Rejected { detail: "fetch did not return a Response".into() })?;
     let status = response.status();
     let content_type = response.headers().get("content-type").ok().flatten().unwrap_or_default();
-    let body = if read == Read::Discard { response.array_buffer() } else { response.text() };
-    let body = body.map_err(|e| FetchFailure::Body { detail: js_error_text(&e) })?;
-    let value = JsFuture::from(body).await.map_err(|e| match classify(e) {
+    // Only what discovery reads is kept: pages and stylesheets up to MAX_TEXT_BYTES, other
+    // bodies read to their end (so the timing entry is whole) and dropped chunk by chunk.
+    let keep = if read == Read::Discard { 0 } else { MAX_TEXT_BYTES };
+    let (bytes, cut) = read_body(&response, keep).await.map_err(|e| match classify(e) {
         FetchFailure::Rejected { detail } => FetchFailure::Body { detail },
         other => other,
     })?;
     drop(timer);
-    let text = || value.as_string().unwrap_or_default();
+    let text = || String::from_utf8_lossy(&bytes).into_owned();
     Ok(Response {
         status,
         content_type,
         final_url: response.url(),
         redirected: response.redirected(),
+        cut_at: cut.then_some(MAX_TEXT_BYTES),
         body: match read {
             Read::Discard => Body::Discarded,
             Read::Text => Body::Text(text()),
             Read::Html => Body::Html(super::dom::read_html(&text())),
         },
     })
+}
+
+/// Reads a body chunk by chunk through its stream, keeping the first `keep` bytes; past them
+/// the rest is still read (so the timing entry ends where the body ends) but not kept, up
+/// to ten times `keep`, after which the stream is cancelled. Returns the kept bytes and
+/// whether any were left out.
+async fn read_body(response: &web_sys::Response, keep: usize) -> Result<(Vec<u8>, bool), wasm_bindgen::JsValue> {
+    let Some(stream) = response.body() else { return Ok((Vec::new(), false)) };
+    let reader: web_sys::ReadableStreamDefaultReader = stream.get_reader().unchecked_into();
+    let mut kept = Vec::new();
+    let (mut seen, mut cut) = (0usize, false);
+    loop {
+        let chunk = JsFuture::from(reader.read()).await?;
+        let done = js_sys::Reflect::get(&chunk, &"done".into())?.as_bool().unwrap_or(true);
+        if done {
+            break;
+        }
+        let value: js_sys::Uint8Array = js_sys::Reflect::get(&chunk, &"value".into())?.unchecked_into();
+        let len = value.length() as usize;
+        if kept.len() < keep {
+            let take = len.min(keep - kept.len());
+            let start = kept.len();
+            kept.resize(start + take, 0);
+            value.subarray(0, take as u32).copy_to(&mut kept[start..]);
+        }
+        seen += len;
+        cut |= seen > keep && keep > 0;
+        if keep > 0 && seen > keep.saturating_mul(10) {
+            let _ = JsFuture::from(reader.cancel()).await;
+            break;
+        }
+    }
+    Ok((kept, cut))
 }

@@ -6,7 +6,7 @@
 //! No browser, no network: each effect is carried out here and its outcome fed back.
 
 use connscope_core::crawl::html::{Element, HtmlDocument, PictureSource, Viewport};
-use connscope_core::crawl::{Body, Crawl, Effect, Limits, Read, Resolve, Response};
+use connscope_core::crawl::{Body, Crawl, Effect, Limits, Read, Resolve, Response, MAX_TEXT_BYTES};
 use connscope_core::failure::FetchFailure;
 use connscope_core::{Event, Kind, Level, Outcome, RunState, Session, Timing};
 use std::collections::{BTreeMap, VecDeque};
@@ -126,10 +126,17 @@ fn respond(url: &str, read: Read, viewport: Viewport) -> Result<Response, FetchF
         } else {
             (404, "text/plain", "not found".into())
         };
+        // The shell reads pages and stylesheets up to MAX_TEXT_BYTES.
+        let cut_at = (read != Read::Discard && text.len() > MAX_TEXT_BYTES).then_some(MAX_TEXT_BYTES);
+        let mut text = text;
+        if cut_at.is_some() {
+            text.truncate(MAX_TEXT_BYTES);
+        }
         return Ok(Response {
             status,
             final_url: current.to_string(),
             redirected,
+            cut_at,
             content_type: content_type.into(),
             body: match read {
                 Read::Discard => Body::Discarded,
@@ -399,4 +406,43 @@ fn events_reach_the_session_in_a_lifecycle_order() {
     assert!(matches!(reports[2], Event::Finished));
     assert!(crawl.is_over());
     assert!(crawl.timed(0, None).is_empty() && crawl.paused().is_empty(), "nothing after the end");
+}
+
+#[test]
+fn a_stylesheet_past_the_read_limit_is_read_in_part_and_the_user_told() {
+    // 16 MiB of stylesheet: its @import is at the start, so it is still found.
+    let ran = run(&format!("{SITE}/page.html?img=0&js=0&css=1&fonts=0"), Limits::default());
+    assert!(!said(&ran.session).contains("larger than"), "a small stylesheet is read whole");
+    let big = run(&format!("{SITE}/r/style-1.css?size=16777216"), Limits::default());
+    assert_eq!(big.session.state, RunState::Done, "{}", said(&big.session));
+    let text = said(&big.session);
+    assert!(text.contains("is not an HTML page"), "{text}");
+    let viewport = Viewport::default();
+    let (mut crawl, fx) =
+        Crawl::start(&format!("{SITE}/page.html?img=0&js=0&css=1"), "5", 0.0, Limits::default(), viewport, &WhatwgUrls);
+    let mut fx: Vec<Effect> = fx;
+    let mut said_cut = String::new();
+    for _ in 0..50 {
+        let mut next = Vec::new();
+        for e in fx.drain(..) {
+            match e {
+                Effect::Fetch { id, url, read, .. } => {
+                    let url = if url.contains("style-1.css") {
+                        url.replace("style-1.css?", "style-1.css?size=16777216&")
+                    } else {
+                        url
+                    };
+                    next.extend(crawl.fetched(id, respond(&url, read, viewport), &WhatwgUrls));
+                }
+                Effect::LookUpTiming { id, .. } => next.extend(crawl.timed(id, None)),
+                Effect::Report(Event::Note { text, .. }) if text.contains("larger than") => said_cut = text,
+                _ => {}
+            }
+        }
+        fx = next;
+    }
+    assert!(
+        said_cut.ends_with("style-1.css is larger than 8 MB: connscope looked for references in its first 8 MB only."),
+        "{said_cut}"
+    );
 }

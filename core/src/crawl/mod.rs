@@ -27,6 +27,10 @@ use crate::url::{strip_token, with_token, TOKEN_PARAM};
 use html::Viewport;
 use std::collections::{HashMap, HashSet, VecDeque};
 
+/// Pages and stylesheets are read for references up to this many bytes; the rest of a
+/// longer one is not read for references (and the user is told).
+pub const MAX_TEXT_BYTES: usize = 8 * 1024 * 1024;
+
 /// How long the shell waits for the timing entry of a request that completed: browsers add
 /// it once the body has been read and deliver it to observers a little later.
 pub const TIMING_WAIT_MS: u32 = 2000;
@@ -197,6 +201,18 @@ impl Crawl {
                     // The run ends once the page's own timing is in: nothing more starts.
                     self.queue.clear();
                     return fx;
+                }
+                if let Some(bytes) = response.cut_at {
+                    note(
+                        &mut fx,
+                        Level::Warning,
+                        format!(
+                            "{} is larger than {} MB: connscope looked for references in its first {} MB only.",
+                            job.url,
+                            bytes / (1024 * 1024),
+                            bytes / (1024 * 1024)
+                        ),
+                    );
                 }
                 if response.status >= 400 {
                     note(&mut fx, Level::Warning, format!("{} answered HTTP {}.", job.url, response.status));
