@@ -24,7 +24,8 @@ pub const IN_FLIGHT_BYTES: usize = 256 * 1024 * 1024;
 pub enum Filler {
     /// One byte repeated (a comment's content in text formats).
     Repeat(u8),
-    /// Bytes that look random but are the same for the same seed (xorshift), for binaries.
+    /// Bytes that look random but are the same for the same seed (a 64 KiB xorshift block,
+    /// repeated), for binaries.
     Random(u64),
 }
 
@@ -72,6 +73,7 @@ struct Cursor {
     body: Generated,
     at: usize,
     rng: u64,
+    block: Option<Vec<u8>>,
 }
 
 impl Cursor {
@@ -80,7 +82,7 @@ impl Cursor {
             Filler::Random(seed) => seed | 1,
             Filler::Repeat(_) => 0,
         };
-        Cursor { body, at: 0, rng }
+        Cursor { body, at: 0, rng, block: None }
     }
 
     fn left(&self) -> usize {
@@ -103,12 +105,16 @@ impl Cursor {
                 let to = end.min(head + fill);
                 match self.body.filler {
                     Filler::Repeat(b) => out.resize(out.len() + (to - self.at), b),
+                    // A block of up to CHUNK pseudo-random bytes, made once per body and
+                    // repeated: byte k of the filler is block[k % len], whatever the chunking.
                     Filler::Random(_) => {
-                        for _ in self.at..to {
-                            self.rng ^= self.rng << 13;
-                            self.rng ^= self.rng >> 7;
-                            self.rng ^= self.rng << 17;
-                            out.push(self.rng as u8);
+                        let block = self.block.get_or_insert_with(|| random_block(self.rng, fill.min(CHUNK)));
+                        let mut k = self.at - head;
+                        while k < to - head {
+                            let from = k % block.len();
+                            let n = (block.len() - from).min(to - head - k);
+                            out.extend_from_slice(&block[from..from + n]);
+                            k += n;
                         }
                     }
                 }
@@ -122,6 +128,21 @@ impl Cursor {
         }
         Some(Bytes::from(out))
     }
+}
+
+/// `len` bytes that look random but are the same for the same seed (xorshift, eight bytes a
+/// step).
+fn random_block(seed: u64, len: usize) -> Vec<u8> {
+    let mut x = seed | 1;
+    let mut out = Vec::with_capacity(len + 8);
+    while out.len() < len {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        out.extend_from_slice(&x.to_le_bytes());
+    }
+    out.truncate(len.max(1));
+    out
 }
 
 /// A generated body being sent.
