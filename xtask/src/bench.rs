@@ -60,6 +60,16 @@ fn gzip9(bytes: &[u8]) -> Result<usize> {
 pub fn bench() -> Result<()> {
     crate::step("Analysis speed (release build)");
     crate::cmd("cargo", &["run", "--quiet", "--release", "-p", "xtask", "--", "bench-analyse"], &[])?;
+    crate::step("The testbed under load and abuse (2,000 connections, 200,000 requests, 500 slowloris, 200 non-reading)");
+    // About 6,000 sockets at once: more than the usual soft limit of open files.
+    crate::cmd(
+        "bash",
+        &[
+            "-c",
+            "ulimit -n 65536 2>/dev/null || ulimit -n $(ulimit -Hn); cargo test --quiet --release -p testbed --test load -- --ignored --nocapture full_load",
+        ],
+        &[],
+    )?;
     sizes_and_paint()
 }
 
