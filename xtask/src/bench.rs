@@ -60,7 +60,9 @@ fn gzip9(bytes: &[u8]) -> Result<usize> {
 pub fn bench() -> Result<()> {
     crate::step("Analysis speed (release build)");
     crate::cmd("cargo", &["run", "--quiet", "--release", "-p", "xtask", "--", "bench-analyse"], &[])?;
-    crate::step("The testbed under load and abuse (2,000 connections, 200,000 requests, 500 slowloris, 200 non-reading)");
+    crate::step(
+        "The testbed under load and abuse (2,000 connections, 200,000 requests, 500 slowloris, 200 non-reading)",
+    );
     // About 6,000 sockets at once: more than the usual soft limit of open files.
     crate::cmd(
         "bash",
