@@ -219,3 +219,17 @@ async fn every_kind_of_html_reference_is_discovered_against_the_base() {
     assert_eq!(got, want);
     assert!(error_text(&s).contains("srcset candidate"), "the srcset choice is explained: {}", error_text(&s));
 }
+
+#[wasm_bindgen_test]
+async fn a_page_past_the_read_limit_is_read_in_part_and_the_user_told() {
+    let keepalive = origin("keepalive").await;
+    // 16 MiB of text as the page: its first 8 MB are read, the rest is not kept.
+    let s = run(format!("{keepalive}/r/style-1.css?size=16777216"), Options::default()).await;
+    assert_eq!(s.state, RunState::Done, "{}", error_text(&s));
+    assert!(
+        error_text(&s).contains("is larger than 8 MB: connscope looked for references in its first 8 MB only"),
+        "{}",
+        error_text(&s)
+    );
+    assert!(s.requests[0].timing.is_some(), "the request is still shown with its timing");
+}
