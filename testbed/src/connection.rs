@@ -196,6 +196,10 @@ async fn serve_connection(
                 let conn = hyper::server::conn::http2::Builder::new(TokioExecutor::new())
                     .timer(TokioTimer::new())
                     .max_header_list_size(MAX_HEAD_BYTES as u32)
+                    // Bytes buffered per stream before the client takes them: with at most 200
+                    // streams at once, at most 12.5 MiB a connection.
+                    .max_concurrent_streams(200)
+                    .max_send_buf_size(64 * 1024)
                     .serve_connection(TokioIo::new(stream), service);
                 drive(conn, &ctx, policy.idle_timeout, shutdown).await;
             } else {
