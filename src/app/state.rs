@@ -276,7 +276,7 @@ mod tests {
         assert_eq!(s.run, 3);
         let last = s.session.messages.last().map(|m| m.text.clone()).unwrap_or_default();
         assert!(
-            last.starts_with("big.har was not imported: the file is 600 MB; connscope imports HAR files up to 512 MB"),
+            last.starts_with("big.har was not imported: the file is 600 MB; connscope imports HAR files up to 256 MB"),
             "{last}"
         );
     }

@@ -172,8 +172,9 @@ fn server_timing_of(entry: &Value) -> Vec<ServerTimingEntry> {
 }
 
 /// The largest file imported (bytes): a HAR of 20,000 requests without bodies is about
-/// 60 MB; bodies are skipped as they are read, but the file's text is held once.
-pub const MAX_FILE_BYTES: usize = 512 * 1024 * 1024;
+/// 60 MB. Bodies are skipped as they are read, but the browser hands the file over as text
+/// (held twice on the way), so a larger file is refused before it is read.
+pub const MAX_FILE_BYTES: usize = 256 * 1024 * 1024;
 /// Per-entry warnings listed one by one; past this many they are counted in one line.
 pub const MAX_ENTRY_NOTES: usize = 50;
 
@@ -457,9 +458,14 @@ mod tests {
             1,
         );
         assert_eq!(import(&with_body).unwrap().requests.len(), 2, "a 50 MB body is skipped, the entries kept");
-        let huge = " ".repeat(MAX_FILE_BYTES + 1);
-        let err = import(&format!("{huge}{{}}")).unwrap_err();
-        assert!(err.to_string().contains("imports HAR files up to 512 MB"), "{err}");
+        // Exactly the recording that aborted the app: one 400 MB content.text.
+        let huge = CHROME_SHAPE.replacen(
+            r#""mimeType":"text/html"}"#,
+            &format!(r#""mimeType":"text/html","text":"{}"}}"#, "b".repeat(400 * 1024 * 1024)),
+            1,
+        );
+        let err = import(&huge).unwrap_err();
+        assert!(err.to_string().starts_with("the file is 400 MB; connscope imports HAR files up to 256 MB"), "{err}");
     }
 
     #[test]
