@@ -222,7 +222,9 @@ async fn checks(b: &Browser, tb: &Testbed) -> Result<()> {
         b.client.set_window_size(w, h).await?;
         b.client.goto(&tb.app_url).await?;
         b.wait_for_state(DONE, Duration::from_secs(30)).await?;
-        let overflow = js(b, "return document.documentElement.scrollWidth - window.innerWidth").await?;
+        // clientWidth, not innerWidth: the vertical scrollbar takes part of the window.
+        let overflow =
+            js(b, "return document.documentElement.scrollWidth - document.documentElement.clientWidth").await?;
         ensure!(overflow.as_f64().unwrap_or(1e9) <= 1.0, "page is {overflow} px wider than a {w} px window");
         b.screenshot(&format!("{name}-{shot}")).await?;
     }
