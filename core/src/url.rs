@@ -61,6 +61,23 @@ pub fn with_token(url: &str, token: &str) -> String {
     format!("{url}{sep}{TOKEN_PARAM}={token}")
 }
 
+/// The token of request `id` of run `run`, as it goes into the URL.
+pub fn run_token(run: &str, id: usize) -> String {
+    format!("{run}-{id}")
+}
+
+/// The part of the query every tokened URL of run `run` carries, so the shell keeps only
+/// that run's timing entries.
+pub fn token_prefix(run: &str) -> String {
+    format!("{TOKEN_PARAM}={run}-")
+}
+
+/// Whether an absolute URL is http: or https: (the only requests on a connection).
+pub fn is_http(url: &str) -> bool {
+    let lower = url.get(..8).unwrap_or(url).to_ascii_lowercase();
+    lower.starts_with("http://") || lower.starts_with("https://")
+}
+
 /// Whether two URLs are of one origin (scheme, host and port), never by prefix:
 /// `https://a.com.evil.net` is not `https://a.com`.
 pub fn same_origin(a: &str, b: &str) -> bool {

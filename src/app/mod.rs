@@ -143,8 +143,8 @@ pub fn app() -> Html {
         let (cancel, runs, dispatch) = (cancel, runs, dispatch.clone());
         Callback::from(move |file: web_sys::File| {
             // Too big is said before a byte is read: the run shown stays.
-            if file.size() > connscope_core::har::MAX_FILE_BYTES as f64 {
-                dispatch.dispatch(Action::FileTooBig { name: file.name(), bytes: file.size() });
+            if let Err(e) = connscope_core::har::check_size(file.size()) {
+                dispatch.dispatch(Action::FileRefused { name: file.name(), error: e.to_string() });
                 return;
             }
             let (cancel, runs, dispatch) = (cancel.clone(), runs.clone(), dispatch.clone());

@@ -119,10 +119,10 @@ pub enum Action {
         name: String,
         text: String,
     },
-    /// A file was not read: it is larger than an import may be.
-    FileTooBig {
+    /// A file was not read: `error` says why (it is larger than an import may be).
+    FileRefused {
         name: String,
-        bytes: f64,
+        error: String,
     },
 }
 
@@ -188,13 +188,7 @@ impl Reducible for AppState {
                 // The run shown, its selection and zoom stay.
                 Err(e) => s.session.apply(Event::ImportFailed { file: name, error: e.to_string() }),
             },
-            Action::FileTooBig { name, bytes } => {
-                let error = connscope_core::har::HarError::TooBig {
-                    mb: (bytes / (1024.0 * 1024.0)) as usize,
-                    max_mb: connscope_core::har::MAX_FILE_BYTES / (1024 * 1024),
-                };
-                s.session.apply(Event::ImportFailed { file: name, error: error.to_string() });
-            }
+            Action::FileRefused { name, error } => s.session.apply(Event::ImportFailed { file: name, error }),
         }
         Rc::new(s)
     }
@@ -272,7 +266,8 @@ mod tests {
     #[test]
     fn a_file_too_big_to_import_is_named_with_its_size_and_loses_nothing() {
         let s = Rc::new(AppState::default()).reduce(Action::RunBegan { run: 3, probe: None });
-        let s = s.reduce(Action::FileTooBig { name: "big.har".into(), bytes: 600.0 * 1024.0 * 1024.0 });
+        let error = connscope_core::har::check_size(600.0 * 1024.0 * 1024.0).unwrap_err().to_string();
+        let s = s.reduce(Action::FileRefused { name: "big.har".into(), error });
         assert_eq!(s.run, 3);
         let last = s.session.messages.last().map(|m| m.text.clone()).unwrap_or_default();
         assert!(

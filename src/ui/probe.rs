@@ -10,12 +10,10 @@ pub struct Props {
     pub browser: Browser,
 }
 
-const STAGES: [Stage; 3] = [Stage::KeepsConnections, Stage::RequestsPerConnection, Stage::IdleTimeout];
-
 #[function_component(ProbeView)]
 pub fn probe_view(p: &Props) -> Html {
     let s = &p.status;
-    let current = STAGES.iter().position(|st| *st == s.stage);
+    let current = s.stage.step();
     let finished = matches!(s.stage, Stage::Done | Stage::Failed | Stage::Cancelled);
     let figures = s.idle.map(Idle::figures);
     let (estimate, low, high) = (figures.map(|f| f.0), figures.map(|f| f.1), figures.and_then(|f| f.2));
@@ -37,7 +35,7 @@ pub fn probe_view(p: &Props) -> Html {
                  data-protocol={s.protocol.clone()}>
             <h2 id="probe-h">{ format!("Keep-alive policy of {}", s.origin) }</h2>
             <ol class="probe-steps">
-                { for STAGES.iter().enumerate().map(|(i, st)| html! {
+                { for Stage::QUESTIONS.iter().enumerate().map(|(i, st)| html! {
                     <li class={step_class(i)} aria-current={(current == Some(i)).then_some("step")}>{ st.label() }</li>
                 }) }
             </ol>

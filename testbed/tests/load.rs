@@ -8,6 +8,7 @@
 //! `cargo xtask test` runs a bounded version; `cargo xtask bench` runs the full one
 //! (2,000 keep-alive connections and 200,000 requests, 500 slowloris, 200 non-reading).
 
+use connscope_core::{ServerTimingEntry, ServerTruth};
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -66,16 +67,11 @@ async fn keepalive_client(addr: String, n: usize, answered: Arc<AtomicUsize>) ->
                     len = v.trim().parse().unwrap_or(0);
                 }
                 close |= l == "connection: close";
-                if let Some(v) = l.strip_prefix("server-timing:") {
-                    let desc = |name: &str| {
-                        v.split(',').find_map(|m| {
-                            let m = m.trim();
-                            m.strip_prefix(name)
-                                .and_then(|r| r.split("desc=\"").nth(1))
-                                .map(|d| d.trim_end_matches('"').to_string())
-                        })
-                    };
-                    truth = desc("conn").zip(desc("req"));
+                if let Some(v) =
+                    line.trim_end().split_once(':').filter(|(k, _)| k.eq_ignore_ascii_case("server-timing"))
+                {
+                    // Read as the app reads it: the contract's own parser.
+                    truth = ServerTruth::from_metrics(&ServerTimingEntry::parse_header(v.1));
                 }
             }
             let mut body = vec![0; len];
@@ -87,13 +83,13 @@ async fn keepalive_client(addr: String, n: usize, answered: Arc<AtomicUsize>) ->
             if !status.starts_with("HTTP/1.1 200") {
                 return Err(format!("unexpected {status:?}"));
             }
-            let (c, r) = truth.ok_or("no Server-Timing")?;
+            let ServerTruth { connection: c, request_number: r } = truth.ok_or("no Server-Timing")?;
             match &conn {
                 None => conn = Some(c.clone()),
                 Some(mine) if *mine != c => return Err(format!("connection {mine} answered as {c}")),
                 _ => {}
             }
-            if r != expect.to_string() {
+            if r != expect {
                 return Err(format!("request {expect} on connection {c} numbered {r}"));
             }
             expect += 1;

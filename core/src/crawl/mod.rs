@@ -23,7 +23,7 @@ use crate::request::Kind;
 use crate::session::{Event, Level};
 use crate::text::plural;
 use crate::timing::Timing;
-use crate::url::{strip_token, with_token, TOKEN_PARAM};
+use crate::url::{is_http, run_token, strip_token, token_prefix, with_token};
 use html::Viewport;
 use std::collections::{HashMap, HashSet, VecDeque};
 
@@ -161,7 +161,7 @@ impl Crawl {
     /// The prefix every tokened URL of this run carries in its query, so the shell keeps
     /// only this run's timing entries.
     pub fn token_prefix(&self) -> String {
-        format!("{TOKEN_PARAM}={}-", self.run)
+        token_prefix(&self.run)
     }
 
     /// Whether the run has ended: nothing more will be asked of the shell.
@@ -334,7 +334,7 @@ impl Crawl {
     }
 
     fn tokened(&self, job: &Job) -> String {
-        with_token(&job.url, &format!("{}-{}", self.run, job.id))
+        with_token(&job.url, &run_token(&self.run, job.id))
     }
 
     /// Decides whether a URL found on the page is loaded: each URL once (which also ends
@@ -400,11 +400,6 @@ impl Crawl {
         report(fx, if self.cancelled { Event::Cancelled } else { Event::Finished });
         self.over = true;
     }
-}
-
-fn is_http(url: &str) -> bool {
-    let lower = url.get(..8).unwrap_or(url).to_ascii_lowercase();
-    lower.starts_with("http://") || lower.starts_with("https://")
 }
 
 /// `href` resolved against `base`, when it is an http(s) URL worth fetching (`data:`,

@@ -178,13 +178,23 @@ pub const MAX_FILE_BYTES: usize = 256 * 1024 * 1024;
 /// Per-entry warnings listed one by one; past this many they are counted in one line.
 pub const MAX_ENTRY_NOTES: usize = 50;
 
+/// Refuses a file of `bytes` bytes when it is larger than [`MAX_FILE_BYTES`]: the app asks
+/// before reading a picked file, the import again on the text.
+pub fn check_size(bytes: f64) -> Result<(), HarError> {
+    if bytes > MAX_FILE_BYTES as f64 {
+        return Err(HarError::TooBig {
+            mb: (bytes / (1024.0 * 1024.0)) as usize,
+            max_mb: MAX_FILE_BYTES / (1024 * 1024),
+        });
+    }
+    Ok(())
+}
+
 pub fn import(text: &str) -> Result<Imported, HarError> {
     if text.trim().is_empty() {
         return Err(HarError::Empty);
     }
-    if text.len() > MAX_FILE_BYTES {
-        return Err(HarError::TooBig { mb: text.len() / (1024 * 1024), max_mb: MAX_FILE_BYTES / (1024 * 1024) });
-    }
+    check_size(text.len() as f64)?;
     let doc: Value = super::lean::parse(text).map_err(|e| match e.classify() {
         serde_json::error::Category::Eof => HarError::CutShort(e.to_string()),
         _ => HarError::NotJson(e.to_string()),

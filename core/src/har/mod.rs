@@ -7,4 +7,4 @@ mod import;
 mod lean;
 
 pub use export::export;
-pub use import::{import, HarError, Imported, MAX_ENTRY_NOTES, MAX_FILE_BYTES};
+pub use import::{check_size, import, HarError, Imported, MAX_ENTRY_NOTES, MAX_FILE_BYTES};

@@ -14,13 +14,14 @@
 //! It stops, and says why, where timing cannot tell (no Timing-Allow-Origin), where the
 //! server fails, or where it redirects to another origin.
 
+use crate::crawl::TIMING_WAIT_MS;
 use crate::effect::{Effect, Machine, Read, Resolve, Response};
 use crate::failure::FetchFailure;
 use crate::request::Kind;
 use crate::reuse::{infer, Reuse};
 use crate::session::Event;
 use crate::timing::Timing;
-use crate::url::{origin_of, strip_token, with_token};
+use crate::url::{is_http, origin_of, run_token, strip_token, token_prefix, with_token};
 use serde::{Deserialize, Serialize};
 
 mod status;
@@ -40,8 +41,6 @@ pub const PROBE_TIMEOUT_MS: u32 = 10_000;
 /// The most pauses the idle search tries; a page whose delay between requests varies a lot
 /// may keep it from narrowing, and it then reports the range it has.
 pub const MAX_IDLE_STEPS: u32 = 24;
-/// How long the shell waits for a probe request's timing entry.
-const TIMING_WAIT_MS: u32 = 2000;
 
 /// What a probe is asked to find out, and how far it goes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -110,7 +109,7 @@ impl Probe {
         limits: ProbeLimits,
         urls: &dyn Resolve,
     ) -> (Probe, Vec<Effect>) {
-        let resolved = urls.resolve(url.trim(), None).filter(|u| u.starts_with("http://") || u.starts_with("https://"));
+        let resolved = urls.resolve(url.trim(), None).filter(|u| is_http(u));
         let origin = resolved.as_deref().and_then(origin_of).unwrap_or_default();
         let mut probe = Probe {
             url: resolved.clone().unwrap_or_default(),
@@ -160,7 +159,7 @@ impl Probe {
 
     /// The prefix of this probe's tokened URLs, for the shell's timing collector.
     pub fn token_prefix(&self) -> String {
-        format!("{}={}-", crate::url::TOKEN_PARAM, self.run)
+        token_prefix(&self.run)
     }
 
     fn send(&mut self, asked: Asked, fx: &mut Vec<Effect>) {
@@ -169,7 +168,7 @@ impl Probe {
         self.asked = asked;
         self.status.requests_sent += 1;
         // Each request's URL is unique, so no cache answers and each has its own entry.
-        let url = with_token(&self.url, &format!("{}-{id}", self.run));
+        let url = with_token(&self.url, &run_token(&self.run, id));
         let shown = strip_token(&url);
         fx.push(Effect::Report(Event::Discovered {
             url: shown.clone(),
@@ -339,7 +338,7 @@ impl Machine for Probe {
         if self.over {
             return fx;
         }
-        let tokened = with_token(&self.url, &format!("{}-{id}", self.run));
+        let tokened = with_token(&self.url, &run_token(&self.run, id));
         match outcome {
             Err(FetchFailure::Cancelled) => {
                 fx.push(Effect::Report(Event::RequestFailed { id, message: "cancelled".into(), timing: None }));

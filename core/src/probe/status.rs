@@ -16,6 +16,14 @@ pub enum Stage {
 }
 
 impl Stage {
+    /// The three questions, in the order the probe asks them.
+    pub const QUESTIONS: [Stage; 3] = [Stage::KeepsConnections, Stage::RequestsPerConnection, Stage::IdleTimeout];
+
+    /// Which of [`Stage::QUESTIONS`] this is (0-based); None once the probe has ended.
+    pub fn step(self) -> Option<usize> {
+        Stage::QUESTIONS.iter().position(|q| *q == self)
+    }
+
     /// `data-probe`.
     pub fn key(self) -> &'static str {
         match self {
@@ -133,11 +141,7 @@ impl ProbeStatus {
                 format!("{} after {}.", self.stage.label(), crate::text::plural(self.requests_sent, "request"))
             }
             stage => {
-                let step = match stage {
-                    Stage::KeepsConnections => 1,
-                    Stage::RequestsPerConnection => 2,
-                    _ => 3,
-                };
+                let step = stage.step().map_or(1, |i| i + 1);
                 let left = self.eta_ms.map(|ms| format!(", about {} left", format_seconds(ms))).unwrap_or_default();
                 format!(
                     "Step {step} of 3: {} ({} sent{left})",
