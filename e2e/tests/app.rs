@@ -221,7 +221,7 @@ async fn checks(b: &Browser, tb: &Testbed) -> Result<()> {
     for (w, h, shot) in [(320, 800, "narrow"), (3840, 2160, "4k")] {
         b.client.set_window_size(w, h).await?;
         b.client.goto(&tb.app_url).await?;
-        b.wait_for_state(DONE, Duration::from_secs(30)).await?;
+        b.wait_for_state(DONE, Duration::from_secs(60)).await?;
         // clientWidth, not innerWidth: the vertical scrollbar takes part of the window.
         let overflow =
             js(b, "return document.documentElement.scrollWidth - document.documentElement.clientWidth").await?;

@@ -82,7 +82,8 @@ pub async fn fetch(url: &str, read: Read, timeout_ms: u32, cancel: &Cancel) -> R
     // Only what discovery reads is kept: pages and stylesheets up to MAX_TEXT_BYTES, other
     // bodies read to their end (so the timing entry is whole) and dropped chunk by chunk.
     let keep = if read == Read::Discard { 0 } else { MAX_TEXT_BYTES };
-    let (bytes, cut) = read_body(&response, keep).await.map_err(|e| match classify(e) {
+    let stop = || timed_out.get() || cancel.is_cancelled();
+    let (bytes, cut) = read_body(&response, keep, &stop).await.map_err(|e| match classify(e) {
         FetchFailure::Rejected { detail } => FetchFailure::Body { detail },
         other => other,
     })?;
@@ -106,13 +107,32 @@ pub async fn fetch(url: &str, read: Read, timeout_ms: u32, cancel: &Cancel) -> R
 /// the rest is still read (so the timing entry ends where the body ends) but not kept, up
 /// to ten times `keep`, after which the stream is cancelled. Returns the kept bytes and
 /// whether any were left out.
-async fn read_body(response: &web_sys::Response, keep: usize) -> Result<(Vec<u8>, bool), wasm_bindgen::JsValue> {
+async fn read_body(
+    response: &web_sys::Response,
+    keep: usize,
+    stop: &dyn Fn() -> bool,
+) -> Result<(Vec<u8>, bool), wasm_bindgen::JsValue> {
     let Some(stream) = response.body() else { return Ok((Vec::new(), false)) };
     let reader: web_sys::ReadableStreamDefaultReader = stream.get_reader().unchecked_into();
     let mut kept = Vec::new();
     let (mut seen, mut cut) = (0usize, false);
     loop {
-        let chunk = JsFuture::from(reader.read()).await?;
+        // A read the abort did not end (an engine that leaves a locked stream's read pending)
+        // is given up when the request's timeout or Cancel fires, so a run never hangs.
+        let read = JsFuture::from(reader.read());
+        let watch = async {
+            while !stop() {
+                super::sleep_ms(50).await;
+            }
+        };
+        futures::pin_mut!(read, watch);
+        let chunk = match futures::future::select(read, watch).await {
+            futures::future::Either::Left((chunk, _)) => chunk?,
+            futures::future::Either::Right(((), _)) => {
+                let _ = reader.cancel();
+                return Err(wasm_bindgen::JsValue::from_str("aborted"));
+            }
+        };
         let done = js_sys::Reflect::get(&chunk, &"done".into())?.as_bool().unwrap_or(true);
         if done {
             break;
