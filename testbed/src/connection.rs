@@ -5,7 +5,7 @@
 
 use crate::headers;
 use crate::io;
-use crate::log::Served;
+use crate::log::{epoch_ms, Opened, Served};
 use crate::routes::{self, Body};
 use crate::scenario::Scenario;
 use crate::{Shared, Site, HEADER_READ_TIMEOUT, MAX_HEAD_BYTES, TLS_HANDSHAKE_TIMEOUT};
@@ -49,12 +49,14 @@ pub(crate) async fn accept_loop(
         };
         match accepted {
             Ok((stream, peer)) => {
+                let accepted_ms = epoch_ms();
                 let _ = stream.set_nodelay(true);
                 match cap.clone().try_acquire_owned() {
                     Ok(permit) => {
                         connections.spawn(serve_connection(
                             stream,
                             peer,
+                            accepted_ms,
                             site,
                             shared.clone(),
                             tls.clone(),
@@ -118,6 +120,8 @@ pub(crate) struct ConnCtx {
     /// When a request last began or ended (or the connection opened).
     last_request: std::sync::Mutex<tokio::time::Instant>,
     alpn_h2: bool,
+    /// When the listener accepted it (epoch ms), for the log.
+    accepted_ms: f64,
 }
 
 impl ConnCtx {
@@ -147,6 +151,7 @@ const CLOSE_GRACE: Duration = Duration::from_secs(1);
 async fn serve_connection(
     stream: TcpStream,
     peer: SocketAddr,
+    accepted_ms: f64,
     site: Site,
     shared: Arc<Shared>,
     tls: Option<Arc<rustls::ServerConfig>>,
@@ -156,6 +161,7 @@ async fn serve_connection(
     let id = shared.next_connection.fetch_add(1, Ordering::Relaxed) + 1;
     let policy = shared.policy(site).clone();
     info!(conn = id, %peer, origin = policy.id, "connection opened");
+    shared.log.opened(Opened { origin: shared.origin_url(site), connection: id, accepted_ms });
     let activity = io::Activity::new();
     let io = io::TrackedIo::new(stream, activity.clone(), shared.rtt);
     let make_ctx = |alpn_h2| {
@@ -168,6 +174,7 @@ async fn serve_connection(
             activity: activity.clone(),
             last_request: std::sync::Mutex::new(tokio::time::Instant::now()),
             alpn_h2,
+            accepted_ms,
         })
     };
     let ctx = match tls {
@@ -354,12 +361,14 @@ impl hyper::body::Body for Sending {
 }
 
 async fn handle(req: Request<Incoming>, ctx: Arc<ConnCtx>) -> Response<Sending> {
+    let received_ms = epoch_ms();
     let guard = InFlight::new(&ctx);
     let n = ctx.requests.fetch_add(1, Ordering::SeqCst) + 1;
     let policy = ctx.shared.policy(ctx.site);
     let method = req.method().clone();
     let path = req.uri().path().to_string();
     let target = req.uri().path_and_query().map_or_else(|| path.clone(), |pq| pq.as_str().to_string());
+    let origin = named_origin(&req, &ctx.shared.origin_url(ctx.site));
     // The route runs as a task of its own, so a panic in it answers 500 and the connection
     // and the testbed go on (the release profile unwinds for this).
     let mut resp = {
@@ -384,10 +393,53 @@ async fn handle(req: Request<Incoming>, ctx: Arc<ConnCtx>) -> Response<Sending> 
     );
     info!(conn = ctx.id, req = n, %method, path, status = resp.status().as_u16(), "request");
     ctx.shared.log.record(Served {
-        origin: ctx.shared.origin_url(ctx.site),
+        origin,
         target,
         connection: ctx.id,
         request_number: n,
+        accepted_ms: ctx.accepted_ms,
+        received_ms,
     });
     resp.map(|body| Sending { body, guard })
+}
+
+/// The origin a request named: the listener's scheme with the host and port of its
+/// `:authority` (HTTP/2) or `Host` (HTTP/1.1), so a connection coalesced across two host
+/// names logs each request under the name it used. `listener` (scheme://host:port) when the
+/// request named none, or something that is not a plain host and port.
+fn named_origin<B>(req: &Request<B>, listener: &str) -> String {
+    let named = req
+        .uri()
+        .authority()
+        .map(|a| a.as_str().to_string())
+        .or_else(|| req.headers().get(hyper::header::HOST).and_then(|h| h.to_str().ok()).map(str::to_string));
+    let scheme = listener.split_once("://").map_or("http", |(s, _)| s);
+    match named {
+        Some(host)
+            if !host.is_empty()
+                && host.len() <= 255
+                && host.bytes().all(|b| b.is_ascii_alphanumeric() || b"-.:[]".contains(&b)) =>
+        {
+            format!("{scheme}://{}", host.to_ascii_lowercase())
+        }
+        _ => listener.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::named_origin;
+
+    #[test]
+    fn a_request_is_logged_under_the_host_it_named() {
+        let listener = "https://127.0.0.1:8443";
+        let req = |host: &str| hyper::Request::builder().header("host", host).body(()).unwrap_or_default();
+        assert_eq!(named_origin(&req("localhost:8443"), listener), "https://localhost:8443");
+        assert_eq!(named_origin(&req("LocalHost:8443"), listener), "https://localhost:8443");
+        assert_eq!(named_origin(&req("a b/c"), listener), listener, "not a host: the listener's own");
+        let h2 = hyper::Request::builder().uri("https://localhost:8443/r/a.css").body(()).unwrap_or_default();
+        assert_eq!(named_origin(&h2, listener), "https://localhost:8443");
+        let none = hyper::Request::builder().uri("/x").body(()).unwrap_or_default();
+        assert_eq!(named_origin(&none, listener), listener);
+    }
 }

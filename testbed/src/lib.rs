@@ -17,7 +17,7 @@ pub mod scenario;
 pub mod static_files;
 pub mod tls;
 
-pub use log::Served;
+pub use log::{epoch_ms, Opened, Served};
 
 use connection::accept_loop;
 use connscope_core::ScenarioInfo;
@@ -232,6 +232,8 @@ impl Testbed {
             idle_timeout: Some(config.idle_timeout),
             max_requests: None,
             timing_allow_origin: true,
+            page: "",
+            alias_host: None,
         };
         let log = Arc::new(ServedLog::default());
         let shared = Arc::new(Shared {
@@ -281,6 +283,13 @@ impl Testbed {
     /// [`log::SERVED_LOG_BYTES`]; targets cut at [`log::SERVED_TARGET_MAX`] bytes).
     pub fn take_served(&self) -> Vec<Served> {
         self.log.take()
+    }
+
+    /// Every connection accepted since the last call, oldest first, with when it was
+    /// accepted: with [`Served::received_ms`], whether a connection sat open before its
+    /// first request (a browser's preconnect) or was opened while a request waited.
+    pub fn take_opened(&self) -> Vec<Opened> {
+        self.log.take_opened()
     }
 
     /// The origin (`scheme://host:port`) of a scenario.

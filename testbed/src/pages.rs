@@ -14,7 +14,7 @@ pub const MAX_COUNT: u32 = 500;
 pub const MAX_BODY: usize = 16 * 1024 * 1024;
 pub const MAX_DELAY_MS: u64 = 30_000;
 
-/// The shape of a test page, from `/page.html?css=&js=&img=&cdn=&fonts=&img_kb=&delay=`.
+/// The shape of a test page, from `/page.html?css=&js=&img=&cdn=&fonts=&img_kb=&delay=&img_delay=`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PageSpec {
     /// Stylesheets linked from the page; the first `@import`s `import.css`.
@@ -31,6 +31,9 @@ pub struct PageSpec {
     pub img_kb: u32,
     /// Delay, in ms, of the first script's response.
     pub delay_ms: u64,
+    /// Delay, in ms, of every image's response (slow requests that hold their connection,
+    /// so more of them than the browser opens connections must queue).
+    pub img_delay_ms: u64,
     /// Link a pair of stylesheets that `@import` each other.
     pub cycle: bool,
     /// Link a stylesheet and an image that do not exist (404).
@@ -39,7 +42,18 @@ pub struct PageSpec {
 
 impl Default for PageSpec {
     fn default() -> Self {
-        PageSpec { css: 2, js: 3, img: 24, cdn: 8, fonts: 2, img_kb: 4, delay_ms: 0, cycle: false, broken: false }
+        PageSpec {
+            css: 2,
+            js: 3,
+            img: 24,
+            cdn: 8,
+            fonts: 2,
+            img_kb: 4,
+            delay_ms: 0,
+            img_delay_ms: 0,
+            cycle: false,
+            broken: false,
+        }
     }
 }
 
@@ -86,6 +100,7 @@ impl PageSpec {
             fonts: count("fonts", d.fonts)?,
             img_kb: number(q, "img_kb", d.img_kb.into(), (MAX_BODY / 1024) as u64)? as u32,
             delay_ms: number(q, "delay", d.delay_ms, MAX_DELAY_MS)?,
+            img_delay_ms: number(q, "img_delay", d.img_delay_ms, MAX_DELAY_MS)?,
             cycle: number(q, "cycle", 0, 1)? == 1,
             broken: number(q, "broken", 0, 1)? == 1,
         })
@@ -117,8 +132,14 @@ impl PageSpec {
         }
         h.push_str("</head>\n<body>\n<h1>connscope test page</h1>\n<p>Stylesheets, scripts, fonts and images to watch connections being opened and reused.</p>\n");
         let cdn_count = if cdn_origin.is_some() { self.cdn } else { 0 };
-        let size_q =
-            if self.img_kb != d.img_kb { format!("?size={}", self.img_kb as usize * 1024) } else { String::new() };
+        let mut img_q = Vec::new();
+        if self.img_kb != d.img_kb {
+            img_q.push(format!("size={}", self.img_kb as usize * 1024));
+        }
+        if self.img_delay_ms > 0 {
+            img_q.push(format!("delay={}", self.img_delay_ms));
+        }
+        let size_q = if img_q.is_empty() { String::new() } else { format!("?{}", img_q.join("&")) };
         for i in 1..=self.img {
             let local = self.img - cdn_count;
             let src = match cdn_origin {

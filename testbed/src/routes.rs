@@ -122,9 +122,16 @@ async fn route_scenario(
         return with_type("text/html; charset=utf-8", body);
     }
     if path == "/page.html" {
-        return match pages::PageSpec::from_query(query) {
+        let mut asked = pages::parse_query(Some(scenario.page));
+        asked.extend(query.iter().map(|(k, v)| (k.clone(), v.clone())));
+        return match pages::PageSpec::from_query(&asked) {
             Ok(spec) => {
-                let cdn = if scenario.id == "cdn" { None } else { shared.origin_of("cdn") };
+                let alias = scenario.alias_host.and_then(|host| with_host(&shared.scenarios[index].1, host));
+                let cdn = match &alias {
+                    Some(alias) => Some(alias.as_str()),
+                    None if scenario.id == "cdn" => None,
+                    None => shared.origin_of("cdn"),
+                };
                 let html = spec.html(&format!("connscope test page — {}", scenario.title), cdn);
                 with_type("text/html; charset=utf-8", html)
             }
@@ -170,6 +177,13 @@ async fn route_scenario(
     text(StatusCode::NOT_FOUND, "not found: try /page.html\n")
 }
 
+/// `origin` (scheme://host:port) under another host name, same scheme and port.
+fn with_host(origin: &str, host: &str) -> Option<String> {
+    let mut url = url::Url::parse(origin).ok()?;
+    url.set_host(Some(host)).ok()?;
+    Some(url.origin().ascii_serialization())
+}
+
 /// `to` as the path and query it names on this origin, resolved by the WHATWG URL rules
 /// browsers apply to a `Location`; None when it would leave the origin.
 fn same_origin_path(to: &str) -> Option<String> {
@@ -191,7 +205,13 @@ fn same_origin_path(to: &str) -> Option<String> {
 
 #[cfg(test)]
 mod tests {
-    use super::same_origin_path;
+    use super::{same_origin_path, with_host};
+
+    #[test]
+    fn an_alias_keeps_the_scheme_and_port() {
+        assert_eq!(with_host("https://127.0.0.1:8443", "localhost").as_deref(), Some("https://localhost:8443"));
+        assert_eq!(with_host("http://127.0.0.1:80", "localhost").as_deref(), Some("http://localhost"));
+    }
 
     #[test]
     fn redirects_stay_on_this_origin_however_the_target_is_spelled() {

@@ -41,6 +41,13 @@ pub struct Scenario {
     pub max_requests: Option<u32>,
     /// Whether responses carry `Timing-Allow-Origin: *`.
     pub timing_allow_origin: bool,
+    /// The test page's shape when `/page.html` is asked for without these parameters
+    /// (a query string, e.g. `img=18&img_delay=400`); the page's own query wins.
+    pub page: &'static str,
+    /// Another name of this same server (same port and certificate) that the page takes
+    /// its `cdn` share of images from, instead of the `cdn` origin: two origins one
+    /// HTTP/2 connection may serve (connection coalescing).
+    pub alias_host: Option<&'static str>,
 }
 
 const KEEPALIVE_IDLE: Duration = Duration::from_secs(5);
@@ -57,6 +64,8 @@ pub fn all() -> Vec<Scenario> {
         idle_timeout: Some(KEEPALIVE_IDLE),
         max_requests: None,
         timing_allow_origin: true,
+        page: "",
+        alias_host: None,
     };
     vec![
         Scenario {
@@ -122,6 +131,23 @@ pub fn all() -> Vec<Scenario> {
             title: "No Timing-Allow-Origin",
             explanation: "Keep-alive with CORS but without Timing-Allow-Origin: the browser hides DNS, connect, TLS and waiting times of these cross-origin requests, so reuse cannot be seen.",
             timing_allow_origin: false,
+            ..base.clone()
+        },
+        Scenario {
+            id: "coalesce",
+            title: "HTTP/2 across two host names",
+            explanation: "One HTTP/2 server reached under two names (127.0.0.1 and localhost, same port and certificate): a browser may send the second name's requests over the connection it opened for the first (connection coalescing), so that name opens no connection of its own.",
+            protocol: Protocol::H2,
+            tls: true,
+            alias_host: Some("localhost"),
+            page: "cdn=12",
+            ..base.clone()
+        },
+        Scenario {
+            id: "queue",
+            title: "Queueing at 6 connections",
+            explanation: "HTTP/1.1 keep-alive with 18 slow images (400 ms each) on one origin: HTTP/1.1 carries one request per connection at a time and browsers open at most 6 per host, so the other requests wait in the browser's queue for a connection to fall free.",
+            page: "css=1&js=0&fonts=0&img=18&cdn=0&img_delay=400",
             ..base
         },
     ]

@@ -312,7 +312,19 @@ async fn api_lists_every_scenario_with_its_policy() {
     let ids: Vec<&str> = list.iter().map(|s| s["id"].as_str().unwrap()).collect();
     assert_eq!(
         ids,
-        ["keepalive", "close", "short-idle", "max-3", "h2", "https-keepalive", "https-close", "cdn", "opaque"]
+        [
+            "keepalive",
+            "close",
+            "short-idle",
+            "max-3",
+            "h2",
+            "https-keepalive",
+            "https-close",
+            "cdn",
+            "opaque",
+            "coalesce",
+            "queue"
+        ]
     );
     let max3 = &list[3];
     assert_eq!(max3["max_requests"], 3);
@@ -583,5 +595,73 @@ async fn two_hundred_h2_streams_of_16_mib_are_streamed_not_built_in_memory() {
         len += frame.unwrap().data_ref().map_or(0, |d| d.len());
     }
     assert_eq!(len, 16 * 1024 * 1024);
+    tb.shutdown(Duration::from_secs(1)).await;
+}
+
+#[tokio::test]
+async fn the_log_says_when_each_connection_was_accepted_and_each_request_arrived() {
+    let tb = start(Config::default()).await;
+    let origin = tb.origin("keepalive").unwrap().to_string();
+    let port = origin.rsplit(':').next().unwrap().to_string();
+    let before = testbed::epoch_ms();
+    // A connection opened ahead and left idle, as a browser's preconnect does.
+    let (mut early, _c1) = h1_connect(&origin).await;
+    let (_unused, _c2) = h1_connect(&origin).await;
+    tokio::time::sleep(Duration::from_millis(150)).await;
+    early.ready().await.unwrap();
+    let req = Request::get("/r/a.css").header("host", format!("localhost:{port}")).body(Empty::new()).unwrap();
+    drain(early.send_request(req).await.unwrap()).await;
+    let after = testbed::epoch_ms();
+
+    let served = tb.take_served();
+    assert_eq!(served.len(), 1);
+    let s = &served[0];
+    assert_eq!(s.origin, format!("http://localhost:{port}"), "logged under the host it named");
+    assert!(before <= s.accepted_ms && s.received_ms <= after, "{before} {s:?} {after}");
+    assert!(s.received_ms - s.accepted_ms >= 140.0, "it sat idle ~150 ms before its first request: {s:?}");
+    let opened = tb.take_opened();
+    assert_eq!(opened.len(), 2, "the unused connection is logged too: {opened:?}");
+    assert!(opened.iter().all(|o| o.origin == origin && before <= o.accepted_ms && o.accepted_ms <= after));
+    assert!(opened.iter().any(|o| o.connection == s.connection && o.accepted_ms == s.accepted_ms));
+    assert!(tb.take_opened().is_empty(), "taking empties it");
+    tb.shutdown(Duration::from_secs(1)).await;
+}
+
+#[tokio::test]
+async fn the_queue_page_asks_more_slow_requests_than_six_connections_carry() {
+    let tb = start(Config::default()).await;
+    let (mut s, _c) = h1_connect(tb.origin("queue").unwrap()).await;
+    let page = String::from_utf8(drain(get(&mut s, "/page.html").await).await.to_vec()).unwrap();
+    let slow = page.lines().filter(|l| l.contains("<img") && l.contains("delay=400")).count();
+    assert_eq!(slow, 18, "{page}");
+    assert!(!page.contains(tb.origin("cdn").unwrap()), "all from its own origin: {page}");
+    // The page's own query still wins over the scenario's shape.
+    let small = String::from_utf8(drain(get(&mut s, "/page.html?img=2").await).await.to_vec()).unwrap();
+    assert_eq!(small.matches("<img").count(), 2, "{small}");
+    tb.shutdown(Duration::from_secs(1)).await;
+}
+
+#[tokio::test]
+async fn coalesce_serves_two_host_names_on_one_h2_connection_and_logs_each() {
+    let (_dir, pem, config) = cert_files();
+    let tb = start(config).await;
+    let origin = tb.origin("coalesce").unwrap().to_string();
+    let alias = origin.replace("127.0.0.1", "localhost");
+    let tcp = TcpStream::connect(host_port(&origin)).await.unwrap();
+    let tls =
+        tls_client(&pem).connect(rustls::pki_types::ServerName::try_from("localhost").unwrap(), tcp).await.unwrap();
+    let (mut sender, conn) = http2::handshake(TokioExecutor::new(), TokioIo::new(tls)).await.unwrap();
+    tokio::spawn(conn);
+    let req = Request::get(format!("{origin}/page.html")).body(Empty::<Bytes>::new()).unwrap();
+    let page = String::from_utf8(drain(sender.send_request(req).await.unwrap()).await.to_vec()).unwrap();
+    let aliased = page.lines().filter(|l| l.contains(&format!("src=\"{alias}/r/img-"))).count();
+    assert_eq!(aliased, 12, "the page takes its images from the other name: {page}");
+    let req = Request::get(format!("{alias}/r/img-20.svg")).body(Empty::<Bytes>::new()).unwrap();
+    drain(sender.send_request(req).await.unwrap()).await;
+    let served = tb.take_served();
+    let seen: Vec<(&str, u64, u32)> =
+        served.iter().map(|s| (s.origin.as_str(), s.connection, s.request_number)).collect();
+    let conn = served[0].connection;
+    assert_eq!(seen, vec![(origin.as_str(), conn, 1), (alias.as_str(), conn, 2)]);
     tb.shutdown(Duration::from_secs(1)).await;
 }
