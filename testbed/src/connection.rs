@@ -54,9 +54,7 @@ pub(crate) async fn accept_loop(
                 match cap.clone().try_acquire_owned() {
                     Ok(permit) => {
                         connections.spawn(serve_connection(
-                            stream,
-                            peer,
-                            accepted_ms,
+                            Accepted { stream, peer, at_ms: accepted_ms },
                             site,
                             shared.clone(),
                             tls.clone(),
@@ -148,10 +146,15 @@ impl ConnCtx {
 /// before it is dropped.
 const CLOSE_GRACE: Duration = Duration::from_secs(1);
 
-async fn serve_connection(
+/// A connection the listener took, and when (epoch ms).
+struct Accepted {
     stream: TcpStream,
     peer: SocketAddr,
-    accepted_ms: f64,
+    at_ms: f64,
+}
+
+async fn serve_connection(
+    Accepted { stream, peer, at_ms: accepted_ms }: Accepted,
     site: Site,
     shared: Arc<Shared>,
     tls: Option<Arc<rustls::ServerConfig>>,
