@@ -4,7 +4,7 @@
 use crate::connections::{inferred_connections, truth_connections, Connection, Source};
 use crate::phases::Phases;
 use crate::request::{Outcome, Request};
-use crate::reuse::{verdict, Verdict};
+use crate::reuse::{refine, verdict, Verdict};
 use crate::summary::{reading, summarise, Summary};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -82,6 +82,15 @@ pub fn analyse(requests: &[Request]) -> Analysis {
             }
         })
         .collect();
+    {
+        let timings: Vec<Option<&crate::Timing>> = requests.iter().map(|r| r.timing.as_ref()).collect();
+        let origins: Vec<&str> = requests.iter().map(|r| r.origin.as_str()).collect();
+        let mut verdicts: Vec<Verdict> = analysed.iter().map(|a| a.verdict.clone()).collect();
+        refine(&timings, &origins, &mut verdicts);
+        for (a, v) in analysed.iter_mut().zip(verdicts) {
+            a.verdict = v;
+        }
+    }
     let truth_connections = truth_connections(requests, &mut analysed);
     let inferred_connections = inferred_connections(requests, &mut analysed);
     let mut by_origin: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
@@ -96,6 +105,8 @@ pub fn analyse(requests: &[Request]) -> Analysis {
     let priced: Vec<f64> = origins.iter().filter_map(|o| o.saved_ms).collect();
     total.saved_ms = (!priced.is_empty()).then(|| priced.iter().sum());
     total.unpriced_reused = origins.iter().map(|o| o.unpriced_reused).sum();
+    // The per-host limit is per origin: a peak across origins says nothing about it.
+    total.peak_in_use = None;
     let reading = reading(&origins, &total);
     Analysis { requests: analysed, truth_connections, inferred_connections, origins, total, reading }
 }

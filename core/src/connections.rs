@@ -4,6 +4,7 @@
 use crate::analysis::Analysed;
 use crate::request::Request;
 use crate::reuse::Reuse;
+use crate::timing::Timing;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -67,7 +68,12 @@ impl Recorded {
 pub struct Connection {
     /// The id shown to the user: the server's id, or `~N` for an inferred lane.
     pub id: String,
+    /// The origin of its first request.
     pub origin: String,
+    /// Other origins it carried requests for (an HTTP/2 or HTTP/3 connection that the
+    /// browser coalesced across host names of one server), in the order they first came.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub other_origins: Vec<String>,
     pub protocol: String,
     pub source: Source,
     /// For `Source::Truth`: whose word it is.
@@ -117,12 +123,21 @@ pub(crate) fn truth_connections(requests: &[Request], analysed: &mut [Analysed])
             (None, Some(c)) => (c.clone(), Witness::Browser),
             (None, None) => continue,
         };
-        // Per origin, and the browser's ids apart from the server's (they count differently).
-        let key = format!("{}|{witness:?}|{shown}", r.origin);
+        // The browser's ids apart from the server's (they count differently). Per origin,
+        // but for a multiplexed protocol per server (scheme and port), where one connection
+        // may carry requests for several host names of that server (coalescing).
+        let server = if r.timing.as_ref().is_some_and(Timing::is_multiplexed) {
+            let (scheme, port) = (r.origin.split("://").next().unwrap_or(""), crate::url::port_of(&r.origin));
+            format!("{scheme}://*:{}", port.unwrap_or_default())
+        } else {
+            r.origin.clone()
+        };
+        let key = format!("{server}|{witness:?}|{shown}");
         let k = *index.entry(key).or_insert_with(|| {
             conns.push(Connection {
                 id: shown,
                 origin: r.origin.clone(),
+                other_origins: Vec::new(),
                 protocol: protocol_of(r),
                 source: Source::Truth,
                 witness: Some(witness),
@@ -134,6 +149,9 @@ pub(crate) fn truth_connections(requests: &[Request], analysed: &mut [Analysed])
         });
         let c = &mut conns[k];
         c.requests.push(i);
+        if c.origin != r.origin && !c.other_origins.contains(&r.origin) {
+            c.other_origins.push(r.origin.clone());
+        }
         if c.handshake_ms.is_none() {
             if let Some(h) = analysed[i].verdict.inference.handshake_ms {
                 c.handshake_ms = Some(h);
@@ -181,6 +199,7 @@ pub(crate) fn inferred_connections(requests: &[Request], analysed: &mut [Analyse
             Some(k) => k,
             None => {
                 lanes.push(Connection {
+                    other_origins: Vec::new(),
                     id: format!("~{}", lanes.len() + 1),
                     origin: r.origin.clone(),
                     protocol,
@@ -227,8 +246,29 @@ mod tests {
     }
 
     #[test]
+    fn one_h2_connection_that_served_two_host_names_is_one_lane_with_both_origins() {
+        let (a, b) = ("https://127.0.0.1:8090", "https://localhost:8090");
+        let rs = vec![
+            req(0, a, 0.0, 5.0, Some(2.0), Some(("4", 1)), "h2"),
+            req(1, b, 6.0, 8.0, None, Some(("4", 2)), "h2"),
+            req(2, a, 6.5, 9.0, None, Some(("4", 3)), "h2"),
+            // HTTP/1.1 connection ids stay per origin.
+            req(3, "http://127.0.0.1:8081", 0.0, 1.0, Some(1.0), Some(("4", 1)), "http/1.1"),
+        ];
+        let a2 = analyse(&rs);
+        assert_eq!(a2.truth_connections.len(), 2, "{:?}", a2.truth_connections);
+        let c = &a2.truth_connections[0];
+        assert_eq!(
+            (c.origin.as_str(), c.other_origins.clone(), c.requests.clone()),
+            (a, vec![b.to_string()], vec![0, 1, 2])
+        );
+        assert!(a2.truth_connections[1].other_origins.is_empty());
+    }
+
+    #[test]
     fn enter_on_a_lane_walks_its_requests_and_wraps() {
         let lane = Connection {
+            other_origins: Vec::new(),
             id: "4".into(),
             origin: "http://h".into(),
             protocol: "http/1.1".into(),

@@ -41,6 +41,12 @@ pub enum UnknownReason {
     /// The recording rounds to whole milliseconds and shows a 0 ms connect: a reused
     /// connection and a fast new one look the same.
     TooCoarse,
+    /// An HTTP/2 (or HTTP/3) request that waited for a connection another request of its
+    /// origin was still setting up when this one's fetch started.
+    JoinedConnectionBeingSetUp,
+    /// An HTTP/1.x request that waited before it was sent while the browser handed out
+    /// connections it had just set up.
+    WaitedForAConnection,
 }
 
 impl UnknownReason {
@@ -50,6 +56,8 @@ impl UnknownReason {
             UnknownReason::NoEntry => "The browser recorded no timing for this request (blocked by CORS or CSP, or it failed before any response).",
             UnknownReason::Cache => "Served from the browser's cache: no connection was used at all.",
             UnknownReason::Inconsistent => "The connection times in the entry contradict each other, so they say nothing reliable about the connection.",
+            UnknownReason::JoinedConnectionBeingSetUp => "It waited for an HTTP/2 connection that another request to this origin was still setting up when this fetch started: it paid no handshake of its own, yet the connection is as new as the request that opened it, and the requests sharing it cannot tell which of them the server counted first.",
+            UnknownReason::WaitedForAConnection => "It waited before being sent while the browser was handing out connections it had just set up to other requests of this origin: it may have got one of them, whose connect the browser (Firefox does this) recorded on no request, so whether it was new or reused cannot be told.",
             UnknownReason::TooCoarse => "The recording rounds every phase to whole milliseconds and shows 0 ms for connecting: a reused connection and a new one that took under a millisecond (as on a fast network) look the same.",
         }
     }
@@ -150,8 +158,67 @@ pub struct Verdict {
 }
 
 pub fn verdict(t: Option<&Timing>) -> Verdict {
-    let inference = infer(t);
-    let truth = t.and_then(Timing::server_truth);
+    judge(infer(t), t.and_then(Timing::server_truth))
+}
+
+/// A wait between fetchStart and requestStart longer than this may be a wait for a
+/// connection (HTTP/2: for one being set up).
+pub const WAIT_MS: f64 = 1.0;
+/// An HTTP/1.x request on an idle connection can still wait a few ms in the browser
+/// (scheduling); a wait longer than this is a wait for a connection.
+pub const QUEUE_WAIT_MS: f64 = 5.0;
+
+/// What the other requests of a run say about one whose own entry says "reused": timing
+/// shows no connect for it, but a request that waited may have got a connection opened
+/// while it waited (the connect recorded on another request, or on none), not one that
+/// was open when its fetch started. Such requests become unknown, each with its reason:
+/// - over HTTP/2 or HTTP/3, when another request's connect to its origin ended during the
+///   wait;
+/// - over HTTP/1.x, when it waited over [`QUEUE_WAIT_MS`] and during the wait another
+///   request of its origin got a connection whose connect reads 0 ms after its fetchStart
+///   (Firefox stamps so a connection handed over between requests; the one this request got
+///   may be another such, its connect recorded nowhere). (a request that waited for a busy connection is sent the moment it
+///   falls free).
+///
+/// `verdicts[i]` belongs to `timings[i]`; `origins[i]` is its origin.
+pub fn refine(timings: &[Option<&Timing>], origins: &[&str], verdicts: &mut [Verdict]) {
+    for i in 0..verdicts.len() {
+        let Some(t) = timings[i] else { continue };
+        if verdicts[i].inference.reuse != Reuse::Reused || t.request_start - t.fetch_start <= WAIT_MS {
+            continue;
+        }
+        let others = || {
+            (0..timings.len())
+                .filter(move |&j| j != i && origins[j] == origins[i])
+                .filter_map(|j| timings[j].map(|o| (j, o)))
+        };
+        // Another request of the origin shows a connection set up during this one's wait
+        // (`instant`: one whose connect reads 0 ms, as Firefox stamps a connection it hands
+        // over rather than one it opened for that request).
+        let opened_meanwhile = |instant: bool| {
+            others().any(|(j, o)| {
+                verdicts[j].inference.reuse == Reuse::New
+                    && (!instant || o.connect_end - o.connect_start < EPSILON_MS)
+                    && o.connect_end > t.fetch_start + EPSILON_MS
+                    && o.connect_end <= t.request_start + EPSILON_MS
+            })
+        };
+        let reason = if t.is_multiplexed() {
+            opened_meanwhile(false).then_some(UnknownReason::JoinedConnectionBeingSetUp)
+        } else if t.is_one_at_a_time() && t.request_start - t.fetch_start > QUEUE_WAIT_MS && opened_meanwhile(true) {
+            Some(UnknownReason::WaitedForAConnection)
+        } else {
+            None
+        };
+        if let Some(reason) = reason {
+            let inference = Inference { reuse: Reuse::Unknown, reason: Some(reason), handshake_ms: None };
+            verdicts[i] = judge(inference, t.server_truth());
+        }
+    }
+}
+
+/// The verdict from an inference and the server's word, if any.
+fn judge(inference: Inference, truth: Option<ServerTruth>) -> Verdict {
     let timing_sentence = match (&inference.reuse, inference.reason) {
         (Reuse::New, _) if inference.handshake_ms.is_some_and(|h| h < EPSILON_MS) => {
             "Its connection times come after fetchStart, in order after a DNS lookup, so the browser set up a connection for this fetch; the connect itself was shorter than the browser's clock resolution and reads 0 ms.".to_string()
@@ -209,6 +276,69 @@ pub fn verdict(t: Option<&Timing>) -> Verdict {
 mod tests {
     use super::*;
     use crate::timing::ServerTimingEntry;
+
+    /// An entry as the e2e suite printed it (ms from one request's fetchStart).
+    fn seen(fetch: f64, connect: Option<(f64, f64)>, request: f64, end: f64, protocol: &str) -> Timing {
+        let (cs, ce) = connect.unwrap_or((fetch, fetch));
+        Timing {
+            start_time: fetch,
+            fetch_start: fetch,
+            domain_lookup_start: cs.min(fetch.max(cs)),
+            domain_lookup_end: cs,
+            connect_start: cs,
+            connect_end: ce,
+            request_start: request,
+            response_start: end - 0.1,
+            response_end: end,
+            transfer_size: 500.0,
+            next_hop_protocol: protocol.into(),
+            ..Timing::default()
+        }
+    }
+
+    fn refined(ts: &[Timing]) -> Vec<Reuse> {
+        let timings: Vec<Option<&Timing>> = ts.iter().map(Some).collect();
+        let origins = vec!["o"; ts.len()];
+        let mut v: Vec<Verdict> = ts.iter().map(|t| verdict(Some(t))).collect();
+        refine(&timings, &origins, &mut v);
+        v.iter().map(|v| v.inference.reuse).collect()
+    }
+
+    #[test]
+    fn h2_requests_that_waited_for_a_connection_being_set_up_are_unknown() {
+        // WebKit, coalesce scenario, the localhost name: img-13 opened the connection;
+        // the others waited for it (the server counted img-15 first). Fetches after the
+        // connect ended stay reused.
+        let h2 = |f, c, r| seen(f, c, r, r + 3.5, "h2");
+        let ts = vec![
+            h2(-0.10, Some((10.16, 31.14)), 31.46),
+            h2(-0.02, None, 31.52),
+            h2(0.00, None, 31.54),
+            h2(8.86, None, 31.62),
+            h2(30.54, None, 31.70),
+            h2(40.0, None, 40.2),
+        ];
+        let r = refined(&ts);
+        assert_eq!(r, vec![Reuse::New, Reuse::Unknown, Reuse::Unknown, Reuse::Unknown, Reuse::Unknown, Reuse::Reused]);
+    }
+
+    #[test]
+    fn http1_requests_waiting_while_firefox_hands_out_fresh_connections_are_unknown() {
+        // Firefox, max-3: img-10's connect reads 0 ms at 6.42 (a connection handed over);
+        // img-15 waited 16 ms and went first on a connection opened during the wait.
+        let h1 = |f, c, r, e| seen(f, c, r, e, "http/1.1");
+        let ts =
+            vec![h1(-4.52, Some((6.42, 6.42)), 6.64, 12.86), h1(0.0, None, 16.36, 18.76), h1(-4.84, None, 3.70, 6.18)];
+        assert_eq!(
+            refined(&ts),
+            vec![Reuse::New, Reuse::Unknown, Reuse::Reused],
+            "the last waited before the hand-over"
+        );
+        // A measured connect (Chromium opening sockets while others queue) is no such sign:
+        // the queued requests went on connections that fell free.
+        let ts = vec![h1(0.0, Some((0.2, 0.5)), 0.6, 400.0), h1(0.0, None, 400.2, 800.0)];
+        assert_eq!(refined(&ts), vec![Reuse::New, Reuse::Reused]);
+    }
 
     fn reused() -> Timing {
         Timing {

@@ -32,6 +32,45 @@ pub struct Summary {
     /// how many agreed (the rest are explained: preconnected or late-bound sockets).
     pub compared: usize,
     pub agreed: usize,
+    /// HTTP/1.x: the most requests on the wire to this origin at one moment (each from its
+    /// connect, or its send on a reused connection, to its last byte). HTTP/1.1 carries one
+    /// request per connection at a time, so this is the most connections in use at once;
+    /// browsers open at most 6 per host. None for multiplexed origins or when no request's
+    /// timing was readable.
+    #[serde(default)]
+    pub peak_in_use: Option<usize>,
+    /// Requests that waited at least [`QUEUED_MS`] before reaching the network (the
+    /// queueing phase), and their waits in all.
+    #[serde(default)]
+    pub queued: usize,
+    #[serde(default)]
+    pub queued_ms: f64,
+}
+
+/// A wait before the network this long or longer counts as queueing in the summary
+/// (shorter ones are the browser's own bookkeeping).
+pub const QUEUED_MS: f64 = 10.0;
+/// Connections a browser opens at most to one HTTP/1.1 host (Chromium, Firefox and WebKit
+/// all use 6).
+pub const PER_HOST_LIMIT: usize = 6;
+
+/// The most intervals `[start, end)` open at one moment.
+fn most_at_once(mut spans: Vec<(f64, f64)>) -> usize {
+    let mut edges: Vec<(f64, i32)> = Vec::with_capacity(spans.len() * 2);
+    for (a, b) in spans.drain(..) {
+        if b > a {
+            edges.push((a, 1));
+            edges.push((b, -1));
+        }
+    }
+    // Ends before starts at the same moment: a connection handed on is not two.
+    edges.sort_by(|x, y| x.0.total_cmp(&y.0).then(x.1.cmp(&y.1)));
+    let (mut now, mut most) = (0i32, 0i32);
+    for (_, d) in edges {
+        now += d;
+        most = most.max(now);
+    }
+    most.max(0) as usize
 }
 
 fn median(mut v: Vec<f64>) -> Option<f64> {
@@ -48,8 +87,25 @@ pub(crate) fn summarise(origin: &str, ids: &[usize], requests: &[Request], analy
     let mut s = Summary { origin: origin.to_string(), requests: ids.len(), ..Summary::default() };
     let mut handshakes = Vec::new();
     let (mut first, mut last) = (f64::INFINITY, f64::NEG_INFINITY);
+    let mut on_wire = Vec::new();
+    let mut one_at_a_time = true;
     for &i in ids {
         let a = &analysed[i];
+        if let Some(q) = a.phases.duration(Phase::Blocked).filter(|q| *q >= QUEUED_MS) {
+            s.queued += 1;
+            s.queued_ms += q;
+        }
+        if let Some(t) = &requests[i].timing {
+            one_at_a_time &= t.is_one_at_a_time();
+            let from = match a.verdict.inference.reuse {
+                Reuse::New => Some(t.connect_start),
+                Reuse::Reused => Some(t.request_start),
+                Reuse::Unknown => None,
+            };
+            if let Some(from) = from.filter(|f| *f > 0.0 && t.response_end > *f) {
+                on_wire.push((from, t.response_end));
+            }
+        }
         match a.verdict.reuse {
             Reuse::New => s.new_connections += 1,
             Reuse::Reused => s.reused += 1,
@@ -83,7 +139,30 @@ pub(crate) fn summarise(origin: &str, ids: &[usize], requests: &[Request], analy
     s.median_handshake_ms = median(handshakes);
     s.saved_ms = s.median_handshake_ms.map(|m| m * s.reused as f64);
     s.unpriced_reused = if s.saved_ms.is_none() { s.reused } else { 0 };
+    s.peak_in_use = (one_at_a_time && !on_wire.is_empty()).then(|| most_at_once(on_wire));
     s
+}
+
+/// What an origin's queue says, or nothing when no request waited.
+fn queueing(o: &Summary) -> String {
+    if o.queued == 0 {
+        return String::new();
+    }
+    let waited = format!(
+        "{} waited {} in all in the browser's queue before being sent",
+        plural(o.queued, "request"),
+        format_ms(o.queued_ms)
+    );
+    match o.peak_in_use {
+        Some(peak) if peak >= PER_HOST_LIMIT => format!(
+            "At most {peak} connections were in use at once: HTTP/1.1 sends one request per connection at a time and browsers open at most {PER_HOST_LIMIT} per host, so {waited} for a connection to fall free (queueing; HTTP/2 would send them all at once on one connection). "
+        ),
+        Some(peak) => format!(
+            "At most {} in use at once, below the browser's limit of {PER_HOST_LIMIT} per host, yet {waited} (the browser was busy, or held them back by priority). ",
+            plural(peak, "connection")
+        ),
+        None => format!("{waited}. "),
+    }
 }
 
 /// A paragraph a student can read aloud.
@@ -132,6 +211,7 @@ pub(crate) fn reading(origins: &[Summary], total: &Summary) -> String {
             }
             _ => out.push_str(". "),
         }
+        out.push_str(&queueing(o));
     }
     if total.compared > 0 {
         out.push_str(&format!(
@@ -154,6 +234,34 @@ pub(crate) fn reading(origins: &[Summary], total: &Summary) -> String {
 mod tests {
     use crate::testing::req;
     use crate::{analyse, Request, Timing};
+
+    #[test]
+    fn twelve_slow_requests_on_six_connections_are_named_queueing_at_the_per_host_limit() {
+        let o = "http://q:7";
+        let mut rs = Vec::new();
+        for i in 0..12 {
+            // The first six open connections at 0; the next six wait for them until 400.
+            let mut r = req(i, o, 0.0, 400.0 * (1 + i / 6) as f64, (i < 6).then_some(1.0), None, "http/1.1");
+            if let Some(t) = r.timing.as_mut() {
+                if i >= 6 {
+                    t.request_start = 400.0;
+                    t.response_start = 799.0;
+                }
+            }
+            rs.push(r);
+        }
+        let a = analyse(&rs);
+        let s = &a.origins[0];
+        assert_eq!(s.peak_in_use, Some(6), "handed on at 400, never 7 at once");
+        assert_eq!(s.queued, 6);
+        assert!((s.queued_ms - 6.0 * 400.0).abs() < 1e-6, "{}", s.queued_ms);
+        assert!(a.reading.contains("At most 6 connections were in use at once"), "{}", a.reading);
+        assert!(a.reading.contains("6 requests waited 2.40 s in all in the browser's queue"), "{}", a.reading);
+        assert_eq!(a.total.peak_in_use, None);
+        // Over h2 there is no per-host connection limit to report.
+        let h2: Vec<_> = (0..3).map(|i| req(i, o, 0.0, 10.0, (i == 0).then_some(1.0), None, "h2")).collect();
+        assert_eq!(analyse(&h2).origins[0].peak_in_use, None);
+    }
 
     #[test]
     fn the_reading_counts_one_request_in_the_singular() {

@@ -160,6 +160,11 @@ pub struct Browser {
 
 impl Browser {
     pub async fn start(engine: Engine, testbed: &Testbed) -> Result<Browser> {
+        Browser::start_for(engine, &[testbed]).await
+    }
+
+    /// A browser that trusts the certificates of every testbed in `testbeds`.
+    pub async fn start_for(engine: Engine, testbeds: &[&Testbed]) -> Result<Browser> {
         let driver_path = engine.driver().with_context(|| format!("no WebDriver for {}", engine.name()))?;
         let port = free_port()?;
         let mut xvfb = None;
@@ -188,7 +193,10 @@ impl Browser {
         let caps = match engine {
             Engine::Chromium => chromium_capabilities(&[
                 "--window-size=1280,1600".into(),
-                format!("--ignore-certificate-errors-spki-list={}", testbed.tls_spki_sha256),
+                format!(
+                    "--ignore-certificate-errors-spki-list={}",
+                    testbeds.iter().map(|t| t.tls_spki_sha256.as_str()).collect::<Vec<_>>().join(",")
+                ),
             ]),
             Engine::Firefox => json!({
                 "browserName": "firefox",

@@ -66,7 +66,10 @@ pub fn connection_view(p: &Props) -> Html {
                 { time_axis(&axis, LABEL_W, height) }
                 { for lanes.iter().zip(&layout).map(|(c, lane)| {
                     let (y, tracks) = (lane.y, &lane.tracks);
-                    let label = format!("#{} {} {}", c.id, c.origin.split("://").nth(1).unwrap_or(&c.origin), c.protocol);
+                    let host = |o: &str| o.split("://").nth(1).unwrap_or(o).to_string();
+                    let hosts: Vec<String> = std::iter::once(&c.origin).chain(&c.other_origins).map(|o| host(o)).collect();
+                    let label = format!("#{} {} {}", c.id, hosts.join(" + "), c.protocol);
+                    let origins: Vec<&str> = std::iter::once(&c.origin).chain(&c.other_origins).map(String::as_str).collect();
                     // Enter (or Space) on a focused lane selects its requests one after another.
                     let on_key = {
                         let next = c.next_request(p.selected);
@@ -78,7 +81,7 @@ pub fn connection_view(p: &Props) -> Html {
                     };
                     html! {
                         <g class="lane" key={c.id.clone()} role="listitem" tabindex="0" onkeydown={on_key}
-                           data-connection={c.id.clone()} data-origin={c.origin.clone()}
+                           data-connection={c.id.clone()} data-origin={c.origin.clone()} data-origins={origins.join(" ")}
                            data-source={if c.source == Source::Truth { "truth" } else { "inferred" }}
                            data-requests={c.requests.len().to_string()} data-tracks={tracks.count.to_string()}
                            aria-label={format!("connection {}: {}{}{}. Enter selects them in turn.", label, plural(c.requests.len(), "request"),

@@ -10,7 +10,7 @@ pub struct Props {
 
 /// The table's columns, each with what it counts where the name alone could be read two ways
 /// (shown on hover and read by screen readers).
-const COLUMNS: [(&str, Option<&str>); 10] = [
+const COLUMNS: [(&str, Option<&str>); 12] = [
     ("Origin", None),
     ("Requests", None),
     ("New conns", Some("Requests that opened a new connection")),
@@ -19,6 +19,8 @@ const COLUMNS: [(&str, Option<&str>); 10] = [
     ("Reuse", Some("Reused requests as a share of those whose connection is known")),
     ("Handshakes", Some("Time in TCP and TLS handshakes, all new connections together; the reading above gives one handshake's median")),
     ("Protocol", None),
+    ("At once", Some("HTTP/1.1: the most connections in use at the same moment (one request each); browsers open at most 6 per host")),
+    ("Queued", Some("Requests that waited 10 ms or more in the browser's queue before being sent, and that time in all")),
     ("Total time", Some("From the first request's start to the last byte")),
     ("Reuse saved", Some("The handshakes that reused requests skipped, each priced at the median handshake measured on its origin in this run")),
 ];
@@ -44,8 +46,10 @@ fn row(s: &Summary, total: bool) -> Html {
         fmt_ms(s.tcp_ms + s.tls_ms)
     };
     let proto = if s.protocols.is_empty() { "—".to_string() } else { s.protocols.join(", ") };
+    let queued = if s.queued == 0 { "—".to_string() } else { format!("{} · {}", s.queued, fmt_ms(s.queued_ms)) };
     html! {
-        <tr class={classes!(total.then_some("total"))}>
+        <tr class={classes!(total.then_some("total"))} data-origin={(!total).then(|| s.origin.clone())}
+            data-in-use-peak={s.peak_in_use.map(|n| n.to_string())} data-queued={s.queued.to_string()}>
             <th scope="row">{ &s.origin }</th>
             <td>{ s.requests }</td>
             <td>{ s.new_connections }</td>
@@ -54,6 +58,8 @@ fn row(s: &Summary, total: bool) -> Html {
             <td>{ ratio }</td>
             <td>{ handshakes }</td>
             <td>{ proto }</td>
+            <td>{ s.peak_in_use.map_or("—".to_string(), |n| n.to_string()) }</td>
+            <td>{ queued }</td>
             <td>{ fmt_ms(s.span_ms) }</td>
             <td>{ saved }</td>
         </tr>

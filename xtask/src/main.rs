@@ -328,9 +328,33 @@ fn run_checks(tools: &tools::Tools, browsers: &tools::Browsers, tally: &mut Tall
     if let Some(w) = &browsers.webkitdriver {
         envs.push(("WEBKITDRIVER", w.clone()));
     }
-    counted(tally, "cargo", &["test", "-p", "e2e", "--", "--test-threads=1", "--nocapture"], &envs)
-        .context("step 6 (end-to-end tests) failed")?;
+    // Tables from an earlier run must not pass for this one's.
+    for engine in AGREEMENT_ENGINES {
+        let _ = std::fs::remove_file(agreement_table(engine));
+    }
+    let e2e = counted(tally, "cargo", &["test", "-p", "e2e", "--", "--test-threads=1", "--nocapture"], &envs);
+    print_agreement();
+    e2e.context("step 6 (end-to-end tests) failed")?;
     Ok(())
+}
+
+const AGREEMENT_ENGINES: [&str; 3] = ["chromium", "firefox", "webkit"];
+
+/// Where e2e/tests/scenarios.rs writes an engine's coverage and agreement table.
+fn agreement_table(engine: &str) -> PathBuf {
+    root().join("target/e2e").join(format!("agreement-{engine}.txt"))
+}
+
+/// The timing inference against the testbed's log, per engine and scenario, as the
+/// end-to-end step measured it.
+fn print_agreement() {
+    println!("\n== the timing inference against the testbed's log (coverage: known / exposed; agreement: agreeing / known) ==");
+    for engine in AGREEMENT_ENGINES {
+        match std::fs::read_to_string(agreement_table(engine)) {
+            Ok(table) => print!("{table}"),
+            Err(_) => println!("{engine}: no table (its scenarios test did not finish)"),
+        }
+    }
 }
 
 #[cfg(test)]

@@ -2,7 +2,12 @@
 //! browser against the testbed and saves the entries the app read, as `toJSON()` gives
 //! them, into `core/tests/fixtures/<engine>-<scenario>.json`.
 //!
-//! `cargo run -p e2e --bin capture` (after `cargo xtask build`).
+//! Each file also holds the testbed's log of the run (`served`: which connection carried
+//! each URL, as which request, when the connection was accepted and the request arrived),
+//! so the model's tests can check every rule against the server's truth.
+//!
+//! `cargo run -p e2e --bin capture [name ...]` (after `cargo xtask build`); names pick
+//! some of the runs below (all without).
 
 use anyhow::{Context, Result};
 use e2e::{dist, workspace, Browser, Engine};
@@ -10,17 +15,22 @@ use serde_json::json;
 use std::time::Duration;
 use testbed::{Config, Testbed};
 
-const RUNS: [(&str, &str); 6] = [
+const RUNS: [(&str, &str); 10] = [
     ("keepalive", "scenario=keepalive&concurrency=1"),
     ("close", "scenario=close"),
     ("https-keepalive", "scenario=https-keepalive&concurrency=1"),
     ("https-close", "scenario=https-close"),
     ("h2", "scenario=h2"),
     ("opaque", "scenario=opaque"),
+    ("coalesce", "scenario=coalesce"),
+    ("queue", "scenario=queue"),
+    ("max-3", "scenario=max-3"),
+    ("short-idle", "scenario=short-idle"),
 ];
 
 #[tokio::main]
 async fn main() -> Result<()> {
+    let only: Vec<String> = std::env::args().skip(1).collect();
     let out = workspace().join("core/tests/fixtures");
     std::fs::create_dir_all(&out)?;
     for engine in [Engine::Chromium, Engine::Firefox, Engine::WebKit] {
@@ -36,7 +46,8 @@ async fn main() -> Result<()> {
         .await?;
         let b = Browser::start(engine, &tb).await?;
         let version = b.client.execute("return navigator.userAgent", vec![]).await?;
-        for (name, query) in RUNS {
+        for (name, query) in RUNS.into_iter().filter(|(n, _)| only.is_empty() || only.iter().any(|o| o == n)) {
+            tb.take_served();
             b.client.goto(&format!("{}?{query}&autorun=1", tb.app_url)).await?;
             b.wait_for_state(&["done"], Duration::from_secs(60))
                 .await
@@ -57,6 +68,13 @@ async fn main() -> Result<()> {
                     "origins": origins,
                 },
                 "entries": entries,
+                "served": tb.take_served().iter().map(|s| json!({
+                    "url": connscope_core::url::strip_token(&format!("{}{}", s.origin, s.target)),
+                    "connection": s.connection,
+                    "request_number": s.request_number,
+                    "accepted_ms": s.accepted_ms,
+                    "received_ms": s.received_ms,
+                })).collect::<Vec<_>>(),
             });
             let path = out.join(format!("{}-{name}.json", engine.name()));
             std::fs::write(&path, serde_json::to_string_pretty(&doc)?)?;
