@@ -57,7 +57,7 @@ impl UnknownReason {
             UnknownReason::Cache => "Served from the browser's cache: no connection was used at all.",
             UnknownReason::Inconsistent => "The connection times in the entry contradict each other, so they say nothing reliable about the connection.",
             UnknownReason::JoinedConnectionBeingSetUp => "It waited for an HTTP/2 connection that another request to this origin was still setting up when this fetch started: it paid no handshake of its own, yet the connection is as new as the request that opened it, and the requests sharing it cannot tell which of them the server counted first.",
-            UnknownReason::WaitedForAConnection => "It waited before being sent while the browser was handing out connections it had just set up to other requests of this origin: it may have got one of them, whose connect the browser (Firefox does this) recorded on no request, so whether it was new or reused cannot be told.",
+            UnknownReason::WaitedForAConnection => "It waited before being sent while the browser was handing out connections it had just set up to other requests of this origin, and no request to this origin finished just before it was sent: it may have got one of those new connections, whose connect the browser (Firefox does this) recorded on no request, so whether it was new or reused cannot be told.",
             UnknownReason::TooCoarse => "The recording rounds every phase to whole milliseconds and shows 0 ms for connecting: a reused connection and a new one that took under a millisecond (as on a fast network) look the same.",
         }
     }
@@ -167,6 +167,9 @@ pub const WAIT_MS: f64 = 1.0;
 /// An HTTP/1.x request on an idle connection can still wait a few ms in the browser
 /// (scheduling); a wait longer than this is a wait for a connection.
 pub const QUEUE_WAIT_MS: f64 = 5.0;
+/// A request sent this soon after another request of its origin finished went on the
+/// connection that request freed (browsers hand a freed HTTP/1.1 connection on at once).
+pub const HANDOVER_MS: f64 = 2.0;
 
 /// What the other requests of a run say about one whose own entry says "reused": timing
 /// shows no connect for it, but a request that waited may have got a connection opened
@@ -174,10 +177,12 @@ pub const QUEUE_WAIT_MS: f64 = 5.0;
 /// was open when its fetch started. Such requests become unknown, each with its reason:
 /// - over HTTP/2 or HTTP/3, when another request's connect to its origin ended during the
 ///   wait;
-/// - over HTTP/1.x, when it waited over [`QUEUE_WAIT_MS`] and during the wait another
-///   request of its origin got a connection whose connect reads 0 ms after its fetchStart
-///   (Firefox stamps so a connection handed over between requests; the one this request got
-///   may be another such, its connect recorded nowhere). (a request that waited for a busy connection is sent the moment it
+/// - over HTTP/1.x, when it waited over [`QUEUE_WAIT_MS`], during the wait another
+///   request of its origin got a connection whose connect reads 0 ms (Firefox records so
+///   a connection it hands out; the one this request got may be another, its connect
+///   recorded nowhere), and no other request of its origin finished within
+///   [`HANDOVER_MS`] before it was sent (a request waiting for a busy connection is sent
+///   the moment one falls free). (a request that waited for a busy connection is sent the moment it
 ///   falls free).
 ///
 /// `verdicts[i]` belongs to `timings[i]`; `origins[i]` is its origin.
@@ -206,7 +211,10 @@ pub fn refine(timings: &[Option<&Timing>], origins: &[&str], verdicts: &mut [Ver
         let reason = if t.is_multiplexed() {
             opened_meanwhile(false).then_some(UnknownReason::JoinedConnectionBeingSetUp)
         } else if t.is_one_at_a_time() && t.request_start - t.fetch_start > QUEUE_WAIT_MS && opened_meanwhile(true) {
-            Some(UnknownReason::WaitedForAConnection)
+            let freed = others().any(|(_, o)| {
+                o.response_end <= t.request_start + EPSILON_MS && o.response_end >= t.request_start - HANDOVER_MS
+            });
+            (!freed).then_some(UnknownReason::WaitedForAConnection)
         } else {
             None
         };

@@ -322,8 +322,11 @@ impl Tally {
                         c.known += 1;
                         continue;
                     }
+                    // A connect that reads 0 ms is a stamp, not a connect: nothing to match.
+                    let measured = e.connect_end - e.connect_start > 0.01;
                     let during = run.opened.iter().find(|o| {
-                        port_of(&o.origin) == port
+                        measured
+                            && port_of(&o.origin) == port
                             && o.connection != r.conn
                             && in_connect(o.accepted_ms)
                             && run.first_on.get(&o.connection) != Some(&r.url)
