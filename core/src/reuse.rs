@@ -182,38 +182,63 @@ pub const HANDOVER_MS: f64 = 2.0;
 ///   a connection it hands out; the one this request got may be another, its connect
 ///   recorded nowhere), and no other request of its origin finished within
 ///   [`HANDOVER_MS`] before it was sent (a request waiting for a busy connection is sent
-///   the moment one falls free). (a request that waited for a busy connection is sent the moment it
-///   falls free).
+///   the moment one falls free);
+/// - over HTTP/1.x, when it waited over [`QUEUE_WAIT_MS`] and, counting the connections
+///   the origin's requests show (each carries one request at a time), none was free when
+///   it was sent (Chromium can hand a waiting request a socket it opened without recording
+///   the connect on any request).
 ///
 /// `verdicts[i]` belongs to `timings[i]`; `origins[i]` is its origin.
 pub fn refine(timings: &[Option<&Timing>], origins: &[&str], verdicts: &mut [Verdict]) {
+    /// One origin's moments, each sorted, so a request asks in O(log n) what happened
+    /// during its wait: a run of thousands of requests stays linear-logarithmic.
+    #[derive(Default)]
+    struct Moments {
+        /// connectEnd of requests that showed a connect (and of those that read 0 ms).
+        connected: Vec<f64>,
+        connected_instantly: Vec<f64>,
+        /// responseEnd of every request.
+        finished: Vec<f64>,
+    }
+    let any_in = |sorted: &[f64], after: f64, up_to: f64| {
+        let from = sorted.partition_point(|v| *v <= after);
+        sorted.get(from).is_some_and(|v| *v <= up_to)
+    };
+    let mut by_origin: std::collections::HashMap<&str, Moments> = std::collections::HashMap::new();
+    for (i, t) in timings.iter().enumerate() {
+        let Some(t) = t else { continue };
+        let m = by_origin.entry(origins[i]).or_default();
+        if verdicts[i].inference.reuse == Reuse::New {
+            m.connected.push(t.connect_end);
+            if t.connect_end - t.connect_start < EPSILON_MS {
+                m.connected_instantly.push(t.connect_end);
+            }
+        }
+        m.finished.push(t.response_end);
+    }
+    for m in by_origin.values_mut() {
+        for v in [&mut m.connected, &mut m.connected_instantly, &mut m.finished] {
+            v.sort_by(f64::total_cmp);
+        }
+    }
     for i in 0..verdicts.len() {
         let Some(t) = timings[i] else { continue };
         if verdicts[i].inference.reuse != Reuse::Reused || t.request_start - t.fetch_start <= WAIT_MS {
             continue;
         }
-        let others = || {
-            (0..timings.len())
-                .filter(move |&j| j != i && origins[j] == origins[i])
-                .filter_map(|j| timings[j].map(|o| (j, o)))
-        };
+        let Some(m) = by_origin.get(origins[i]) else { continue };
         // Another request of the origin shows a connection set up during this one's wait
-        // (`instant`: one whose connect reads 0 ms, as Firefox stamps a connection it hands
-        // over rather than one it opened for that request).
-        let opened_meanwhile = |instant: bool| {
-            others().any(|(j, o)| {
-                verdicts[j].inference.reuse == Reuse::New
-                    && (!instant || o.connect_end - o.connect_start < EPSILON_MS)
-                    && o.connect_end > t.fetch_start + EPSILON_MS
-                    && o.connect_end <= t.request_start + EPSILON_MS
-            })
-        };
+        // (this one shows none, so it is never among them).
+        let during_wait = |sorted: &[f64]| any_in(sorted, t.fetch_start + EPSILON_MS, t.request_start + EPSILON_MS);
         let reason = if t.is_multiplexed() {
-            opened_meanwhile(false).then_some(UnknownReason::JoinedConnectionBeingSetUp)
-        } else if t.is_one_at_a_time() && t.request_start - t.fetch_start > QUEUE_WAIT_MS && opened_meanwhile(true) {
-            let freed = others().any(|(_, o)| {
-                o.response_end <= t.request_start + EPSILON_MS && o.response_end >= t.request_start - HANDOVER_MS
-            });
+            during_wait(&m.connected).then_some(UnknownReason::JoinedConnectionBeingSetUp)
+        } else if t.is_one_at_a_time()
+            && t.request_start - t.fetch_start > QUEUE_WAIT_MS
+            && during_wait(&m.connected_instantly)
+        {
+            // A request of the origin finished just before this one was sent: it went on the
+            // connection that fell free. (Its own end comes after its send: never counted.)
+            let freed = any_in(&m.finished, t.request_start - HANDOVER_MS - f64::EPSILON, t.request_start + EPSILON_MS);
             (!freed).then_some(UnknownReason::WaitedForAConnection)
         } else {
             None
@@ -221,6 +246,43 @@ pub fn refine(timings: &[Option<&Timing>], origins: &[&str], verdicts: &mut [Ver
         if let Some(reason) = reason {
             let inference = Inference { reuse: Reuse::Unknown, reason: Some(reason), handshake_ms: None };
             verdicts[i] = judge(inference, t.server_truth());
+        }
+    }
+    no_free_connection(timings, origins, verdicts);
+}
+
+/// HTTP/1.x: replays each origin's requests in the order they were sent, each on a
+/// connection of its own until its last byte. A request that showed a connect brings one;
+/// one that timing calls reused needs one that had fallen free. A reused request that
+/// waited over [`QUEUE_WAIT_MS`] and found none went on a connection no entry shows: it
+/// becomes unknown (it still holds that connection, for the requests after it).
+fn no_free_connection(timings: &[Option<&Timing>], origins: &[&str], verdicts: &mut [Verdict]) {
+    let mut order: Vec<usize> = (0..timings.len())
+        .filter(|&i| timings[i].is_some_and(|t| t.is_one_at_a_time() && t.request_start > 0.0))
+        .filter(|&i| verdicts[i].inference.reuse != Reuse::Unknown)
+        .collect();
+    let sent = |i: usize| timings[i].map_or(0.0, |t| t.request_start);
+    order.sort_by(|a, b| sent(*a).total_cmp(&sent(*b)).then(a.cmp(b)));
+    // Per origin: when each connection it showed falls free.
+    let mut busy_until: std::collections::HashMap<&str, Vec<f64>> = std::collections::HashMap::new();
+    for i in order {
+        let Some(t) = timings[i] else { continue };
+        let lanes = busy_until.entry(origins[i]).or_default();
+        let free = lanes.iter().position(|b| *b <= t.request_start + EPSILON_MS);
+        match (verdicts[i].inference.reuse, free) {
+            (Reuse::Reused, Some(k)) => lanes[k] = t.response_end,
+            (Reuse::Reused, None) => {
+                lanes.push(t.response_end);
+                if t.request_start - t.fetch_start > QUEUE_WAIT_MS {
+                    let inference = Inference {
+                        reuse: Reuse::Unknown,
+                        reason: Some(UnknownReason::WaitedForAConnection),
+                        handshake_ms: None,
+                    };
+                    verdicts[i] = judge(inference, t.server_truth());
+                }
+            }
+            _ => lanes.push(t.response_end),
         }
     }
 }
@@ -285,9 +347,11 @@ mod tests {
     use super::*;
     use crate::timing::ServerTimingEntry;
 
-    /// An entry as the e2e suite printed it (ms from one request's fetchStart).
+    /// An entry as the e2e suite printed it (ms from one request's fetchStart), placed 100 ms
+    /// into the page's clock as a real one is (entries never read before 0).
     fn seen(fetch: f64, connect: Option<(f64, f64)>, request: f64, end: f64, protocol: &str) -> Timing {
-        let (cs, ce) = connect.unwrap_or((fetch, fetch));
+        let (fetch, request, end) = (fetch + 100.0, request + 100.0, end + 100.0);
+        let (cs, ce) = connect.map_or((fetch, fetch), |(s, e)| (s + 100.0, e + 100.0));
         Timing {
             start_time: fetch,
             fetch_start: fetch,
@@ -335,11 +399,17 @@ mod tests {
         // Firefox, max-3: img-10's connect reads 0 ms at 6.42 (a connection handed over);
         // img-15 waited 16 ms and went first on a connection opened during the wait.
         let h1 = |f, c, r, e| seen(f, c, r, e, "http/1.1");
-        let ts =
-            vec![h1(-4.52, Some((6.42, 6.42)), 6.64, 12.86), h1(0.0, None, 16.36, 18.76), h1(-4.84, None, 3.70, 6.18)];
+        // (The first is the connection img-9 went on, free since -10.)
+        let ts = vec![
+            h1(-15.0, Some((-14.9, -14.0)), -13.9, -10.0),
+            h1(-4.52, Some((6.42, 6.42)), 6.64, 12.86),
+            h1(0.0, None, 16.36, 18.76),
+            h1(-4.84, None, 3.70, 6.18),
+        ];
+        let r = refined(&ts);
         assert_eq!(
-            refined(&ts),
-            vec![Reuse::New, Reuse::Unknown, Reuse::Reused],
+            r,
+            vec![Reuse::New, Reuse::New, Reuse::Unknown, Reuse::Reused],
             "the last waited before the hand-over"
         );
         // A measured connect (Chromium opening sockets while others queue) is no such sign:

@@ -349,13 +349,20 @@ fn chromium_and_webkit_devtools_hars_carry_the_browsers_connections_and_the_serv
                     assert_eq!((x.verdict.reuse, x.verdict.inference.reuse), (Reuse::New, Reuse::Reused));
                     assert!(x.verdict.evidence.contains("before"), "{}", x.verdict.evidence);
                 }
+                // A request that waited while the browser handed out connections it had just
+                // set up: timing cannot tell which it got, and says so.
+                Agreement::NotComparable if x.verdict.inference.reason == Some(UnknownReason::WaitedForAConnection) => {
+                }
                 other => panic!("{scenario} {}: {other:?}: {}", r.url, x.verdict.evidence),
             }
         }
-        assert_eq!(a.total.compared, 34, "{scenario}");
+        // Up to six are unknown: the cdn images of the close recording waited ~120 ms (Chromium
+        // holds back low-priority images while scripts load) on connections opened before
+        // the recording, so no connection of the recording was free for them.
+        assert!(a.total.compared >= 28, "{scenario}: {} of 34 compared", a.total.compared);
         // Each that does not agree is explained above; Chromium preconnects one to three
-        // sockets per page load (seen across re-recordings), so most must agree.
-        assert!(a.total.agreed >= 30, "{scenario}: {} of 34 agree", a.total.agreed);
+        // sockets per page load (seen across re-recordings), so most of those compared agree.
+        assert!(a.total.agreed + 3 >= a.total.compared, "{scenario}: {} of {} agree", a.total.agreed, a.total.compared);
         assert!(imported.notes.iter().any(|n| n.text.starts_with("34 of 34 responses")), "{:?}", imported.notes);
         // A site that sends no Server-Timing: the browser's own ids still group the
         // requests into the same connections.
