@@ -37,7 +37,12 @@ async fn origin(id: &str) -> String {
 async fn run(url: String, opts: Options) -> Session {
     let session = Rc::new(RefCell::new(Session::default()));
     let sink = session.clone();
-    load(url, opts, Cancel::default(), move |e: Event| sink.borrow_mut().apply(e)).await;
+    load(url, opts, Cancel::default(), move |events: Vec<Event>| {
+        for e in events {
+            sink.borrow_mut().apply(e);
+        }
+    })
+    .await;
     let s = session.borrow().clone();
     s
 }
@@ -126,7 +131,11 @@ async fn cancelling_stops_every_request() {
         connscope::browser::sleep_ms(400).await;
         c2.cancel();
     };
-    let loading = load(url, Options::default(), cancel, move |e| sink.borrow_mut().apply(e));
+    let loading = load(url, Options::default(), cancel, move |events: Vec<Event>| {
+        for e in events {
+            sink.borrow_mut().apply(e);
+        }
+    });
     futures::join!(loading, watcher);
     let s = session.borrow();
     assert!(js_sys::Date::now() - started < 2500.0, "the delayed script was aborted, not awaited");

@@ -61,7 +61,7 @@ pub fn app() -> Html {
             let target = state.config.target(scenarios, &page::static_page_url());
             let limits = Limits::from(&state.config);
             wasm_bindgen_futures::spawn_local(async move {
-                let report = move |event| dispatch.dispatch(Action::Loader { run, event: Box::new(event) });
+                let report = move |events| dispatch.dispatch(Action::Loader { run, events });
                 loader::load(target, limits, fresh, report).await;
             });
         })
@@ -86,7 +86,7 @@ pub fn app() -> Html {
             dispatch.dispatch(Action::RunBegan { run, probe: Some(url.clone()) });
             let limits = state.config.probe_limits();
             wasm_bindgen_futures::spawn_local(async move {
-                let report = move |event| dispatch.dispatch(Action::Loader { run, event: Box::new(event) });
+                let report = move |events| dispatch.dispatch(Action::Loader { run, events });
                 loader::probe(url, limits, fresh, report).await;
             });
         })

@@ -87,10 +87,10 @@ impl Default for AppState {
 }
 
 pub enum Action {
-    /// The loader of run `run` reported an event.
+    /// The loader of run `run` reported events (a frame's worth, in order).
     Loader {
         run: RunId,
-        event: Box<Event>,
+        events: Vec<Event>,
     },
     /// A run began (the app minted its id and started its loader): a page load, or a
     /// probe of `probe`'s server.
@@ -145,11 +145,13 @@ impl Reducible for AppState {
     fn reduce(self: Rc<Self>, action: Action) -> Rc<Self> {
         let mut s = (*self).clone();
         match action {
-            Action::Loader { run, event } => {
+            Action::Loader { run, events } => {
                 if run != s.run {
                     return self;
                 }
-                s.session.apply(*event);
+                for event in events {
+                    s.session.apply(event);
+                }
             }
             Action::RunBegan { run, probe } => {
                 s.run = run;
@@ -216,15 +218,20 @@ mod tests {
     fn events_of_a_run_no_longer_shown_are_dropped() {
         let event = |url: &str| Event::Discovered { url: url.into(), kind: Kind::Document, parent: None, depth: 0 };
         let s = Rc::new(AppState::default()).reduce(Action::RunBegan { run: 7, probe: None });
+        // One frame's batch, applied in order.
         let s = s.reduce(Action::Loader {
             run: 7,
-            event: Box::new(Event::Started { target: "a".into(), time_origin_ms: 0.0 }),
+            events: vec![
+                Event::Started { target: "a".into(), time_origin_ms: 0.0 },
+                event("http://a/"),
+                event("http://b/"),
+            ],
         });
-        let s = s.reduce(Action::Loader { run: 7, event: Box::new(event("http://a/")) });
+        assert_eq!(s.session.requests.len(), 2);
         // A second run begins before the first has finished reporting.
         let s = s.reduce(Action::RunBegan { run: 8, probe: None });
-        let s = s.reduce(Action::Loader { run: 7, event: Box::new(event("http://late/")) });
-        assert_eq!(s.session.requests.len(), 1, "the old run's late event is dropped");
+        let s = s.reduce(Action::Loader { run: 7, events: vec![event("http://late/")] });
+        assert_eq!(s.session.requests.len(), 2, "the old run's late batch is dropped");
         assert_eq!(s.session.state, RunState::Running);
     }
 

@@ -5,6 +5,7 @@
 
 use super::dom::{viewport, BrowserUrls};
 use super::fetch::{fetch, Cancel};
+use super::frame::Batcher;
 use super::sleep_ms;
 use super::timing::Collector;
 use connscope_core::crawl::{Crawl, Limits};
@@ -20,15 +21,17 @@ use std::rc::Rc;
 type Fetched = (usize, Result<connscope_core::effect::Response, FetchFailure>);
 type Timed = (usize, Option<Timing>);
 
-/// Loads `target` and its resource graph, reporting every step through `report`.
-pub async fn load(target: String, limits: Limits, cancel: Cancel, report: impl Fn(Event)) {
+/// Loads `target` and its resource graph, reporting its steps through `report`, in order,
+/// in batches at most once per animation frame.
+pub async fn load(target: String, limits: Limits, cancel: Cancel, report: impl Fn(Vec<Event>) + 'static) {
     let (time_origin_ms, run) = clock_and_token();
     let (crawl, first) = Crawl::start(&target, &run, time_origin_ms, limits, viewport(), &BrowserUrls);
     drive(crawl, first, cancel, report).await;
 }
 
-/// Probes the keep-alive policy of `url`'s server, reporting every step through `report`.
-pub async fn probe(url: String, limits: ProbeLimits, cancel: Cancel, report: impl Fn(Event)) {
+/// Probes the keep-alive policy of `url`'s server, reporting its steps through `report` as
+/// [`load`] does.
+pub async fn probe(url: String, limits: ProbeLimits, cancel: Cancel, report: impl Fn(Vec<Event>) + 'static) {
     let (time_origin_ms, run) = clock_and_token();
     let (probe, first) = Probe::start(&url, &run, time_origin_ms, limits, &BrowserUrls);
     drive(probe, first, cancel, report).await;
@@ -41,7 +44,10 @@ fn clock_and_token() -> (f64, String) {
 }
 
 /// Runs a core state machine to its end: carries out each effect, feeds each outcome back.
-async fn drive(mut machine: impl Machine, first: Vec<Effect>, cancel: Cancel, report: impl Fn(Event)) {
+/// Events go to the view in per-frame batches, so no rendering stands between an outcome
+/// and the fetches it starts.
+async fn drive(mut machine: impl Machine, first: Vec<Effect>, cancel: Cancel, report: impl Fn(Vec<Event>) + 'static) {
+    let report = Batcher::new(report);
     let collector = Rc::new(Collector::new(machine.token_prefix()));
     let mut fetching: FuturesUnordered<Pin<Box<dyn Future<Output = Fetched>>>> = FuturesUnordered::new();
     let mut timing: FuturesUnordered<Pin<Box<dyn Future<Output = Timed>>>> = FuturesUnordered::new();
@@ -51,7 +57,7 @@ async fn drive(mut machine: impl Machine, first: Vec<Effect>, cancel: Cancel, re
     loop {
         for effect in effects.drain(..) {
             match effect {
-                Effect::Report(event) => report(event),
+                Effect::Report(event) => report.push(event),
                 Effect::Fetch { id, url, read, timeout_ms } => {
                     let cancel = cancel.clone();
                     fetching.push(Box::pin(async move { (id, fetch(&url, read, timeout_ms, &cancel).await) }));
@@ -94,4 +100,5 @@ async fn drive(mut machine: impl Machine, first: Vec<Effect>, cancel: Cancel, re
             complete => break,
         };
     }
+    report.flush();
 }

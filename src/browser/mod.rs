@@ -5,6 +5,7 @@
 
 pub mod dom;
 pub mod fetch;
+pub mod frame;
 pub mod loader;
 pub mod page;
 pub mod timing;
