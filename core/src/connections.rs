@@ -171,10 +171,17 @@ pub(crate) fn truth_connections(requests: &[Request], analysed: &mut [Analysed])
 /// recently before it was sent (browsers reuse the most recently used idle socket). h2/h3
 /// multiplex: one lane per origin until a request shows a new handshake.
 pub(crate) fn inferred_connections(requests: &[Request], analysed: &mut [Analysed]) -> Vec<Connection> {
+    /// One pool of lanes: HTTP/1.x lanes ordered by when they fall free, so a request finds
+    /// the one freed most recently before it was sent in O(log n); for h2/h3, the newest.
+    #[derive(Default)]
+    struct Pool {
+        free_at: std::collections::BTreeSet<(i64, usize)>,
+        newest: Option<usize>,
+    }
     let mut lanes: Vec<Connection> = Vec::new();
     let mut busy_until: Vec<f64> = Vec::new();
     // Lanes by (origin, protocol), so each request looks only at its own pool.
-    let mut pools: BTreeMap<(String, String), Vec<usize>> = BTreeMap::new();
+    let mut pools: std::collections::HashMap<(&str, &str), Pool> = std::collections::HashMap::new();
     for i in ordered(requests) {
         let r = &requests[i];
         let Some(t) = r.timing.as_ref() else { continue };
@@ -182,18 +189,20 @@ pub(crate) fn inferred_connections(requests: &[Request], analysed: &mut [Analyse
         if reuse == Reuse::Unknown {
             continue;
         }
-        let protocol = protocol_of(r);
+        let protocol = t.protocol().unwrap_or("unknown");
         let sent = if t.request_start > 0.0 { t.request_start } else { t.fetch_start };
-        let pool = pools.entry((r.origin.clone(), protocol.clone())).or_default();
+        let pool = pools.entry((r.origin.as_str(), protocol)).or_default();
         let lane = if reuse == Reuse::New {
             None
         } else if t.is_multiplexed() {
-            pool.last().copied()
+            pool.newest
         } else {
-            pool.iter()
-                .copied()
-                .filter(|k| busy_until[*k] <= sent + crate::phases::EPSILON_MS)
-                .max_by(|a, b| busy_until[*a].total_cmp(&busy_until[*b]))
+            // The greatest (free moment, lane) at or before `sent`: among lanes freed at the
+            // same moment, the newest.
+            pool.free_at
+                .range(..=(order_key(sent + crate::phases::EPSILON_MS), usize::MAX))
+                .next_back()
+                .map(|(_, k)| *k)
         };
         let k = match lane {
             Some(k) => k,
@@ -202,7 +211,7 @@ pub(crate) fn inferred_connections(requests: &[Request], analysed: &mut [Analyse
                     other_origins: Vec::new(),
                     id: format!("~{}", lanes.len() + 1),
                     origin: r.origin.clone(),
-                    protocol,
+                    protocol: protocol.to_string(),
                     source: Source::Inferred,
                     witness: None,
                     requests: Vec::new(),
@@ -210,15 +219,25 @@ pub(crate) fn inferred_connections(requests: &[Request], analysed: &mut [Analyse
                     opened_by: (reuse == Reuse::New).then_some(i),
                 });
                 busy_until.push(0.0);
-                pool.push(lanes.len() - 1);
-                lanes.len() - 1
+                let k = lanes.len() - 1;
+                pool.free_at.insert((order_key(0.0), k));
+                pool.newest = Some(k);
+                k
             }
         };
         lanes[k].requests.push(i);
+        pool.free_at.remove(&(order_key(busy_until[k]), k));
         busy_until[k] = busy_until[k].max(t.response_end);
+        pool.free_at.insert((order_key(busy_until[k]), k));
         analysed[i].inferred_connection = Some(k);
     }
     lanes
+}
+
+/// An integer that orders as `v` does (IEEE 754 total order), for ordered sets of moments.
+fn order_key(v: f64) -> i64 {
+    let bits = v.to_bits() as i64;
+    bits ^ ((((bits >> 63) as u64) >> 1) as i64)
 }
 
 #[cfg(test)]

@@ -131,6 +131,13 @@ fn sizes_and_paint() -> Result<()> {
     crate::cmd(
         "cargo",
         &["run", "--quiet", "-p", "e2e", "--bin", "paint-bench", "--", &har_path.display().to_string(), "1000"],
+        &[("CHROMEDRIVER", browsers.chromedriver.clone())],
+    )?;
+    // The loader's own delay: parent's last byte → its references' start, per level; and
+    // the longest main-thread task of a live run.
+    crate::cmd(
+        "cargo",
+        &["run", "--quiet", "-p", "e2e", "--bin", "loader-bench"],
         &[("CHROMEDRIVER", browsers.chromedriver)],
     )?;
     let mut total = 0usize;
