@@ -71,7 +71,7 @@ pub fn analyse(requests: &[Request]) -> Analysis {
             let mut v = verdict(r.timing.as_ref());
             if r.timing.is_none() {
                 if let Outcome::Failed { message } = &r.outcome {
-                    v.evidence = format!("{} ({message})", v.evidence);
+                    v.failure = Some(message.clone());
                 }
             }
             Analysed {

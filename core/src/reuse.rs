@@ -147,14 +147,17 @@ impl Agreement {
     }
 }
 
-/// The verdict shown for a request, with its evidence as a sentence.
+/// The verdict shown for a request; [`Verdict::evidence`] says it in sentences (written
+/// when read, not for every request of a run).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Verdict {
     pub reuse: Reuse,
-    pub evidence: String,
     pub inference: Inference,
     pub truth: Option<ServerTruth>,
     pub agreement: Agreement,
+    /// Why the request failed, when it made no timing entry.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub failure: Option<String>,
 }
 
 pub fn verdict(t: Option<&Timing>) -> Verdict {
@@ -289,57 +292,68 @@ fn no_free_connection(timings: &[Option<&Timing>], origins: &[&str], verdicts: &
 
 /// The verdict from an inference and the server's word, if any.
 fn judge(inference: Inference, truth: Option<ServerTruth>) -> Verdict {
-    let timing_sentence = match (&inference.reuse, inference.reason) {
-        (Reuse::New, _) if inference.handshake_ms.is_some_and(|h| h < EPSILON_MS) => {
-            "Its connection times come after fetchStart, in order after a DNS lookup, so the browser set up a connection for this fetch; the connect itself was shorter than the browser's clock resolution and reads 0 ms.".to_string()
-        }
-        (Reuse::New, _) => format!(
-            "The entry shows a connect phase of {:.2} ms: the browser opened a new connection.",
-            inference.handshake_ms.unwrap_or(0.0)
-        ),
-        (Reuse::Reused, _) => {
-            "Its DNS and connect times all equal fetchStart: the connection was already open when the fetch started."
-                .to_string()
-        }
-        (Reuse::Unknown, Some(reason)) => reason.explanation().to_string(),
-        (Reuse::Unknown, None) => UnknownReason::Inconsistent.explanation().to_string(),
-    };
     let Some(truth) = truth else {
         return Verdict {
             reuse: inference.reuse,
-            evidence: timing_sentence,
             inference,
             truth: None,
             agreement: Agreement::NotComparable,
+            failure: None,
         };
     };
     let reuse = if truth.request_number == 1 { Reuse::New } else { Reuse::Reused };
-    let server_sentence = if truth.request_number == 1 {
-        format!("The server says this was the first request on connection {}.", truth.connection)
-    } else {
-        format!(
-            "The server says connection {} carried this as its request #{}.",
-            truth.connection, truth.request_number
-        )
+    let agreement = match (inference.reuse, reuse) {
+        (Reuse::Unknown, _) => Agreement::NotComparable,
+        (a, b) if a == b => Agreement::Agrees,
+        (Reuse::Reused, Reuse::New) => Agreement::Preconnected,
+        _ => Agreement::LateBinding,
     };
-    let (agreement, why) = match (inference.reuse, reuse) {
-        (Reuse::Unknown, _) => (Agreement::NotComparable, String::new()),
-        (a, b) if a == b => (Agreement::Agrees, " The timing agrees.".to_string()),
-        (Reuse::Reused, Reuse::New) => (
-            Agreement::Preconnected,
-            " The timing shows no handshake because the browser had opened this connection before the fetch started (a preconnected or spare socket) and had not used it yet: already open, but new to this page.".to_string(),
-        ),
-        _ => (
-            Agreement::LateBinding,
-            " The timing shows a handshake because the browser began opening a connection for this request, but sent it on another one that became free first.".to_string(),
-        ),
-    };
-    let evidence = if agreement == Agreement::NotComparable {
-        format!("{server_sentence} {timing_sentence}")
-    } else {
+    Verdict { reuse, inference, truth: Some(truth), agreement, failure: None }
+}
+
+impl Verdict {
+    /// The evidence as sentences: the server's word where there is one, how it compares
+    /// with the timing, and what the timing shows.
+    pub fn evidence(&self) -> String {
+        let inference = &self.inference;
+        let timing_sentence = match (&inference.reuse, inference.reason) {
+            (Reuse::New, _) if inference.handshake_ms.is_some_and(|h| h < EPSILON_MS) => {
+                "Its connection times come after fetchStart, in order after a DNS lookup, so the browser set up a connection for this fetch; the connect itself was shorter than the browser's clock resolution and reads 0 ms.".to_string()
+            }
+            (Reuse::New, _) => format!(
+                "The entry shows a connect phase of {:.2} ms: the browser opened a new connection.",
+                inference.handshake_ms.unwrap_or(0.0)
+            ),
+            (Reuse::Reused, _) => {
+                "Its DNS and connect times all equal fetchStart: the connection was already open when the fetch started."
+                    .to_string()
+            }
+            (Reuse::Unknown, Some(reason)) => reason.explanation().to_string(),
+            (Reuse::Unknown, None) => UnknownReason::Inconsistent.explanation().to_string(),
+        };
+        let timing_sentence = match &self.failure {
+            Some(message) => format!("{timing_sentence} ({message})"),
+            None => timing_sentence,
+        };
+        let Some(truth) = &self.truth else {
+            return timing_sentence;
+        };
+        let server_sentence = if truth.request_number == 1 {
+            format!("The server says this was the first request on connection {}.", truth.connection)
+        } else {
+            format!(
+                "The server says connection {} carried this as its request #{}.",
+                truth.connection, truth.request_number
+            )
+        };
+        let why = match self.agreement {
+            Agreement::NotComparable => "",
+            Agreement::Agrees => " The timing agrees.",
+            Agreement::Preconnected => " The timing shows no handshake because the browser had opened this connection before the fetch started (a preconnected or spare socket) and had not used it yet: already open, but new to this page.",
+            Agreement::LateBinding => " The timing shows a handshake because the browser began opening a connection for this request, but sent it on another one that became free first.",
+        };
         format!("{server_sentence}{why} {timing_sentence}")
-    };
-    Verdict { reuse, evidence, inference, truth: Some(truth), agreement }
+    }
 }
 
 #[cfg(test)]
@@ -461,7 +475,7 @@ mod tests {
         for p in ["http/1.0", "http/1.1"] {
             let i = infer(Some(&sub_tick_connect(p)));
             assert_eq!((i.reuse, i.handshake_ms), (Reuse::New, Some(0.0)), "{p}");
-            assert!(verdict(Some(&sub_tick_connect(p))).evidence.contains("clock resolution"));
+            assert!(verdict(Some(&sub_tick_connect(p))).evidence().contains("clock resolution"));
         }
         // h2 may have joined an open session after the lookup (coalescing); unknown protocol too.
         for p in ["h2", "h3", ""] {
@@ -508,7 +522,7 @@ mod tests {
         let v = verdict(Some(&t));
         assert_eq!(v.reuse, Reuse::Unknown);
         assert_eq!(v.inference.reason, Some(UnknownReason::NoTimingAllowOrigin));
-        assert!(v.evidence.contains("Timing-Allow-Origin"));
+        assert!(v.evidence().contains("Timing-Allow-Origin"));
     }
 
     #[test]
@@ -536,7 +550,7 @@ mod tests {
         let v = verdict(Some(&with_truth(reused(), "9", 1)));
         assert_eq!(v.reuse, Reuse::New);
         assert_eq!(v.agreement, Agreement::Preconnected);
-        assert!(v.evidence.contains("before the fetch started"), "{}", v.evidence);
+        assert!(v.evidence().contains("before the fetch started"), "{}", v.evidence());
     }
 
     #[test]

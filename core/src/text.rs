@@ -74,7 +74,7 @@ pub fn describe(r: &Request, a: &Analysed) -> String {
     if r.timing.is_some() {
         parts.push(format!("total: {}", format_ms(a.phases.total())));
     }
-    parts.push(a.verdict.evidence.clone());
+    parts.push(a.verdict.evidence());
     parts.join(" · ")
 }
 

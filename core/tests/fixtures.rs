@@ -89,7 +89,7 @@ fn close_opens_a_connection_for_every_request_in_every_engine() {
                     "{} {scenario} {}: {}",
                     f.engine,
                     f.requests[i].url,
-                    v.evidence
+                    v.evidence()
                 );
                 assert!(v.inference.handshake_ms.unwrap_or(0.0) > 0.0);
             }
@@ -213,7 +213,7 @@ fn the_server_truth_agrees_where_the_browser_exposes_it() {
             assert!(!a.truth_connections.is_empty(), "{engine} {scenario}: Server-Timing read");
             assert_eq!(a.total.compared, a.total.agreed, "{engine} {scenario}");
             for x in &a.requests {
-                assert_eq!(x.verdict.reuse, x.verdict.inference.reuse, "{engine} {scenario}: {}", x.verdict.evidence);
+                assert_eq!(x.verdict.reuse, x.verdict.inference.reuse, "{engine} {scenario}: {}", x.verdict.evidence());
             }
         }
     }
@@ -277,7 +277,7 @@ fn firefox_devtools_hars_import_and_say_what_they_cannot_tell() {
         // Whole milliseconds and `connect: 0` for new and reused alike on loopback: the
         // timing never says reused, and the user is told why.
         for x in &a.requests {
-            assert_ne!(x.verdict.inference.reuse, Reuse::Reused, "{}", x.verdict.evidence);
+            assert_ne!(x.verdict.inference.reuse, Reuse::Reused, "{}", x.verdict.evidence());
         }
         assert!(a.requests.iter().any(|x| x.verdict.inference.reason == Some(UnknownReason::TooCoarse)));
         // The testbed's Server-Timing headers are in the recording: every request has the
@@ -293,7 +293,7 @@ fn firefox_devtools_hars_import_and_say_what_they_cannot_tell() {
         for c in &a.truth_connections {
             let first = &a.requests[c.requests[0]].verdict;
             let earlier = first.truth.as_ref().is_some_and(|t| t.request_number > 1);
-            assert!(first.reuse == Reuse::New || earlier, "{file} {}: {}", c.id, first.evidence);
+            assert!(first.reuse == Reuse::New || earlier, "{file} {}: {}", c.id, first.evidence());
             assert!(!earlier || file.contains("img4"), "{file} {}", c.id);
         }
         assert!(imported.notes.iter().any(|n| n.text.contains("whole milliseconds")), "{:?}", imported.notes);
@@ -347,13 +347,13 @@ fn chromium_and_webkit_devtools_hars_carry_the_browsers_connections_and_the_serv
                 Agreement::Agrees => assert_eq!(x.verdict.reuse, x.verdict.inference.reuse),
                 Agreement::Preconnected => {
                     assert_eq!((x.verdict.reuse, x.verdict.inference.reuse), (Reuse::New, Reuse::Reused));
-                    assert!(x.verdict.evidence.contains("before"), "{}", x.verdict.evidence);
+                    assert!(x.verdict.evidence().contains("before"), "{}", x.verdict.evidence());
                 }
                 // A request that waited while the browser handed out connections it had just
                 // set up: timing cannot tell which it got, and says so.
                 Agreement::NotComparable if x.verdict.inference.reason == Some(UnknownReason::WaitedForAConnection) => {
                 }
-                other => panic!("{scenario} {}: {other:?}: {}", r.url, x.verdict.evidence),
+                other => panic!("{scenario} {}: {other:?}: {}", r.url, x.verdict.evidence()),
             }
         }
         // Up to six are unknown: the cdn images of the close recording waited ~120 ms (Chromium

@@ -36,7 +36,7 @@ pub fn details(p: &Props) -> Html {
             <p class="url">{ &r.url }</p>
             <dl class="facts">
                 <dt>{"Verdict"}</dt><dd class={classes!("verdict", a.verdict.reuse.key())}>{ reuse_mark(a.verdict.reuse).1 }</dd>
-                <dt>{"Evidence"}</dt><dd>{ &a.verdict.evidence }</dd>
+                <dt>{"Evidence"}</dt><dd>{ a.verdict.evidence() }</dd>
                 <dt>{"Connection"}</dt><dd>{ match p.analysis.connection_label(i) { c if c.is_empty() => "unknown".to_string(), c => format!("#{c}") } }</dd>
                 <dt>{"Status"}</dt><dd>{ status }</dd>
                 <dt>{"Kind"}</dt><dd>{ r.kind.label() }{ r.parent.and_then(|i| p.requests.get(i)).map(|pr| format!(", found in {}", pr.url)).unwrap_or_default() }</dd>

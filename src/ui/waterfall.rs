@@ -127,7 +127,7 @@ pub fn waterfall(p: &Props) -> Html {
                         <li><span class={classes!("swatch", format!("ph-{}", ph.key()))}></span>{ format!("{}: {}", ph.label(), fmt_ms(d)) }</li>
                     })) }
                 </ul>
-                <p>{ &a.verdict.evidence }</p>
+                <p>{ a.verdict.evidence() }</p>
             </div>
         })
     });

@@ -78,7 +78,7 @@ pub fn export(page: &str, requests: &[Request], analysis: &Analysis, time_origin
                     "reuse": a.verdict.reuse.key(),
                     "inferred": a.verdict.inference.reuse.key(),
                     "agreement": a.verdict.agreement.key(),
-                    "evidence": a.verdict.evidence,
+                    "evidence": a.verdict.evidence(),
                     "kind": r.kind.label(),
                     "depth": r.depth,
                     "parent": r.parent,
