@@ -84,7 +84,14 @@ pub fn analyse(requests: &[Request]) -> Analysis {
         .collect();
     {
         let timings: Vec<Option<&crate::Timing>> = requests.iter().map(|r| r.timing.as_ref()).collect();
-        let origins: Vec<&str> = requests.iter().map(|r| r.origin.as_str()).collect();
+        let mut numbered: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
+        let origins: Vec<usize> = requests
+            .iter()
+            .map(|r| {
+                let next = numbered.len();
+                *numbered.entry(r.origin.as_str()).or_insert(next)
+            })
+            .collect();
         let mut verdicts: Vec<Verdict> = analysed.iter().map(|a| a.verdict.clone()).collect();
         refine(&timings, &origins, &mut verdicts);
         for (a, v) in analysed.iter_mut().zip(verdicts) {

@@ -191,8 +191,9 @@ pub const HANDOVER_MS: f64 = 2.0;
 ///   it was sent (Chromium can hand a waiting request a socket it opened without recording
 ///   the connect on any request).
 ///
-/// `verdicts[i]` belongs to `timings[i]`; `origins[i]` is its origin.
-pub fn refine(timings: &[Option<&Timing>], origins: &[&str], verdicts: &mut [Verdict]) {
+/// `verdicts[i]` belongs to `timings[i]`; `origins[i]` numbers its origin (any small
+/// integers, one per origin).
+pub fn refine(timings: &[Option<&Timing>], origins: &[usize], verdicts: &mut [Verdict]) {
     /// One origin's moments, each sorted, so a request asks in O(log n) what happened
     /// during its wait: a run of thousands of requests stays linear-logarithmic.
     #[derive(Default)]
@@ -207,10 +208,11 @@ pub fn refine(timings: &[Option<&Timing>], origins: &[&str], verdicts: &mut [Ver
         let from = sorted.partition_point(|v| *v <= after);
         sorted.get(from).is_some_and(|v| *v <= up_to)
     };
-    let mut by_origin: std::collections::HashMap<&str, Moments> = std::collections::HashMap::new();
+    let count = origins.iter().max().map_or(0, |m| m + 1);
+    let mut by_origin: Vec<Moments> = (0..count).map(|_| Moments::default()).collect();
     for (i, t) in timings.iter().enumerate() {
         let Some(t) = t else { continue };
-        let m = by_origin.entry(origins[i]).or_default();
+        let m = &mut by_origin[origins[i]];
         if verdicts[i].inference.reuse == Reuse::New {
             m.connected.push(t.connect_end);
             if t.connect_end - t.connect_start < EPSILON_MS {
@@ -219,7 +221,7 @@ pub fn refine(timings: &[Option<&Timing>], origins: &[&str], verdicts: &mut [Ver
         }
         m.finished.push(t.response_end);
     }
-    for m in by_origin.values_mut() {
+    for m in &mut by_origin {
         for v in [&mut m.connected, &mut m.connected_instantly, &mut m.finished] {
             v.sort_by(f64::total_cmp);
         }
@@ -259,7 +261,7 @@ pub fn refine(timings: &[Option<&Timing>], origins: &[&str], verdicts: &mut [Ver
 /// one that timing calls reused needs one that had fallen free. A reused request that
 /// waited over [`QUEUE_WAIT_MS`] and found none went on a connection no entry shows: it
 /// becomes unknown (it still holds that connection, for the requests after it).
-fn no_free_connection(timings: &[Option<&Timing>], origins: &[&str], verdicts: &mut [Verdict]) {
+fn no_free_connection(timings: &[Option<&Timing>], origins: &[usize], verdicts: &mut [Verdict]) {
     let mut order: Vec<usize> = (0..timings.len())
         .filter(|&i| timings[i].is_some_and(|t| t.is_one_at_a_time() && t.request_start > 0.0))
         .filter(|&i| verdicts[i].inference.reuse != Reuse::Unknown)
@@ -267,10 +269,10 @@ fn no_free_connection(timings: &[Option<&Timing>], origins: &[&str], verdicts: &
     let sent = |i: usize| timings[i].map_or(0.0, |t| t.request_start);
     order.sort_by(|a, b| sent(*a).total_cmp(&sent(*b)).then(a.cmp(b)));
     // Per origin: when each connection it showed falls free.
-    let mut busy_until: std::collections::HashMap<&str, Vec<f64>> = std::collections::HashMap::new();
+    let mut busy_until: Vec<Vec<f64>> = vec![Vec::new(); origins.iter().max().map_or(0, |m| m + 1)];
     for i in order {
         let Some(t) = timings[i] else { continue };
-        let lanes = busy_until.entry(origins[i]).or_default();
+        let lanes = &mut busy_until[origins[i]];
         let free = lanes.iter().position(|b| *b <= t.request_start + EPSILON_MS);
         match (verdicts[i].inference.reuse, free) {
             (Reuse::Reused, Some(k)) => lanes[k] = t.response_end,
@@ -384,7 +386,7 @@ mod tests {
 
     fn refined(ts: &[Timing]) -> Vec<Reuse> {
         let timings: Vec<Option<&Timing>> = ts.iter().map(Some).collect();
-        let origins = vec!["o"; ts.len()];
+        let origins = vec![0; ts.len()];
         let mut v: Vec<Verdict> = ts.iter().map(|t| verdict(Some(t))).collect();
         refine(&timings, &origins, &mut v);
         v.iter().map(|v| v.inference.reuse).collect()
