@@ -6,7 +6,6 @@ use crate::request::Request;
 use crate::reuse::Reuse;
 use crate::timing::Timing;
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -115,27 +114,34 @@ fn ordered(requests: &[Request]) -> Vec<usize> {
 /// Connections as the server (or the browser's own HAR) identified them.
 pub(crate) fn truth_connections(requests: &[Request], analysed: &mut [Analysed]) -> Vec<Connection> {
     let mut conns: Vec<Connection> = Vec::new();
-    let mut index: BTreeMap<String, usize> = BTreeMap::new();
+    // Keyed by (server, whose id, id), all borrowed: no string is built per request.
+    let mut index: std::collections::HashMap<(&str, bool, &str), usize> = std::collections::HashMap::new();
+    // A multiplexed origin's server: its scheme and port (`https://*:443`).
+    let mut server_of_origin: std::collections::HashMap<&str, String> = std::collections::HashMap::new();
+    for r in requests.iter().filter(|r| r.timing.as_ref().is_some_and(Timing::is_multiplexed)) {
+        server_of_origin.entry(r.origin.as_str()).or_insert_with(|| {
+            let (scheme, port) = (r.origin.split("://").next().unwrap_or(""), crate::url::port_of(&r.origin));
+            format!("{scheme}://*:{}", port.unwrap_or_default())
+        });
+    }
     for i in ordered(requests) {
         let r = &requests[i];
         let (shown, witness) = match (&analysed[i].verdict.truth, &r.recorded_connection) {
-            (Some(t), _) => (t.connection.clone(), Witness::Server),
-            (None, Some(c)) => (c.clone(), Witness::Browser),
+            (Some(t), _) => (t.connection.as_str(), Witness::Server),
+            (None, Some(c)) => (c.as_str(), Witness::Browser),
             (None, None) => continue,
         };
         // The browser's ids apart from the server's (they count differently). Per origin,
         // but for a multiplexed protocol per server (scheme and port), where one connection
         // may carry requests for several host names of that server (coalescing).
-        let server = if r.timing.as_ref().is_some_and(Timing::is_multiplexed) {
-            let (scheme, port) = (r.origin.split("://").next().unwrap_or(""), crate::url::port_of(&r.origin));
-            format!("{scheme}://*:{}", port.unwrap_or_default())
-        } else {
-            r.origin.clone()
+        let multiplexed = r.timing.as_ref().is_some_and(Timing::is_multiplexed);
+        let server = match server_of_origin.get(r.origin.as_str()) {
+            Some(server) if multiplexed => server.as_str(),
+            _ => r.origin.as_str(),
         };
-        let key = format!("{server}|{witness:?}|{shown}");
-        let k = *index.entry(key).or_insert_with(|| {
+        let k = *index.entry((server, witness == Witness::Server, shown)).or_insert_with(|| {
             conns.push(Connection {
-                id: shown,
+                id: shown.to_string(),
                 origin: r.origin.clone(),
                 other_origins: Vec::new(),
                 protocol: protocol_of(r),
