@@ -135,7 +135,13 @@ impl Phases {
     }
 
     pub fn from_timing(t: &Timing) -> Phases {
-        let mut p = Phases { start: t.start_time, end: t.response_end.max(t.start_time), ..Phases::default() };
+        let mut p = Phases {
+            start: t.start_time,
+            end: t.response_end.max(t.start_time),
+            // Room for every phase at once: one allocation, no regrowth.
+            segments: Vec::with_capacity(Phase::ALL.len()),
+            ..Phases::default()
+        };
         if t.response_end > 0.0 && t.response_end + EPSILON_MS < t.start_time {
             p.notes.push(format!(
                 "The entry ends ({:.3} ms) before it starts ({:.3} ms): the clock was faked (headless --virtual-time-budget?) — its times cannot be trusted.",

@@ -186,10 +186,10 @@ pub const HANDOVER_MS: f64 = 2.0;
 ///   recorded nowhere), and no other request of its origin finished within
 ///   [`HANDOVER_MS`] before it was sent (a request waiting for a busy connection is sent
 ///   the moment one falls free);
-/// - over HTTP/1.x, when it waited over [`QUEUE_WAIT_MS`] and, counting the connections
-///   the origin's requests show (each carries one request at a time), none was free when
-///   it was sent (Chromium can hand a waiting request a socket it opened without recording
-///   the connect on any request).
+/// - over HTTP/1.x, when it waited over [`WAIT_MS`] and, counting the connections the
+///   origin's requests show (each carries one request at a time), none was free when it
+///   was sent (Chromium can hand a waiting request a socket it opened without recording
+///   the connect on any request; one 4 ms wait was enough).
 ///
 /// `verdicts[i]` belongs to `timings[i]`; `origins[i]` numbers its origin (any small
 /// integers, one per origin).
@@ -259,8 +259,9 @@ pub fn refine(timings: &[Option<&Timing>], origins: &[usize], verdicts: &mut [Ve
 /// HTTP/1.x: replays each origin's requests in the order they were sent, each on a
 /// connection of its own until its last byte. A request that showed a connect brings one;
 /// one that timing calls reused needs one that had fallen free. A reused request that
-/// waited over [`QUEUE_WAIT_MS`] and found none went on a connection no entry shows: it
-/// becomes unknown (it still holds that connection, for the requests after it).
+/// waited over [`WAIT_MS`] and found none went on a connection no entry shows: it becomes
+/// unknown (it still holds that connection, for the requests after it). One that did not
+/// wait went on a connection open before the run (a warm or preconnected one).
 fn no_free_connection(timings: &[Option<&Timing>], origins: &[usize], verdicts: &mut [Verdict]) {
     let mut order: Vec<usize> = (0..timings.len())
         .filter(|&i| timings[i].is_some_and(|t| t.is_one_at_a_time() && t.request_start > 0.0))
@@ -278,7 +279,7 @@ fn no_free_connection(timings: &[Option<&Timing>], origins: &[usize], verdicts: 
             (Reuse::Reused, Some(k)) => lanes[k] = t.response_end,
             (Reuse::Reused, None) => {
                 lanes.push(t.response_end);
-                if t.request_start - t.fetch_start > QUEUE_WAIT_MS {
+                if t.request_start - t.fetch_start > WAIT_MS {
                     let inference = Inference {
                         reuse: Reuse::Unknown,
                         reason: Some(UnknownReason::WaitedForAConnection),
