@@ -262,33 +262,80 @@ pub fn refine(timings: &[Option<&Timing>], origins: &[usize], verdicts: &mut [Ve
 /// waited over [`WAIT_MS`] and found none went on a connection no entry shows: it becomes
 /// unknown (it still holds that connection, for the requests after it). One that did not
 /// wait went on a connection open before the run (a warm or preconnected one).
+///
+/// Servers close connections without timing showing it. When a connect that reads 0 ms (a
+/// connection Firefox hands out) comes while a connection of its origin has sat free for
+/// over [`HANDOVER_MS`] (a browser uses an idle connection before it opens one), those idle
+/// connections were closed: they are dropped, and from then on the origin is known to
+/// close connections, so a waiting request counts as reused only on a connection that fell
+/// free within [`HANDOVER_MS`] before it was sent (the browser hands a freed connection to
+/// a waiting request at once), and such a 0 ms connect right after a hand-over is taken
+/// for one. (Chromium and WebKit open measured connections while others sit idle, for
+/// their own reasons: no sign there.)
 fn no_free_connection(timings: &[Option<&Timing>], origins: &[usize], verdicts: &mut [Verdict]) {
+    #[derive(Default, Clone)]
+    struct Origin {
+        /// When each connection it showed falls free.
+        free_at: Vec<f64>,
+        closes_connections: bool,
+    }
     let mut order: Vec<usize> = (0..timings.len())
         .filter(|&i| timings[i].is_some_and(|t| t.is_one_at_a_time() && t.request_start > 0.0))
         .filter(|&i| verdicts[i].inference.reuse != Reuse::Unknown)
         .collect();
     let sent = |i: usize| timings[i].map_or(0.0, |t| t.request_start);
     order.sort_by(|a, b| sent(*a).total_cmp(&sent(*b)).then(a.cmp(b)));
-    // Per origin: when each connection it showed falls free.
-    let mut busy_until: Vec<Vec<f64>> = vec![Vec::new(); origins.iter().max().map_or(0, |m| m + 1)];
+    let mut by_origin: Vec<Origin> = vec![Origin::default(); origins.iter().max().map_or(0, |m| m + 1)];
     for i in order {
         let Some(t) = timings[i] else { continue };
-        let lanes = &mut busy_until[origins[i]];
-        let free = lanes.iter().position(|b| *b <= t.request_start + EPSILON_MS);
-        match (verdicts[i].inference.reuse, free) {
-            (Reuse::Reused, Some(k)) => lanes[k] = t.response_end,
-            (Reuse::Reused, None) => {
-                lanes.push(t.response_end);
-                if t.request_start - t.fetch_start > WAIT_MS {
-                    let inference = Inference {
-                        reuse: Reuse::Unknown,
-                        reason: Some(UnknownReason::WaitedForAConnection),
-                        handshake_ms: None,
-                    };
-                    verdicts[i] = judge(inference, t.server_truth());
+        let o = &mut by_origin[origins[i]];
+        // The connection freed most recently at or before `at`, freed no earlier than `since`.
+        let freed = |lanes: &[f64], since: f64, at: f64| {
+            lanes
+                .iter()
+                .enumerate()
+                .filter(|(_, b)| **b <= at + EPSILON_MS && **b >= since)
+                .max_by(|a, b| a.1.total_cmp(b.1))
+                .map(|(k, _)| k)
+        };
+        let waited = t.request_start - t.fetch_start > WAIT_MS;
+        match verdicts[i].inference.reuse {
+            Reuse::New => {
+                let instant = t.connect_end - t.connect_start < EPSILON_MS;
+                let idle_before = t.connect_start - HANDOVER_MS;
+                if instant && o.free_at.iter().any(|b| *b < idle_before) {
+                    o.closes_connections = true;
+                    o.free_at.retain(|b| *b >= idle_before);
+                }
+                let handed = if instant && o.closes_connections {
+                    freed(&o.free_at, t.request_start - HANDOVER_MS, t.request_start)
+                } else {
+                    None
+                };
+                match handed {
+                    Some(k) => o.free_at[k] = t.response_end,
+                    None => o.free_at.push(t.response_end),
                 }
             }
-            _ => lanes.push(t.response_end),
+            Reuse::Reused => {
+                let since =
+                    if o.closes_connections && waited { t.request_start - HANDOVER_MS } else { f64::NEG_INFINITY };
+                match freed(&o.free_at, since, t.request_start) {
+                    Some(k) => o.free_at[k] = t.response_end,
+                    None => {
+                        o.free_at.push(t.response_end);
+                        if waited {
+                            let inference = Inference {
+                                reuse: Reuse::Unknown,
+                                reason: Some(UnknownReason::WaitedForAConnection),
+                                handshake_ms: None,
+                            };
+                            verdicts[i] = judge(inference, t.server_truth());
+                        }
+                    }
+                }
+            }
+            Reuse::Unknown => {}
         }
     }
 }
