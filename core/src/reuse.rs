@@ -267,10 +267,10 @@ pub fn refine(timings: &[Option<&Timing>], origins: &[usize], verdicts: &mut [Ve
 /// connection Firefox hands out) comes while a connection of its origin has sat free for
 /// over [`HANDOVER_MS`] (a browser uses an idle connection before it opens one), those idle
 /// connections were closed: they are dropped, and from then on the origin is known to
-/// close connections, so a waiting request counts as reused only on a connection that fell
-/// free within [`HANDOVER_MS`] before it was sent (the browser hands a freed connection to
-/// a waiting request at once), and such a 0 ms connect right after a hand-over is taken
-/// for one. (Chromium and WebKit open measured connections while others sit idle, for
+/// close connections, so a request that waited is unknown (the connection that fell free
+/// for it may have been closing: Firefox sent max-3's img-14 first on a new connection
+/// right after another had carried its third and last request), and such a 0 ms connect
+/// right after a hand-over is taken for one. (Chromium and WebKit open measured connections while others sit idle, for
 /// their own reasons: no sign there.)
 fn no_free_connection(timings: &[Option<&Timing>], origins: &[usize], verdicts: &mut [Verdict]) {
     #[derive(Default, Clone)]
@@ -318,9 +318,14 @@ fn no_free_connection(timings: &[Option<&Timing>], origins: &[usize], verdicts: 
                 }
             }
             Reuse::Reused => {
-                let since =
-                    if o.closes_connections && waited { t.request_start - HANDOVER_MS } else { f64::NEG_INFINITY };
-                match freed(&o.free_at, since, t.request_start) {
+                // Where the server closes connections, a connection that fell free may have
+                // been closing: a waiting request's own entry cannot tell which it got.
+                let known_free = if o.closes_connections && waited {
+                    None
+                } else {
+                    freed(&o.free_at, f64::NEG_INFINITY, t.request_start)
+                };
+                match known_free {
                     Some(k) => o.free_at[k] = t.response_end,
                     None => {
                         o.free_at.push(t.response_end);

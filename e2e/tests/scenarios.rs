@@ -110,8 +110,33 @@ const ENTRIES_JS: &str = r#"
 async fn run(b: &Browser, tb: &Testbed, query: &str, shot: &str) -> Result<Run> {
     tb.take_served();
     tb.take_opened();
-    b.client.goto(&format!("{}?{query}&autorun=1", tb.app_url)).await?;
-    let state = b.wait_for_state(&["done", "failed"], Duration::from_secs(60)).await?;
+    let url = format!("{}?{query}&autorun=1", tb.app_url);
+    b.client.goto(&url).await?;
+    // WebKitGTK under Xvfb once left a navigation blank for a whole minute (no app at all,
+    // not a stuck run): say so, with what the page was, and load it once more.
+    let booted = "return document.querySelector('main[data-run-state]') !== null";
+    if b.wait_until("the app to render", booted, Duration::from_secs(20)).await.is_err() {
+        let page = b
+            .client
+            .execute(
+                "return document.readyState + ', ' + document.documentElement.outerHTML.length + ' bytes of HTML'",
+                vec![],
+            )
+            .await
+            .unwrap_or_default();
+        let _ = b.screenshot(&format!("{}-{shot}-blank", b.engine.name())).await;
+        println!("note: {} showed no app 20 s after opening {url} ({page}); loading it again", b.engine.name());
+        tb.take_served();
+        tb.take_opened();
+        b.client.goto(&url).await?;
+    }
+    let state = match b.wait_for_state(&["done", "failed"], Duration::from_secs(60)).await {
+        Ok(state) => state,
+        Err(e) => {
+            let _ = b.screenshot(&format!("{}-{shot}-failure", b.engine.name())).await;
+            return Err(e.context(format!("{query}: the run did not end")));
+        }
+    };
     let rows = b.rows().await?;
     b.screenshot(&format!("{}-{shot}", b.engine.name())).await?;
     ensure!(state == "done", "{query}: the run failed: {}", b.text(".messages").await.unwrap_or_default());
