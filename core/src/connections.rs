@@ -206,7 +206,7 @@ pub(crate) fn inferred_connections(requests: &[Request], analysed: &mut [Analyse
             // The greatest (free moment, lane) at or before `sent`: among lanes freed at the
             // same moment, the newest.
             pool.free_at
-                .range(..=(order_key(sent + crate::phases::EPSILON_MS), usize::MAX))
+                .range(..=(crate::phases::order_key(sent + crate::phases::EPSILON_MS), usize::MAX))
                 .next_back()
                 .map(|(_, k)| *k)
         };
@@ -226,24 +226,18 @@ pub(crate) fn inferred_connections(requests: &[Request], analysed: &mut [Analyse
                 });
                 busy_until.push(0.0);
                 let k = lanes.len() - 1;
-                pool.free_at.insert((order_key(0.0), k));
+                pool.free_at.insert((crate::phases::order_key(0.0), k));
                 pool.newest = Some(k);
                 k
             }
         };
         lanes[k].requests.push(i);
-        pool.free_at.remove(&(order_key(busy_until[k]), k));
+        pool.free_at.remove(&(crate::phases::order_key(busy_until[k]), k));
         busy_until[k] = busy_until[k].max(t.response_end);
-        pool.free_at.insert((order_key(busy_until[k]), k));
+        pool.free_at.insert((crate::phases::order_key(busy_until[k]), k));
         analysed[i].inferred_connection = Some(k);
     }
     lanes
-}
-
-/// An integer that orders as `v` does (IEEE 754 total order), for ordered sets of moments.
-fn order_key(v: f64) -> i64 {
-    let bits = v.to_bits() as i64;
-    bits ^ ((((bits >> 63) as u64) >> 1) as i64)
 }
 
 #[cfg(test)]

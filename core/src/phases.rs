@@ -109,6 +109,12 @@ pub struct Phases {
 /// Timestamps closer than this are equal: entries are coarsened to 5 µs at best.
 pub const EPSILON_MS: f64 = 0.001;
 
+/// An integer that orders as `v` does (IEEE 754 total order), for ordered sets of moments.
+pub(crate) fn order_key(v: f64) -> i64 {
+    let bits = v.to_bits() as i64;
+    bits ^ ((((bits >> 63) as u64) >> 1) as i64)
+}
+
 pub fn same(a: f64, b: f64) -> bool {
     (a - b).abs() < EPSILON_MS
 }

@@ -273,11 +273,32 @@ pub fn refine(timings: &[Option<&Timing>], origins: &[usize], verdicts: &mut [Ve
 /// right after a hand-over is taken for one. (Chromium and WebKit open measured connections while others sit idle, for
 /// their own reasons: no sign there.)
 fn no_free_connection(timings: &[Option<&Timing>], origins: &[usize], verdicts: &mut [Verdict]) {
+    use crate::phases::order_key;
+    use std::collections::BTreeSet;
+    /// An origin's connections by when each falls free (a multiset: ties told apart by a
+    /// sequence number), so each request finds one in O(log n).
     #[derive(Default, Clone)]
     struct Origin {
-        /// When each connection it showed falls free.
-        free_at: Vec<f64>,
+        free_at: BTreeSet<(i64, u64)>,
+        next: u64,
         closes_connections: bool,
+    }
+    impl Origin {
+        fn push(&mut self, at: f64) {
+            self.next += 1;
+            self.free_at.insert((order_key(at), self.next));
+        }
+        /// Takes the connection freed most recently at or before `at`, freed no earlier
+        /// than `since`, and holds it until `until`.
+        fn take(&mut self, since: f64, at: f64, until: f64) -> bool {
+            let found =
+                self.free_at.range((order_key(since), 0)..=(order_key(at + EPSILON_MS), u64::MAX)).next_back().copied();
+            if let Some(k) = found {
+                self.free_at.remove(&k);
+                self.push(until);
+            }
+            found.is_some()
+        }
     }
     let mut order: Vec<usize> = (0..timings.len())
         .filter(|&i| timings[i].is_some_and(|t| t.is_one_at_a_time() && t.request_start > 0.0))
@@ -289,54 +310,36 @@ fn no_free_connection(timings: &[Option<&Timing>], origins: &[usize], verdicts: 
     for i in order {
         let Some(t) = timings[i] else { continue };
         let o = &mut by_origin[origins[i]];
-        // The connection freed most recently at or before `at`, freed no earlier than `since`.
-        let freed = |lanes: &[f64], since: f64, at: f64| {
-            lanes
-                .iter()
-                .enumerate()
-                .filter(|(_, b)| **b <= at + EPSILON_MS && **b >= since)
-                .max_by(|a, b| a.1.total_cmp(b.1))
-                .map(|(k, _)| k)
-        };
         let waited = t.request_start - t.fetch_start > WAIT_MS;
         match verdicts[i].inference.reuse {
             Reuse::New => {
                 let instant = t.connect_end - t.connect_start < EPSILON_MS;
-                let idle_before = t.connect_start - HANDOVER_MS;
-                if instant && o.free_at.iter().any(|b| *b < idle_before) {
+                let idle_before = (order_key(t.connect_start - HANDOVER_MS), 0);
+                if instant && o.free_at.first().is_some_and(|first| *first < idle_before) {
                     o.closes_connections = true;
-                    o.free_at.retain(|b| *b >= idle_before);
+                    o.free_at = o.free_at.split_off(&idle_before);
                 }
-                let handed = if instant && o.closes_connections {
-                    freed(&o.free_at, t.request_start - HANDOVER_MS, t.request_start)
-                } else {
-                    None
-                };
-                match handed {
-                    Some(k) => o.free_at[k] = t.response_end,
-                    None => o.free_at.push(t.response_end),
+                let handed = instant
+                    && o.closes_connections
+                    && o.take(t.request_start - HANDOVER_MS, t.request_start, t.response_end);
+                if !handed {
+                    o.push(t.response_end);
                 }
             }
             Reuse::Reused => {
                 // Where the server closes connections, a connection that fell free may have
                 // been closing: a waiting request's own entry cannot tell which it got.
-                let known_free = if o.closes_connections && waited {
-                    None
-                } else {
-                    freed(&o.free_at, f64::NEG_INFINITY, t.request_start)
-                };
-                match known_free {
-                    Some(k) => o.free_at[k] = t.response_end,
-                    None => {
-                        o.free_at.push(t.response_end);
-                        if waited {
-                            let inference = Inference {
-                                reuse: Reuse::Unknown,
-                                reason: Some(UnknownReason::WaitedForAConnection),
-                                handshake_ms: None,
-                            };
-                            verdicts[i] = judge(inference, t.server_truth());
-                        }
+                let took =
+                    !(o.closes_connections && waited) && o.take(f64::NEG_INFINITY, t.request_start, t.response_end);
+                if !took {
+                    o.push(t.response_end);
+                    if waited {
+                        let inference = Inference {
+                            reuse: Reuse::Unknown,
+                            reason: Some(UnknownReason::WaitedForAConnection),
+                            handshake_ms: None,
+                        };
+                        verdicts[i] = judge(inference, t.server_truth());
                     }
                 }
             }
