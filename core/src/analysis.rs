@@ -105,7 +105,13 @@ pub fn analyse(requests: &[Request]) -> Analysis {
     for (i, r) in requests.iter().enumerate() {
         by_origin.entry(r.origin.as_str()).or_default().push(i);
     }
-    let origins: Vec<Summary> = by_origin.iter().map(|(o, ids)| summarise(o, ids, requests, &analysed)).collect();
+    let mut origins: Vec<Summary> = by_origin.iter().map(|(o, ids)| summarise(o, ids, requests, &analysed)).collect();
+    // An origin whose every request went on a recorded connection of another origin.
+    for (s, ids) in origins.iter_mut().zip(by_origin.values()) {
+        let mut hosts = ids.iter().map(|&i| analysed[i].truth_connection.and_then(|c| truth_connections.get(c)));
+        let first = hosts.next().flatten().map(|c| c.origin.clone());
+        s.coalesced_onto = first.filter(|f| f != &s.origin && hosts.all(|c| c.is_some_and(|c| &c.origin == f)));
+    }
     let all: Vec<usize> = (0..requests.len()).collect();
     let mut total = summarise("all origins", &all, requests, &analysed);
     // A handshake to one server prices nothing on another: the run saved what its origins saved.
@@ -146,6 +152,24 @@ mod tests {
         assert_eq!((s.compared, s.agreed), (5, 5));
         assert!(a.reading.contains("2 opened a new connection and 3 reused"), "{}", a.reading);
         assert!(a.reading.contains("matched the timing for 5 of 5"), "{}", a.reading);
+    }
+
+    #[test]
+    fn a_name_whose_requests_all_rode_another_names_h2_connection_is_said_to_be_coalesced() {
+        let (a, b) = ("https://127.0.0.1:8090", "https://localhost:8090");
+        let rs = vec![
+            req(0, a, 0.0, 5.0, Some(2.0), Some(("4", 1)), "h2"),
+            req(1, b, 6.0, 8.0, None, Some(("4", 2)), "h2"),
+            req(2, b, 6.5, 9.0, None, Some(("4", 3)), "h2"),
+        ];
+        let an = analyse(&rs);
+        assert_eq!(an.origins[1].coalesced_onto.as_deref(), Some(a));
+        assert_eq!(an.origins[0].coalesced_onto, None);
+        assert!(
+            an.reading.contains("each went on the connection the browser had opened for https://127.0.0.1:8090"),
+            "{}",
+            an.reading
+        );
     }
 
     #[test]

@@ -45,6 +45,10 @@ pub struct Summary {
     pub queued: usize,
     #[serde(default)]
     pub queued_ms: f64,
+    /// Every request of this origin went on a recorded connection that another origin's
+    /// request opened (HTTP/2 connection coalescing): that origin.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub coalesced_onto: Option<String>,
 }
 
 /// A wait before the network this long or longer counts as queueing in the summary
@@ -203,6 +207,12 @@ pub(crate) fn reading(origins: &[Summary], total: &Summary) -> String {
                 format_ms(h),
                 format_ms(saved)
             )),
+            (None, _) if o.reused > 0 && o.new_connections == 0 && o.coalesced_onto.is_some() => {
+                out.push_str(&format!(
+                    "; each went on the connection the browser had opened for {} (the same server under another name: the browser coalesced both onto one HTTP/2 connection), so this name paid no handshake at all. ",
+                    o.coalesced_onto.as_deref().unwrap_or_default()
+                ))
+            }
             (None, _) if o.reused > 0 && o.new_connections == 0 => out.push_str(
                 "; each went on a connection already open before it started (left from an earlier load within the server's idle timeout, or opened ahead by the browser), so no handshake was measured and what reuse saved is not priced. ",
             ),
