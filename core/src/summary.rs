@@ -211,7 +211,7 @@ pub(crate) fn reading(origins: &[Summary], total: &Summary) -> String {
                 out.push_str(&format!(
                     "; each went on the connection the browser had opened for {} (the same server under another name: the browser coalesced both onto one HTTP/2 connection), so this name paid no handshake at all. ",
                     o.coalesced_onto.as_deref().unwrap_or_default()
-                ))
+                ));
             }
             (None, _) if o.reused > 0 && o.new_connections == 0 => out.push_str(
                 "; each went on a connection already open before it started (left from an earlier load within the server's idle timeout, or opened ahead by the browser), so no handshake was measured and what reuse saved is not priced. ",
