@@ -173,6 +173,9 @@ pub const QUEUE_WAIT_MS: f64 = 5.0;
 /// A request sent this soon after another request of its origin finished went on the
 /// connection that request freed (browsers hand a freed HTTP/1.1 connection on at once).
 pub const HANDOVER_MS: f64 = 2.0;
+/// A connection free this long when the browser hands out a fresh one (a 0 ms connect)
+/// was not usable: the server had closed it (Firefox, max-3: one freed 0.28 ms before).
+pub const IDLE_SIGN_MS: f64 = 0.1;
 
 /// What the other requests of a run say about one whose own entry says "reused": timing
 /// shows no connect for it, but a request that waited may have got a connection opened
@@ -265,7 +268,7 @@ pub fn refine(timings: &[Option<&Timing>], origins: &[usize], verdicts: &mut [Ve
 ///
 /// Servers close connections without timing showing it. When a connect that reads 0 ms (a
 /// connection Firefox hands out) comes while a connection of its origin has sat free for
-/// over [`HANDOVER_MS`] (a browser uses an idle connection before it opens one), those idle
+/// over [`IDLE_SIGN_MS`] (a browser uses an idle connection before it opens one), those idle
 /// connections were closed: they are dropped, and from then on the origin is known to
 /// close connections, so a request that waited is unknown (the connection that fell free
 /// for it may have been closing: Firefox sent max-3's img-14 first on a new connection
@@ -314,7 +317,7 @@ fn no_free_connection(timings: &[Option<&Timing>], origins: &[usize], verdicts: 
         match verdicts[i].inference.reuse {
             Reuse::New => {
                 let instant = t.connect_end - t.connect_start < EPSILON_MS;
-                let idle_before = (order_key(t.connect_start - HANDOVER_MS), 0);
+                let idle_before = (order_key(t.connect_start - IDLE_SIGN_MS), 0);
                 if instant && o.free_at.first().is_some_and(|first| *first < idle_before) {
                     o.closes_connections = true;
                     o.free_at = o.free_at.split_off(&idle_before);
