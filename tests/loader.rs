@@ -79,7 +79,7 @@ async fn the_default_page_graph_is_complete_with_parents_and_depths() {
     let urls: HashSet<&str> = s.requests.iter().map(|r| r.url.as_str()).collect();
     assert_eq!(urls.len(), s.requests.len(), "each URL fetched once");
     // Every request has its own entry, from this run (the token is in the entry's name).
-    for r in &s.requests {
+    for r in s.requests.iter() {
         assert_eq!(r.outcome, Outcome::Done { status: 200 }, "{}", r.url);
         let t = r.timing.as_ref().unwrap_or_else(|| panic!("no timing entry for {}", r.url));
         assert!(t.name.contains("__connscope="), "{}", t.name);

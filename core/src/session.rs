@@ -6,6 +6,7 @@ use crate::request::{Kind, Outcome, Request};
 use crate::timing::Timing;
 use crate::url::origin_of;
 use serde::{Deserialize, Serialize};
+use std::rc::Rc;
 
 /// The `data-run-state` of the app's root.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -99,7 +100,9 @@ pub enum Event {
 pub struct Session {
     pub state: RunState,
     pub target: String,
-    pub requests: Vec<Request>,
+    /// Shared with the views that draw them: a state change that leaves them alone (a
+    /// selection, a note) copies a pointer, not the run.
+    pub requests: Rc<Vec<Request>>,
     pub messages: Vec<Message>,
     /// The page clock's origin (epoch ms), for absolute times in exports.
     pub time_origin_ms: f64,
@@ -116,7 +119,7 @@ impl Session {
             Event::Discovered { url, kind, parent, depth } => {
                 let id = self.requests.len();
                 let origin = origin_of(&url).unwrap_or_else(|| "(no origin)".to_string());
-                self.requests.push(Request {
+                Rc::make_mut(&mut self.requests).push(Request {
                     id,
                     url,
                     origin,
@@ -129,18 +132,18 @@ impl Session {
                 });
             }
             Event::RequestStarted { id } => {
-                if let Some(r) = self.requests.get_mut(id) {
+                if let Some(r) = Rc::make_mut(&mut self.requests).get_mut(id) {
                     r.outcome = Outcome::Running;
                 }
             }
             Event::RequestFinished { id, status, timing } => {
-                if let Some(r) = self.requests.get_mut(id) {
+                if let Some(r) = Rc::make_mut(&mut self.requests).get_mut(id) {
                     r.outcome = Outcome::Done { status };
                     r.timing = timing;
                 }
             }
             Event::RequestFailed { id, message, timing } => {
-                if let Some(r) = self.requests.get_mut(id) {
+                if let Some(r) = Rc::make_mut(&mut self.requests).get_mut(id) {
                     r.outcome = Outcome::Failed { message };
                     r.timing = timing;
                 }
@@ -157,7 +160,7 @@ impl Session {
                 self.messages.push(Message { level: Level::Error, text: message });
             }
             Event::Cancelled => {
-                for r in &mut self.requests {
+                for r in Rc::make_mut(&mut self.requests).iter_mut() {
                     if matches!(r.outcome, Outcome::Pending | Outcome::Running) {
                         r.outcome = Outcome::Failed { message: "cancelled".into() };
                     }
@@ -176,7 +179,13 @@ impl Session {
                 ),
             }),
             Event::Imported { target, requests, notes, time_origin_ms } => {
-                *self = Session { state: RunState::Done, target, requests, time_origin_ms, ..Session::default() };
+                *self = Session {
+                    state: RunState::Done,
+                    target,
+                    requests: Rc::new(requests),
+                    time_origin_ms,
+                    ..Session::default()
+                };
                 self.messages.extend(notes);
             }
         }

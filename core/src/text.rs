@@ -78,9 +78,38 @@ pub fn describe(r: &Request, a: &Analysed) -> String {
     parts.join(" · ")
 }
 
+/// `s` as text inside markup (an element's content or a quoted attribute): `&`, `<`, `>`
+/// and quotes escaped, for charts drawn as markup. A URL can hold any of them.
+pub fn escape_markup(s: &str) -> std::borrow::Cow<'_, str> {
+    if !s.contains(['&', '<', '>', '"', '\'']) {
+        return std::borrow::Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 16);
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn markup_escaping_leaves_plain_text_alone_and_quotes_the_rest() {
+        assert!(matches!(escape_markup("/r/img-1.svg"), std::borrow::Cow::Borrowed(_)));
+        assert_eq!(
+            escape_markup("/a?x=<script>&y=\"1\"&z='2'"),
+            "/a?x=&lt;script&gt;&amp;y=&quot;1&quot;&amp;z=&#39;2&#39;"
+        );
+    }
 
     #[test]
     fn labels_keep_path_and_cut_long_ones_in_the_middle() {

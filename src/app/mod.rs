@@ -121,8 +121,10 @@ pub fn app() -> Html {
         Callback::from(move |i: Option<usize>| dispatch.dispatch(Action::Select(i)))
     };
 
-    let requests = use_memo(state.session.requests.clone(), |r| r.clone());
-    let analysis = use_memo(requests.clone(), |r| analyse(r));
+    // The run and its analysis, shared with every view: analysed again only when the run
+    // changed (a new batch of events), compared by pointer.
+    let requests = ui::Shared(state.session.requests.clone());
+    let analysis = (*use_memo(requests.clone(), |r| ui::Shared::new(analyse(r)))).clone();
 
     let on_export = {
         let (requests, analysis) = (requests.clone(), analysis.clone());
@@ -173,7 +175,7 @@ pub fn app() -> Html {
 
     html! {
         <main id="connscope" class={classes!("app", state.presenting.then_some("presenting"))}
-              data-run-state={run_state.key()} aria-busy={(run_state == RunState::Running).to_string()}>
+              data-run-state={run_state.key()} data-row-count={requests.len().to_string()} aria-busy={(run_state == RunState::Running).to_string()}>
             // The hatching that marks time the browser hid, shared by every chart (CSS: url(#hatch)).
             <svg class="defs" width="0" height="0" aria-hidden="true" focusable="false">
                 <defs>

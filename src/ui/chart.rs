@@ -1,7 +1,9 @@
 //! What the waterfall and the connection view share: the chart's size in SVG units and
 //! the time scale drawn over both, so they read on one scale.
 
-use connscope_core::geometry::{tick_label, Axis};
+use connscope_core::geometry::{tick_label, Axis, Span};
+use std::cell::RefCell;
+use std::rc::Rc;
 use yew::prelude::*;
 
 pub const WIDTH: f64 = 1100.0;
@@ -25,4 +27,62 @@ pub fn time_axis(axis: &Axis, x0: f64, height: f64) -> Html {
             }) }
         </g>
     }
+}
+
+/// How finely the part in view is tracked (SVG units): a scroll within one step changes
+/// nothing, so scrolling re-renders a chart about once per 12 rows, not once per frame.
+const VIEW_STEP: f64 = 256.0;
+
+/// The part of the chart `svg` (an `<svg>` `WIDTH` units wide) in the window's view, in
+/// its SVG units, in steps of `VIEW_STEP`: measured after each render and on every scroll
+/// or resize, at most once per animation frame.
+#[hook]
+pub fn use_view_span(svg: NodeRef) -> Span {
+    let span = use_state_eq(|| (0.0, 2.0 * VIEW_STEP * 4.0));
+    let frame: Rc<RefCell<Option<gloo_render::AnimationFrame>>> = use_mut_ref(|| None);
+    let measure = {
+        let span = span.clone();
+        Rc::new(move || {
+            if frame.borrow().is_some() {
+                return;
+            }
+            let (svg, span, pending) = (svg.clone(), span.clone(), frame.clone());
+            let handle = gloo_render::request_animation_frame(move |_| {
+                pending.borrow_mut().take();
+                let Some(el) = svg.cast::<web_sys::Element>() else { return };
+                let rect = el.get_bounding_client_rect();
+                let view_h = web_sys::window().and_then(|w| w.inner_height().ok()).and_then(|h| h.as_f64());
+                if rect.width() <= 0.0 {
+                    return;
+                }
+                let scale = rect.width() / WIDTH;
+                let view_h = view_h.unwrap_or(1000.0);
+                let top = (-rect.top()).max(0.0) / scale;
+                let bottom = (view_h - rect.top()).max(0.0) / scale;
+                span.set(((top / VIEW_STEP).floor() * VIEW_STEP, (bottom / VIEW_STEP).ceil() * VIEW_STEP));
+            });
+            *frame.borrow_mut() = Some(handle);
+        })
+    };
+    {
+        let measure = measure.clone();
+        use_effect_with((), move |_| {
+            let listeners = web_sys::window().map(|w| {
+                let options = gloo_events::EventListenerOptions {
+                    phase: gloo_events::EventListenerPhase::Capture,
+                    passive: true,
+                };
+                let on_scroll = {
+                    let measure = measure.clone();
+                    gloo_events::EventListener::new_with_options(&w, "scroll", options, move |_| measure())
+                };
+                let on_resize = gloo_events::EventListener::new(&w, "resize", move |_| measure());
+                (on_scroll, on_resize)
+            });
+            move || drop(listeners)
+        });
+    }
+    // After every render: the chart may have grown, or moved down the page.
+    use_effect(move || measure());
+    *span
 }

@@ -1,11 +1,12 @@
 //! The connection view: one lane per connection, its requests placed along it, the
 //! handshake drawn where the lane starts. Server truth or timing-inferred lanes.
 
-use super::chart::{time_axis, AXIS_H, BARS_W, WIDTH};
-use connscope_core::geometry::{self, Axis};
-use connscope_core::text::{describe, format_ms, plural};
-use connscope_core::{Analysis, Recorded, Request, Source};
-use std::rc::Rc;
+use super::chart::{time_axis, use_view_span, AXIS_H, BARS_W, WIDTH};
+use connscope_core::geometry::{self, lanes_in_view, Axis, Lane};
+use connscope_core::text::{describe, escape_markup as esc, format_ms, plural};
+use connscope_core::{Analysis, Connection, Recorded, Request, Source};
+use std::fmt::Write;
+use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
 const LANE_H: f64 = 26.0;
@@ -13,8 +14,8 @@ const LABEL_W: f64 = WIDTH - BARS_W - 20.0;
 
 #[derive(Properties, PartialEq)]
 pub struct Props {
-    pub requests: Rc<Vec<Request>>,
-    pub analysis: Rc<Analysis>,
+    pub requests: super::Shared<Vec<Request>>,
+    pub analysis: super::Shared<Analysis>,
     pub source: Source,
     pub selected: Option<usize>,
     pub on_select: Callback<Option<usize>>,
@@ -24,14 +25,21 @@ pub struct Props {
 #[function_component(ConnectionView)]
 pub fn connection_view(p: &Props) -> Html {
     let axis = use_memo(p.requests.clone(), |r| Axis::covering(r, BARS_W));
+    let svg_ref = use_node_ref();
+    // Only the lanes near the part of the chart in view are drawn.
+    let span = use_view_span(svg_ref.clone());
+    let (source, _) = p.analysis.lanes(p.source);
+    // Each lane is as tall as the requests it carried at once need (h2 streams stack).
+    let layout = use_memo((p.analysis.clone(), source), |(analysis, source)| {
+        geometry::lanes(analysis.lanes(*source).1, analysis, AXIS_H + 4.0, LANE_H)
+    });
     if p.requests.is_empty() {
         return html! {};
     }
     let truth = &p.analysis.truth_connections;
     let inferred = &p.analysis.inferred_connections;
-    let (source, lanes) = p.analysis.lanes(p.source);
-    // Each lane is as tall as the requests it carried at once need (h2 streams stack).
-    let (layout, bottom) = geometry::lanes(lanes, &p.analysis, AXIS_H + 4.0, LANE_H);
+    let lanes = p.analysis.lanes(p.source).1;
+    let (layout, bottom) = (&layout.0, layout.1);
     let height = bottom + 4.0;
     let button = |s: Source, label: String, enabled: bool| {
         let cb = p.on_source.reform(move |_| s);
@@ -39,6 +47,32 @@ pub fn connection_view(p: &Props) -> Html {
     };
     let differs = p.analysis.differing();
     let (recorded_label, recorded_hint) = Recorded::of(truth).words();
+    let shown = lanes_in_view(layout, span);
+
+    // Events are handled once, on the chart: a click on a request selects it; Enter (or
+    // Space) on a focused lane selects its requests one after another.
+    let on_click = {
+        let select = p.on_select.clone();
+        Callback::from(move |e: MouseEvent| {
+            if let Some(i) = closest_number(&e, "data-req") {
+                select.emit(Some(i));
+            }
+        })
+    };
+    let on_key = {
+        let (select, analysis, selected) = (p.on_select.clone(), p.analysis.clone(), p.selected);
+        let source = p.source;
+        Callback::from(move |e: KeyboardEvent| {
+            if e.key() != "Enter" && e.key() != " " {
+                return;
+            }
+            let Some(k) = closest_number(&e, "data-lane") else { return };
+            if let Some(c) = analysis.lanes(source).1.get(k) {
+                e.prevent_default();
+                select.emit(c.next_request(selected));
+            }
+        })
+    };
     html! {
         <section class="connections" aria-labelledby="conn-h">
             <div class="section-head">
@@ -61,66 +95,27 @@ pub fn connection_view(p: &Props) -> Html {
             } else { "" } }</p>
             { if lanes.is_empty() { html!{ <p>{"No connection could be identified: every request's connection is unknown."}</p> } } else { html!{} } }
             <div class="chart-wrap">
-            <svg class="chart lanes" viewBox={format!("0 0 {WIDTH} {height}")} width="100%" role="list"
+            <svg class="chart lanes" ref={svg_ref} viewBox={format!("0 0 {WIDTH} {height}")} width="100%" role="list"
+                 onclick={on_click} onkeydown={on_key}
                  aria-label={format!("{} connections", lanes.len())}>
                 { time_axis(&axis, LABEL_W, height) }
-                { for lanes.iter().zip(&layout).map(|(c, lane)| {
-                    let (y, tracks) = (lane.y, &lane.tracks);
-                    let host = |o: &str| o.split("://").nth(1).unwrap_or(o).to_string();
-                    let hosts: Vec<String> = std::iter::once(&c.origin).chain(&c.other_origins).map(|o| host(o)).collect();
+                { for shown.map(|k| {
+                    let (c, lane) = (&lanes[k], &layout[k]);
+                    let tracks = &lane.tracks;
+                    let hosts: Vec<&str> = std::iter::once(&c.origin).chain(&c.other_origins).map(|o| o.split("://").nth(1).unwrap_or(o)).collect();
                     let label = format!("#{} {} {}", c.id, hosts.join(" + "), c.protocol);
                     let origins: Vec<&str> = std::iter::once(&c.origin).chain(&c.other_origins).map(String::as_str).collect();
-                    // Enter (or Space) on a focused lane selects its requests one after another.
-                    let on_key = {
-                        let next = c.next_request(p.selected);
-                        let cb = p.on_select.clone();
-                        Callback::from(move |e: KeyboardEvent| if e.key() == "Enter" || e.key() == " " {
-                            e.prevent_default();
-                            cb.emit(next);
-                        })
-                    };
+                    let inner = lane_markup(c, lane, &label, p, &axis);
                     html! {
-                        <g class="lane" key={c.id.clone()} role="listitem" tabindex="0" onkeydown={on_key}
+                        <g class="lane" key={c.id.clone()} role="listitem" tabindex="0" data-lane={k.to_string()}
+                           aria-setsize={lanes.len().to_string()} aria-posinset={(k + 1).to_string()}
                            data-connection={c.id.clone()} data-origin={c.origin.clone()} data-origins={origins.join(" ")}
                            data-source={if c.source == Source::Truth { "truth" } else { "inferred" }}
                            data-requests={c.requests.len().to_string()} data-tracks={tracks.count.to_string()}
                            aria-label={format!("connection {}: {}{}{}. Enter selects them in turn.", label, plural(c.requests.len(), "request"),
                                 if tracks.count > 1 { format!(", up to {} at once", tracks.count) } else { String::new() },
                                 c.handshake_ms.map(|h| format!(", handshake {}", format_ms(h))).unwrap_or_default())}>
-                            <rect class="lane-bg" x="0" y={y.to_string()} width={WIDTH.to_string()} height={(lane.height - 2.0).to_string()} />
-                            <text class="label" x="6" y={(y + 16.0).to_string()}>
-                                { label }
-                                <tspan class="count">{ format!(" · {}", plural(c.requests.len(), "request")) }</tspan>
-                                { if tracks.count > 1 { html! { <tspan class="count" x="6" dy="14">{ format!("up to {} at once", tracks.count) }</tspan> } } else { html! {} } }
-                            </text>
-                            { for c.requests.iter().zip(&tracks.of).map(|(&i, &track)| {
-                                // This request's band in the lane: handshakes fill most of it, the
-                                // request's own time a thinner bar in its middle.
-                                let marks = lane.marks(track);
-                                let a = &p.analysis.requests[i];
-                                let r = &p.requests[i];
-                                let on_wire: Vec<Html> = a.phases.on_connection()
-                                    .map(|s| {
-                                        let (top, h) = marks.of(s.phase);
-                                        html! { <rect class={classes!("seg", format!("ph-{}", s.phase.key()), (!s.phase.is_handshake()).then_some("req-bar"))}
-                                            x={(LABEL_W + axis.x(s.start)).to_string()} y={top.to_string()}
-                                            width={(axis.x(s.end) - axis.x(s.start)).max(1.0).to_string()} height={h.to_string()} /> }
-                                    })
-                                    .collect();
-                                let hidden = if a.phases.detail_hidden {
-                                    let (x0, x1) = (LABEL_W + axis.x(a.phases.start), LABEL_W + axis.x(a.phases.end));
-                                    html! { <rect class="seg hidden-detail" x={x0.to_string()} y={marks.request_y.to_string()}
-                                        width={(x1 - x0).max(1.5).to_string()} height={marks.request_h.to_string()} /> }
-                                } else { html! {} };
-                                let differs = a.verdict.agreement.differs();
-                                let id = i;
-                                html! { <g class={classes!("req", differs.then_some("differs"), (p.selected == Some(i)).then_some("selected"))}
-                                           onclick={p.on_select.reform(move |_| Some(id))}>
-                                    <title>{ describe(r, a) }</title>
-                                    { for on_wire }
-                                    { hidden }
-                                </g> }
-                            }) }
+                            { Html::from_html_unchecked(inner.into()) }
                         </g>
                     }
                 }) }
@@ -128,4 +123,64 @@ pub fn connection_view(p: &Props) -> Html {
             </div>
         </section>
     }
+}
+
+/// What is drawn inside one lane, as SVG markup (see the waterfall's rows): its background,
+/// label, and each request's band, handshakes filling most of it and the request's own time
+/// a thinner bar in its middle.
+fn lane_markup(c: &Connection, lane: &Lane, label: &str, p: &Props, axis: &Axis) -> String {
+    let (y, tracks) = (lane.y, &lane.tracks);
+    let mut m = String::with_capacity(256 + c.requests.len() * 400);
+    let _ = write!(
+        m,
+        r#"<rect class="lane-bg" x="0" y="{y}" width="{WIDTH}" height="{}"/><text class="label" x="6" y="{}">{}<tspan class="count"> · {}</tspan>"#,
+        lane.height - 2.0,
+        y + 16.0,
+        esc(label),
+        plural(c.requests.len(), "request")
+    );
+    if tracks.count > 1 {
+        let _ = write!(m, r#"<tspan class="count" x="6" dy="14">up to {} at once</tspan>"#, tracks.count);
+    }
+    m.push_str("</text>");
+    for (&i, &track) in c.requests.iter().zip(&tracks.of) {
+        let (Some(a), Some(r)) = (p.analysis.requests.get(i), p.requests.get(i)) else { continue };
+        let marks = lane.marks(track);
+        let _ = write!(
+            m,
+            r#"<g class="req{}{}" data-req="{i}"><title>{}</title>"#,
+            if a.verdict.agreement.differs() { " differs" } else { "" },
+            if p.selected == Some(i) { " selected" } else { "" },
+            esc(&describe(r, a))
+        );
+        for s in a.phases.on_connection() {
+            let (top, h) = marks.of(s.phase);
+            let _ = write!(
+                m,
+                r#"<rect class="seg ph-{}{}" x="{}" y="{top}" width="{}" height="{h}"/>"#,
+                s.phase.key(),
+                if s.phase.is_handshake() { "" } else { " req-bar" },
+                LABEL_W + axis.x(s.start),
+                (axis.x(s.end) - axis.x(s.start)).max(1.0)
+            );
+        }
+        if a.phases.detail_hidden {
+            let (x0, x1) = (LABEL_W + axis.x(a.phases.start), LABEL_W + axis.x(a.phases.end));
+            let _ = write!(
+                m,
+                r#"<rect class="seg hidden-detail" x="{x0}" y="{}" width="{}" height="{}"/>"#,
+                marks.request_y,
+                (x1 - x0).max(1.5),
+                marks.request_h
+            );
+        }
+        m.push_str("</g>");
+    }
+    m
+}
+
+/// The number in attribute `name` of the nearest element around an event's target that has it.
+fn closest_number(e: &Event, name: &str) -> Option<usize> {
+    let el: web_sys::Element = e.target()?.dyn_into().ok()?;
+    el.closest(&format!("[{name}]")).ok()??.get_attribute(name)?.parse().ok()
 }

@@ -3,13 +3,12 @@
 use connscope_core::text::{format_ms as fmt_ms, reuse_mark};
 
 use connscope_core::{Analysis, Outcome, Phase, Request};
-use std::rc::Rc;
 use yew::prelude::*;
 
 #[derive(Properties, PartialEq)]
 pub struct Props {
-    pub requests: Rc<Vec<Request>>,
-    pub analysis: Rc<Analysis>,
+    pub requests: super::Shared<Vec<Request>>,
+    pub analysis: super::Shared<Analysis>,
     pub selected: Option<usize>,
 }
 
@@ -19,7 +18,7 @@ pub fn details(p: &Props) -> Html {
         return html! {
             <section class="details" aria-labelledby="details-h" aria-live="polite">
                 <h2 id="details-h">{"Request details"}</h2>
-                <p class="hint">{"Click a row, or move through rows with Tab, to see its phases and the evidence for its verdict."}</p>
+                <p class="hint">{"Click a row, or Tab to the waterfall and move through its rows with the arrow keys, to see a request's phases and the evidence for its verdict."}</p>
             </section>
         };
     };

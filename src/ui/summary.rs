@@ -1,11 +1,10 @@
 use connscope_core::text::format_ms as fmt_ms;
 use connscope_core::{Analysis, Summary};
-use std::rc::Rc;
 use yew::prelude::*;
 
 #[derive(Properties, PartialEq)]
 pub struct Props {
-    pub analysis: Rc<Analysis>,
+    pub analysis: super::Shared<Analysis>,
 }
 
 /// The table's columns, each with what it counts where the name alone could be read two ways

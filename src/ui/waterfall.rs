@@ -1,16 +1,19 @@
 //! The waterfall: one row per request, phases as coloured segments on a shared time axis.
 
-use super::chart::{time_axis, AXIS_H, BARS_W, LABEL_W, MARK_W, ROW_H, WIDTH};
-use connscope_core::geometry::{rows, Axis, Order, Placement};
-use connscope_core::text::{describe, format_ms as fmt_ms, reuse_mark, short_url};
-use connscope_core::{Analysis, Phase, Request};
+use super::chart::{time_axis, use_view_span, AXIS_H, BARS_W, LABEL_W, MARK_W, ROW_H, WIDTH};
+use super::Shared;
+use connscope_core::geometry::{rows, rows_in_view, Axis, Order, Placement, Row};
+use connscope_core::text::{describe, escape_markup as esc, format_ms as fmt_ms, reuse_mark, short_url};
+use connscope_core::{Analysed, Analysis, Phase, Request};
+use std::fmt::Write;
 use std::rc::Rc;
+use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
 #[derive(Properties, PartialEq)]
 pub struct Props {
-    pub requests: Rc<Vec<Request>>,
-    pub analysis: Rc<Analysis>,
+    pub requests: Shared<Vec<Request>>,
+    pub analysis: Shared<Analysis>,
     pub order: Order,
     pub selected: Option<usize>,
     pub on_select: Callback<Option<usize>>,
@@ -28,6 +31,10 @@ pub fn waterfall(p: &Props) -> Html {
     let focused = use_state(|| None::<usize>);
     let drag = use_state(|| None::<(f64, f64)>);
     let svg_ref = use_node_ref();
+    // Only the rows near the part of the chart in view are drawn.
+    let span = use_view_span(svg_ref.clone());
+    // A row the keyboard moved to that was not drawn yet: focused once it is.
+    let pending_focus = use_mut_ref(|| None::<usize>);
     {
         let zoom = zoom.clone();
         use_effect_with(p.run_key, move |_| zoom.set(None));
@@ -131,6 +138,91 @@ pub fn waterfall(p: &Props) -> Html {
             </div>
         })
     });
+
+    // The rows drawn, and the one that takes Tab: the selected row where it is drawn, else
+    // the first drawn (arrow keys move from there, so Tab passes a long chart in one step).
+    let shown = rows_in_view(layout.len(), AXIS_H, ROW_H, span);
+    let drawn = &layout[shown];
+    let tab_row = p.selected.filter(|s| drawn.iter().any(|r| r.request == *s)).or(drawn.first().map(|r| r.request));
+    let count = layout.len();
+
+    // Events are handled once, on the chart, for the row they happened in.
+    let on_click = {
+        let select = p.on_select.clone();
+        Callback::from(move |e: MouseEvent| {
+            if let Some(id) = row_of(&e) {
+                select.emit(Some(id));
+            }
+        })
+    };
+    let on_over = {
+        let hovered = hovered.clone();
+        Callback::from(move |e: MouseEvent| {
+            let id = row_of(&e);
+            if *hovered != id {
+                hovered.set(id);
+            }
+        })
+    };
+    let on_leave = {
+        let (hovered, on_up) = (hovered, on_up.clone());
+        Callback::from(move |e: MouseEvent| {
+            hovered.set(None);
+            on_up.emit(e);
+        })
+    };
+    let on_focus = {
+        let (select, focused) = (p.on_select.clone(), focused.clone());
+        Callback::from(move |e: FocusEvent| {
+            if let Some(id) = row_of(&e) {
+                focused.set(Some(id));
+                select.emit(Some(id));
+            }
+        })
+    };
+    let on_blur = {
+        let focused = focused;
+        Callback::from(move |_: FocusEvent| focused.set(None))
+    };
+    let on_key = {
+        let (select, layout, pending) = (p.on_select.clone(), layout.clone(), pending_focus.clone());
+        Callback::from(move |e: KeyboardEvent| {
+            let Some(id) = row_of(&e) else { return };
+            let Some(at) = layout.iter().position(|r| r.request == id) else { return };
+            let last = layout.len().saturating_sub(1);
+            let to = match e.key().as_str() {
+                "Enter" | " " => {
+                    e.prevent_default();
+                    select.emit(Some(id));
+                    return;
+                }
+                "ArrowDown" => (at + 1).min(last),
+                "ArrowUp" => at.saturating_sub(1),
+                "PageDown" => (at + 20).min(last),
+                "PageUp" => at.saturating_sub(20),
+                "Home" => 0,
+                "End" => last,
+                _ => return,
+            };
+            e.prevent_default();
+            if let Some(row) = layout.get(to) {
+                *pending.borrow_mut() = Some(row.request);
+                focus_row(row.request, to, e.target());
+            }
+        })
+    };
+    // A row the keyboard moved to, drawn by this render: focus it.
+    {
+        let pending = pending_focus;
+        use_effect(move || {
+            let id = *pending.borrow();
+            if let Some(el) = id.and_then(row_element) {
+                pending.borrow_mut().take();
+                let _ = el.focus();
+            }
+        });
+    }
+
     html! {
         <section class="waterfall" aria-labelledby="wf-h">
             <div class="section-head">
@@ -148,39 +240,24 @@ pub fn waterfall(p: &Props) -> Html {
             </div>
             <p class="hint">{ if zoom.is_some() {
                 format!("Showing {} to {} of the run. Drag across the chart to zoom further.", fmt_ms(axis.start - full.start), fmt_ms(axis.end - full.start))
-            } else { "Drag across the chart to zoom into a time range; select a request and press Fit selected to see its handshake up close.".to_string() } }</p>
+            } else { "Drag across the chart to zoom into a time range; select a request and press Fit selected to see its handshake up close. In the chart, the arrow keys, Page Up/Down, Home and End move between requests.".to_string() } }</p>
             <super::legend::Legend />
             <div class="chart-wrap">
             { tooltip.unwrap_or_default() }
             <svg class="chart" ref={svg_ref} viewBox={format!("0 0 {WIDTH} {height}")} width="100%" role="list"
-                 onmousedown={on_down} onmousemove={on_move} onmouseup={on_up.clone()} onmouseleave={on_up}
-                 aria-label={format!("Waterfall of {} requests; each row is focusable and describes its phases", layout.len())}>
+                 onmousedown={on_down} onmousemove={on_move} onmouseup={on_up} onmouseleave={on_leave}
+                 onclick={on_click} onmouseover={on_over} onfocusin={on_focus} onfocusout={on_blur} onkeydown={on_key}
+                 aria-label={format!("Waterfall of {count} requests; each row describes its phases; arrow keys move between rows")}>
                 { match *drag {
                     Some((a, b)) if (a - b).abs() > 1.0 => html! { <rect class="brush" x={a.min(b).to_string()} y="0"
                         width={(a - b).abs().to_string()} height={height.to_string()} /> },
                     _ => html! {},
                 } }
                 { time_axis(&axis, bars_x, height) }
-                { for layout.iter().map(|row| {
-                    let r = &p.requests[row.request];
-                    let a = &p.analysis.requests[row.request];
-                    let y = AXIS_H + row.index as f64 * ROW_H;
+                { for drawn.iter().map(|row| {
                     let id = row.request;
-                    let selected = p.selected == Some(id);
-                    let (mark, mark_label) = reuse_mark(a.verdict.reuse);
+                    let (r, a) = (&p.requests[id], &p.analysis.requests[id]);
                     let conn = p.analysis.connection_label(id);
-                    let on_click = p.on_select.reform(move |_| Some(id));
-                    let on_focus = {
-                        let (select, focused) = (p.on_select.clone(), focused.clone());
-                        Callback::from(move |_: FocusEvent| { focused.set(Some(id)); select.emit(Some(id)); })
-                    };
-                    let on_blur = { let focused = focused.clone(); Callback::from(move |_: FocusEvent| focused.set(None)) };
-                    let on_enter = { let hovered = hovered.clone(); Callback::from(move |_: MouseEvent| hovered.set(Some(id))) };
-                    let on_leave = { let hovered = hovered.clone(); Callback::from(move |_: MouseEvent| hovered.set(None)) };
-                    let on_key = {
-                        let cb = p.on_select.clone();
-                        Callback::from(move |e: KeyboardEvent| if e.key() == "Enter" || e.key() == " " { e.prevent_default(); cb.emit(Some(id)); })
-                    };
                     let mut attrs: Vec<(&'static str, String)> = Phase::ALL.iter()
                         .filter_map(|ph| a.phases.duration(*ph).map(|d| (ph.data_attribute(), format!("{d:.3}"))))
                         .collect();
@@ -189,48 +266,17 @@ pub fn waterfall(p: &Props) -> Html {
                         attrs.push(("data-server-request", t.request_number.to_string()));
                     }
                     let protocol = r.timing.as_ref().and_then(|t| t.protocol()).unwrap_or("").to_string();
+                    let inner = row_markup(row, r, a, &conn, page_origin, axis.width);
                     let mut vtag = html! {
-                        <g class={classes!("row", a.verdict.reuse.key(), selected.then_some("selected"))} key={id}
-                           role="listitem" tabindex="0"
-                           data-request-url={r.url.clone()} data-reuse={a.verdict.reuse.key()} data-connection={conn.clone()}
+                        <g class={classes!("row", a.verdict.reuse.key(), (p.selected == Some(id)).then_some("selected"))} key={id}
+                           id={format!("wf-row-{id}")} role="listitem" tabindex={if tab_row == Some(id) { "0" } else { "-1" }}
+                           aria-setsize={count.to_string()} aria-posinset={(row.index + 1).to_string()}
+                           data-row={id.to_string()} data-index={row.index.to_string()}
+                           data-request-url={r.url.clone()} data-reuse={a.verdict.reuse.key()} data-connection={conn}
                            data-agreement={a.verdict.agreement.key()} data-inferred-reuse={a.verdict.inference.reuse.key()} data-protocol={protocol} data-kind={r.kind.label()}
                            data-total={format!("{:.3}", a.phases.total())}
-                           aria-label={describe(r, a)}
-                           onclick={on_click} onfocusin={on_focus} onfocusout={on_blur} onkeydown={on_key}
-                           onmouseenter={on_enter} onmouseleave={on_leave} aria-describedby={(tip_for == Some(id)).then_some("wf-tip")}>
-                            <rect class="row-bg" x="0" y={y.to_string()} width={WIDTH.to_string()} height={ROW_H.to_string()} />
-                            <text class="label" x="6" y={(y + 15.0).to_string()}>
-                                <tspan class="kind">{ format!("{:<10}", r.kind.label()) }</tspan>
-                                { short_url(&r.url, page_origin) }
-                            </text>
-                            <text class={classes!("mark", a.verdict.reuse.key())} x={(LABEL_W + 8.0).to_string()} y={(y + 16.0).to_string()}
-                                  aria-label={mark_label}>{ mark }</text>
-                            { if row.segments.is_empty() && r.timing.is_some() && row.placement == Placement::Inside {
-                                html! { <rect class="seg hidden-detail" x={(bars_x + row.x).to_string()} y={(y + 5.0).to_string()}
-                                              width={row.width.max(1.0).to_string()} height={(ROW_H - 10.0).to_string()} /> }
-                            } else { html! {} } }
-                            { for row.segments.iter().map(|s| html! {
-                                <rect class={classes!("seg", format!("ph-{}", s.phase.key()))} x={(bars_x + s.x).to_string()} y={(y + 4.0).to_string()}
-                                      width={s.width.max(0.5).to_string()} height={(ROW_H - 8.0).to_string()} />
-                            }) }
-                            { match row.placement {
-                                // Zoomed in: say where the bar went instead of drawing a sliver at the edge.
-                                Placement::Inside => html! {
-                                    <text class="conn" x={(bars_x + row.x + row.width + 6.0).to_string()} y={(y + 15.0).to_string()}>
-                                        { if conn.is_empty() { String::new() } else { format!("#{conn}") } }
-                                    </text>
-                                },
-                                Placement::Before => html! {
-                                    <text class="conn off" x={(bars_x + 4.0).to_string()} y={(y + 15.0).to_string()}>
-                                        { format!("◂ earlier{}", if conn.is_empty() { String::new() } else { format!(" #{conn}") }) }
-                                    </text>
-                                },
-                                Placement::After => html! {
-                                    <text class="conn off" x={(bars_x + axis.width - 4.0).to_string()} y={(y + 15.0).to_string()} text-anchor="end">
-                                        { format!("{}later ▸", if conn.is_empty() { String::new() } else { format!("#{conn} ") }) }
-                                    </text>
-                                },
-                            } }
+                           aria-label={describe(r, a)} aria-describedby={(tip_for == Some(id)).then_some("wf-tip")}>
+                            { Html::from_html_unchecked(inner.into()) }
                         </g>
                     };
                     if let yew::virtual_dom::VNode::VTag(tag) = &mut vtag {
@@ -244,4 +290,99 @@ pub fn waterfall(p: &Props) -> Html {
             </div>
         </section>
     }
+}
+
+/// What is drawn inside one row, as SVG markup: its background, label, reuse mark, bar
+/// and connection. Markup, not virtual DOM: a row is redrawn whole when it changes, and
+/// building a string is far cheaper (in time and in code) than building and diffing nodes.
+fn row_markup(row: &Row, r: &Request, a: &Analysed, conn: &str, page_origin: &str, bars_w: f64) -> String {
+    let y = AXIS_H + row.index as f64 * ROW_H;
+    let bars_x = LABEL_W + MARK_W;
+    let key = a.verdict.reuse.key();
+    let (mark, mark_label) = reuse_mark(a.verdict.reuse);
+    let mut m = String::with_capacity(640);
+    let _ = write!(
+        m,
+        r#"<rect class="row-bg" x="0" y="{y}" width="{WIDTH}" height="{ROW_H}"/><text class="label" x="6" y="{ty}"><tspan class="kind">{kind:<10}</tspan>{url}</text><text class="mark {key}" x="{mx}" y="{my}" aria-label="{mark_label}">{mark}</text>"#,
+        ty = y + 15.0,
+        kind = r.kind.label(),
+        url = esc(&short_url(&r.url, page_origin)),
+        mx = LABEL_W + 8.0,
+        my = y + 16.0,
+    );
+    if row.segments.is_empty() && r.timing.is_some() && row.placement == Placement::Inside {
+        let _ = write!(
+            m,
+            r#"<rect class="seg hidden-detail" x="{}" y="{}" width="{}" height="{}"/>"#,
+            bars_x + row.x,
+            y + 5.0,
+            row.width.max(1.0),
+            ROW_H - 10.0
+        );
+    }
+    for s in &row.segments {
+        let _ = write!(
+            m,
+            r#"<rect class="seg ph-{}" x="{}" y="{}" width="{}" height="{}"/>"#,
+            s.phase.key(),
+            bars_x + s.x,
+            y + 4.0,
+            s.width.max(0.5),
+            ROW_H - 8.0
+        );
+    }
+    let conn = esc(conn);
+    let hash = if conn.is_empty() { String::new() } else { format!("#{conn}") };
+    // Zoomed in: say where the bar went instead of drawing a sliver at the edge.
+    let _ = match row.placement {
+        Placement::Inside => {
+            write!(m, r#"<text class="conn" x="{}" y="{}">{hash}</text>"#, bars_x + row.x + row.width + 6.0, y + 15.0)
+        }
+        Placement::Before => {
+            let space = if hash.is_empty() { "" } else { " " };
+            write!(m, r#"<text class="conn off" x="{}" y="{}">◂ earlier{space}{hash}</text>"#, bars_x + 4.0, y + 15.0)
+        }
+        Placement::After => {
+            let space = if hash.is_empty() { "" } else { " " };
+            write!(
+                m,
+                r#"<text class="conn off" x="{}" y="{}" text-anchor="end">{hash}{space}later ▸</text>"#,
+                bars_x + bars_w - 4.0,
+                y + 15.0
+            )
+        }
+    };
+    m
+}
+
+/// The request of the row an event happened in (its `data-row`).
+fn row_of(e: &Event) -> Option<usize> {
+    let el: web_sys::Element = e.target()?.dyn_into().ok()?;
+    el.closest("[data-row]").ok()??.get_attribute("data-row")?.parse().ok()
+}
+
+fn row_element(id: usize) -> Option<web_sys::HtmlElement> {
+    let el = web_sys::window()?.document()?.get_element_by_id(&format!("wf-row-{id}"))?;
+    // SVG elements are focusable through the same `focus()` as HTML ones.
+    Some(el.unchecked_into())
+}
+
+/// Moves the keyboard focus to row `id` (at `index`): at once where it is drawn; otherwise
+/// the page scrolls to it, and the render that draws it focuses it.
+fn focus_row(id: usize, index: usize, from: Option<web_sys::EventTarget>) {
+    if let Some(el) = row_element(id) {
+        let _ = el.focus();
+        return;
+    }
+    let Some(svg) =
+        from.and_then(|t| t.dyn_into::<web_sys::Element>().ok()).and_then(|el| el.closest("svg").ok().flatten())
+    else {
+        return;
+    };
+    let rect = svg.get_bounding_client_rect();
+    let scale = rect.width() / WIDTH;
+    let Some(w) = web_sys::window() else { return };
+    let view_h = w.inner_height().ok().and_then(|h| h.as_f64()).unwrap_or(800.0);
+    let row_top = rect.top() + (AXIS_H + index as f64 * ROW_H) * scale;
+    w.scroll_by_with_x_and_y(0.0, row_top - view_h / 2.0);
 }

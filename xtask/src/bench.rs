@@ -56,23 +56,63 @@ fn gzip9(bytes: &[u8]) -> Result<usize> {
     Ok(enc.finish()?.len())
 }
 
-/// The model's speed, measured in an optimised build (`cargo xtask` itself runs unoptimised).
-pub fn bench() -> Result<()> {
-    crate::step("Analysis speed (release build)");
-    crate::cmd("cargo", &["run", "--quiet", "--release", "-p", "xtask", "--", "bench-analyse"], &[])?;
-    crate::step(
-        "The testbed under load and abuse (2,000 connections, 200,000 requests, 500 slowloris, 200 non-reading)",
-    );
-    // About 6,000 sockets at once: more than the usual soft limit of open files.
-    crate::cmd(
-        "bash",
-        &[
-            "-c",
-            "ulimit -n 65536 2>/dev/null || ulimit -n $(ulimit -Hn); cargo test --quiet --release -p testbed --test load -- --ignored --nocapture full_load",
-        ],
-        &[],
-    )?;
-    sizes_and_paint()
+/// Every benchmark, or the parts named: `analyse`, `load`, `paint`, `loader`, `size`.
+/// `paint`, `loader` and `size` use the app in `dist/` (built first), or the build in
+/// `CONNSCOPE_DIST` as it is, to compare two builds in one sitting.
+pub fn bench(parts: &[String]) -> Result<()> {
+    const ALL: [&str; 5] = ["analyse", "load", "paint", "loader", "size"];
+    if let Some(unknown) = parts.iter().find(|p| !ALL.contains(&p.as_str())) {
+        anyhow::bail!("no benchmark `{unknown}`; the parts are {}", ALL.join(", "));
+    }
+    let wanted = |p: &str| parts.is_empty() || parts.iter().any(|w| w == p);
+    if wanted("analyse") {
+        crate::step("Analysis speed (release build)");
+        crate::cmd("cargo", &["run", "--quiet", "--release", "-p", "xtask", "--", "bench-analyse"], &[])?;
+    }
+    if wanted("load") {
+        crate::step(
+            "The testbed under load and abuse (2,000 connections, 200,000 requests, 500 slowloris, 200 non-reading)",
+        );
+        // About 6,000 sockets at once: more than the usual soft limit of open files.
+        crate::cmd(
+            "bash",
+            &[
+                "-c",
+                "ulimit -n 65536 2>/dev/null || ulimit -n $(ulimit -Hn); cargo test --quiet --release -p testbed --test load -- --ignored --nocapture full_load",
+            ],
+            &[],
+        )?;
+    }
+    let dist = match std::env::var_os("CONNSCOPE_DIST") {
+        Some(d) => std::path::PathBuf::from(d),
+        None if wanted("paint") || wanted("loader") || wanted("size") => {
+            let tools = crate::tools::ensure_build_tools()?;
+            crate::cmd("trunk", &["build", "--release", "--offline"], &[("PATH", tools.path)])?;
+            crate::root().join("dist")
+        }
+        None => return Ok(()),
+    };
+    let dist_env = dist.display().to_string();
+    if wanted("paint") {
+        crate::step("Drawing at scale, beside PerfCascade");
+        paint(&dist_env)?;
+    }
+    if wanted("loader") {
+        // The loader's own delay: parent's last byte → its references' start, per level;
+        // and the longest main-thread task of a live run.
+        crate::step("The loader's delay and its longest task");
+        let browsers = crate::tools::ensure_browsers()?;
+        crate::cmd(
+            "cargo",
+            &["run", "--quiet", "-p", "e2e", "--bin", "loader-bench"],
+            &[("CHROMEDRIVER", browsers.chromedriver), ("CONNSCOPE_DIST", dist_env.clone())],
+        )?;
+    }
+    if wanted("size") {
+        crate::step("The app's transfer size");
+        sizes(&dist)?;
+    }
+    Ok(())
 }
 
 pub fn bench_analyse() -> Result<()> {
@@ -117,31 +157,28 @@ fn bench_css() {
     }
 }
 
-fn sizes_and_paint() -> Result<()> {
-    let tools = crate::tools::ensure_build_tools()?;
-    crate::cmd("trunk", &["build", "--release", "--offline"], &[("PATH", tools.path)])?;
-    let dist = crate::root().join("dist");
-
-    // Paint: 1,000 synthetic requests as a HAR, chosen in the app, until drawn.
-    let paint = synthetic_requests(1000);
-    let har = connscope_core::har::export("synthetic", &paint, &analyse(&paint), 1.7e12);
-    let har_path = crate::root().join("target/bench-1000.har");
-    std::fs::write(&har_path, serde_json::to_string(&har)?)?;
+/// HAR → painted waterfall at 1,000 and 5,000 requests beside PerfCascade on the same HARs;
+/// hover and select at 5,000 rows; a HAR of 20,000 requests opened.
+fn paint(dist: &str) -> Result<()> {
+    let perf_cascade = crate::tools::ensure_perf_cascade()?;
+    let mut hars = Vec::new();
+    for (n, only) in [(1_000, ""), (5_000, ""), (20_000, ":connscope-only")] {
+        let requests = synthetic_requests(n);
+        let har = connscope_core::har::export("synthetic", &requests, &analyse(&requests), 1.7e12);
+        let path = crate::root().join(format!("target/bench-{n}.har"));
+        std::fs::write(&path, serde_json::to_string(&har)?)?;
+        hars.push(format!("{}:{n}{only}", path.display()));
+    }
     let browsers = crate::tools::ensure_browsers()?;
-    crate::cmd(
-        "cargo",
-        &["run", "--quiet", "-p", "e2e", "--bin", "paint-bench", "--", &har_path.display().to_string(), "1000"],
-        &[("CHROMEDRIVER", browsers.chromedriver.clone())],
-    )?;
-    // The loader's own delay: parent's last byte → its references' start, per level; and
-    // the longest main-thread task of a live run.
-    crate::cmd(
-        "cargo",
-        &["run", "--quiet", "-p", "e2e", "--bin", "loader-bench"],
-        &[("CHROMEDRIVER", browsers.chromedriver)],
-    )?;
+    let pc = perf_cascade.display().to_string();
+    let mut args = vec!["run", "--quiet", "-p", "e2e", "--bin", "paint-bench", "--", &pc];
+    args.extend(hars.iter().map(String::as_str));
+    crate::cmd("cargo", &args, &[("CHROMEDRIVER", browsers.chromedriver), ("CONNSCOPE_DIST", dist.to_string())])
+}
+
+fn sizes(dist: &std::path::Path) -> Result<()> {
     let mut total = 0usize;
-    for entry in std::fs::read_dir(&dist).context("reading dist/")? {
+    for entry in std::fs::read_dir(dist).context("reading dist/")? {
         let path = entry?.path();
         let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("");
         if path.is_file() && matches!(ext, "html" | "js" | "wasm" | "css") {

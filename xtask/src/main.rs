@@ -14,14 +14,14 @@ fn main() {
     let result = match args.first().map(String::as_str) {
         Some("run") => run(&args[1..]),
         Some("test") => test(),
-        Some("bench") => bench::bench(),
+        Some("bench") => bench::bench(&args[1..]),
         Some("bench-analyse") => bench::bench_analyse(),
         Some("build") => tools::ensure_build_tools().and_then(|t| build_app(&t)),
         _ => {
-            eprintln!("usage: cargo xtask run [testbed flags] | test | bench | build");
+            eprintln!("usage: cargo xtask run [testbed flags] | test | bench [parts] | build");
             eprintln!("  run    install what is missing, build the app, serve it with every scenario");
             eprintln!("  test   install what is missing, run every check (fmt, clippy, native, wasm, e2e)");
-            eprintln!("  bench  speed and size benchmarks");
+            eprintln!("  bench  speed and size benchmarks (or only: analyse, load, paint, loader, size)");
             std::process::exit(2);
         }
     };

@@ -8,6 +8,8 @@ use std::process::{Child, Command, Stdio};
 
 pub const TRUNK_VERSION: &str = "0.21.14";
 pub const BINARYEN_VERSION: &str = "132";
+/// The HAR waterfall `cargo xtask bench` compares connscope's drawing with.
+pub const PERF_CASCADE_VERSION: &str = "3.0.3";
 
 pub struct Tools {
     /// PATH with the tools folder (wasm-opt) and cargo's bin first.
@@ -119,6 +121,33 @@ pub fn ensure_build_tools() -> Result<Tools> {
     }
     let path = std::env::join_paths(dirs).context("PATH")?.to_string_lossy().into_owned();
     Ok(Tools { path })
+}
+
+/// PerfCascade from npm, in `target/tools`, for the bench: its `dist` folder.
+pub fn ensure_perf_cascade() -> Result<PathBuf> {
+    let dist = tools_dir().join("node_modules/perf-cascade/dist");
+    let package = tools_dir().join("node_modules/perf-cascade/package.json");
+    let installed = std::fs::read_to_string(&package)
+        .is_ok_and(|p| p.contains(&format!("\"version\": \"{PERF_CASCADE_VERSION}\"")));
+    if !installed || !dist.join("perf-cascade.min.js").is_file() {
+        step(&format!("Installing PerfCascade (npm perf-cascade@{PERF_CASCADE_VERSION}) into target/tools"));
+        std::fs::create_dir_all(tools_dir())?;
+        let prefix = tools_dir().display().to_string();
+        cmd(
+            "npm",
+            &[
+                "install",
+                "--no-audit",
+                "--no-fund",
+                "--prefix",
+                &prefix,
+                &format!("perf-cascade@{PERF_CASCADE_VERSION}"),
+            ],
+            &[],
+        )
+        .context("npm could not install perf-cascade (is Node.js/npm installed?)")?;
+    }
+    Ok(dist)
 }
 
 fn is_root() -> bool {

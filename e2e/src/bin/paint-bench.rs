@@ -1,52 +1,190 @@
-//! Benchmark: time from choosing a HAR of N synthetic requests to the waterfall painted, in
-//! headless Chromium (real clock). `cargo xtask bench` runs it; prints the median of 5.
+//! Benchmark: drawing at scale, in headless Chromium (real clock), connscope beside
+//! PerfCascade (npm `perf-cascade`, the HAR waterfall people embed) on the same HARs in the
+//! same browser session. `cargo xtask bench` writes the HARs, installs PerfCascade into
+//! `target/tools` and runs this. For each HAR it prints the median of 5 of: file chosen →
+//! waterfall painted, for both, and their ratio; at the largest size it also prints how long
+//! hovering and selecting a row take to show, and, for a HAR only connscope is asked to open
+//! (20,000 requests), the time to painted.
 //!
-//! usage: paint-bench <har file> <requests>
+//! usage: paint-bench <perf-cascade dist folder> <har>:<requests>[:connscope-only] ...
 
 use anyhow::{bail, Context, Result};
 use e2e::{start_testbed, Browser, Engine};
 use fantoccini::Locator;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
+
+const RUNS: usize = 5;
+
+/// The harness PerfCascade is timed in: a file input whose `change` starts the clock, the
+/// file read and parsed, the SVG built and attached, as its README shows.
+const PERF_CASCADE_PAGE: &str = r#"<!doctype html><meta charset="utf-8"><title>PerfCascade bench</title>
+<link rel="stylesheet" href="perf-cascade.css"><script src="perf-cascade.min.js"></script>
+<input type="file" id="f"><div id="out"></div>
+<script>
+document.getElementById('f').addEventListener('change', e => {
+  window.benchStart = performance.now();
+  const reader = new FileReader();
+  reader.onload = () => {
+    const har = JSON.parse(reader.result);
+    const out = document.getElementById('out');
+    out.textContent = '';
+    out.appendChild(perfCascade.fromHar(har.log));
+  };
+  reader.readAsText(e.target.files[0]);
+});
+</script>"#;
+
+fn median(mut v: Vec<f64>) -> (f64, f64, f64) {
+    v.sort_by(f64::total_cmp);
+    (v[v.len() / 2], v[0], v[v.len() - 1])
+}
+
+/// Chooses `har` in the page's file input and waits until `painted` (a JS expression) holds,
+/// then two frames; returns ms since the page's `benchStart`.
+async fn choose_and_wait(b: &Browser, har: &Path, painted: &str) -> Result<f64> {
+    b.client.find(Locator::Css("input[type=file]")).await?.send_keys(&har.display().to_string()).await?;
+    let script = format!(
+        r#"const done = arguments[0];
+           const tick = () => {{
+             if ({painted}) {{
+               requestAnimationFrame(() => requestAnimationFrame(() => done(performance.now() - window.benchStart)));
+             }} else {{ requestAnimationFrame(tick); }}
+           }};
+           tick();"#
+    );
+    let ms = b.client.execute_async(&script, vec![]).await?;
+    ms.as_f64().context("a time")
+}
+
+async fn connscope_paint(b: &Browser, app_url: &str, har: &Path, n: u64) -> Result<f64> {
+    // A scenario without autorun: the app waits, idle.
+    b.client.goto(&format!("{app_url}?scenario=keepalive")).await?;
+    b.wait_for_state(&["idle"], Duration::from_secs(10)).await?;
+    b.client
+        .execute("document.addEventListener('change', () => { window.benchStart = performance.now(); }, true);", vec![])
+        .await?;
+    // Painted: the run has all its rows, and the rows in view are drawn.
+    let painted = format!(
+        "(document.querySelector('main[data-row-count=\"{n}\"]') && document.querySelector('.waterfall [data-request-url]')) || document.querySelectorAll('.waterfall [data-request-url]').length >= {n}"
+    );
+    choose_and_wait(b, har, &painted).await
+}
+
+async fn perf_cascade_paint(b: &Browser, page: &Path, har: &Path, n: u64) -> Result<f64> {
+    b.client.goto(&format!("file://{}", page.display())).await?;
+    // PerfCascade draws one `.row-item` group per entry (and one for the page).
+    let painted = format!("document.querySelectorAll('#out .row-item').length >= {n}");
+    choose_and_wait(b, har, &painted).await
+}
+
+/// With a run of `n` rows open: the work from a mouse entering a row to its tooltip laid out,
+/// and from a click on a row to the details of it laid out (the frame that shows it follows), each the median of 20 rows in
+/// view. Both include Yew's render and the browser's style and layout for the change.
+async fn respond(b: &Browser) -> Result<((f64, f64, f64), (f64, f64, f64))> {
+    let times = b
+        .client
+        .execute_async(
+            r#"const done = arguments[0];
+               const rows = [...document.querySelectorAll('.waterfall g[data-request-url]')].slice(0, 20);
+               const hover = [], select = [];
+               const frame = () => new Promise(r => requestAnimationFrame(() => r()));
+               // The next task: Yew renders in microtasks after the event, so by then the
+               // change is made; what is timed is the work, not the wait for a frame.
+               const task = () => new Promise(r => { const c = new MessageChannel(); c.port1.onmessage = () => r(); c.port2.postMessage(0); });
+               (async () => {
+                 for (const row of rows) {
+                   await frame();
+                   let t0 = performance.now();
+                   // What a mouse moving onto the row fires.
+                   row.dispatchEvent(new MouseEvent('mouseover', { bubbles: true }));
+                   row.dispatchEvent(new MouseEvent('mouseenter', { bubbles: false }));
+                   await task();
+                   const tip = document.querySelector('#wf-tip');
+                   if (!tip || !tip.textContent.includes(row.getAttribute('data-request-url'))) { done('no tooltip for ' + row.getAttribute('data-request-url')); return; }
+                   tip.getBoundingClientRect();
+                   hover.push(performance.now() - t0);
+                   row.dispatchEvent(new MouseEvent('mouseout', { bubbles: true }));
+                   row.dispatchEvent(new MouseEvent('mouseleave', { bubbles: false }));
+                   await frame();
+                   t0 = performance.now();
+                   row.dispatchEvent(new MouseEvent('click', { bubbles: true }));
+                   await task();
+                   const details = document.querySelector('.details');
+                   if (!details || !details.textContent.includes(row.getAttribute('data-request-url'))) { done('no details for ' + row.getAttribute('data-request-url')); return; }
+                   details.getBoundingClientRect();
+                   select.push(performance.now() - t0);
+                 }
+                 done({ hover, select });
+               })();"#,
+            vec![],
+        )
+        .await?;
+    if let Some(error) = times.as_str() {
+        bail!("{error}");
+    }
+    let list = |k: &str| -> Vec<f64> {
+        times[k].as_array().map(|a| a.iter().filter_map(serde_json::Value::as_f64).collect()).unwrap_or_default()
+    };
+    let (hover, select) = (list("hover"), list("select"));
+    if hover.is_empty() || select.is_empty() {
+        bail!("no rows to hover");
+    }
+    Ok((median(hover), median(select)))
+}
 
 #[tokio::main]
 async fn main() -> Result<()> {
-    let args: Vec<String> = std::env::args().collect();
-    let (Some(har), Some(n)) = (args.get(1), args.get(2).and_then(|n| n.parse::<u64>().ok())) else {
-        bail!("usage: paint-bench <har file> <requests>");
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let Some((pc_dir, hars)) = args.split_first() else {
+        bail!("usage: paint-bench <perf-cascade dist folder> <har>:<requests>[:connscope-only] ...");
     };
-    let har = std::path::Path::new(har).canonicalize().context("the HAR file")?;
+    let pc_dir = Path::new(pc_dir).canonicalize().context("the PerfCascade folder")?;
+    let page = pc_dir.join("bench.html");
+    std::fs::write(&page, PERF_CASCADE_PAGE).context("writing the PerfCascade harness")?;
+    let mut cases: Vec<(PathBuf, u64, bool)> = Vec::new();
+    for arg in hars {
+        let mut parts = arg.split(':');
+        let (Some(path), Some(n)) = (parts.next(), parts.next().and_then(|n| n.parse().ok())) else {
+            bail!("{arg}: expected <har>:<requests>");
+        };
+        let path = Path::new(path).canonicalize().with_context(|| format!("{path}"))?;
+        cases.push((path, n, parts.next() == Some("connscope-only")));
+    }
     let tb = start_testbed().await?;
     let b = Browser::start(Engine::Chromium, &tb).await?;
-    let mut times = Vec::new();
-    for _ in 0..5 {
-        // A scenario without autorun: the app waits, idle.
-        b.client.goto(&format!("{}?scenario=keepalive", tb.app_url)).await?;
-        b.wait_for_state(&["idle"], Duration::from_secs(10)).await?;
-        b.client
-            .execute(
-                "document.addEventListener('change', () => { window.benchStart = performance.now(); }, true);",
-                vec![],
-            )
-            .await?;
-        b.client.find(Locator::Css("input[type=file]")).await?.send_keys(&har.display().to_string()).await?;
-        let ms = b
-            .client
-            .execute_async(
-                r#"const [n, done] = arguments;
-                   const tick = () => {
-                     if (document.querySelectorAll('.waterfall [data-request-url]').length >= n) {
-                       requestAnimationFrame(() => requestAnimationFrame(() => done(performance.now() - window.benchStart)));
-                     } else { requestAnimationFrame(tick); }
-                   };
-                   tick();"#,
-                vec![serde_json::json!(n)],
-            )
-            .await?;
-        times.push(ms.as_f64().context("a time")?);
+    b.client.set_window_size(1280, 900).await?;
+    let mut largest = None;
+    for (har, n, only) in &cases {
+        let runs = if *n > 10_000 { 3 } else { RUNS };
+        let mut ours = Vec::new();
+        for _ in 0..runs {
+            ours.push(connscope_paint(&b, &tb.app_url, har, *n).await?);
+        }
+        let (c, cmin, cmax) = median(ours);
+        if *only {
+            println!("HAR of {n} requests opened (file chosen → waterfall painted, Chromium): connscope {c:.0} ms (median of {runs}; {cmin:.0}–{cmax:.0})");
+            continue;
+        }
+        let mut theirs = Vec::new();
+        for _ in 0..runs {
+            theirs.push(perf_cascade_paint(&b, &page, har, *n).await?);
+        }
+        let (p, pmin, pmax) = median(theirs);
+        println!(
+            "HAR of {n} requests, file chosen → waterfall painted (Chromium, median of {runs}): connscope {c:.0} ms ({cmin:.0}–{cmax:.0}), PerfCascade 3.0.3 {p:.0} ms ({pmin:.0}–{pmax:.0}): {:.1}× faster",
+            p / c
+        );
+        if largest.as_ref().is_none_or(|(m, _)| n > m) {
+            largest = Some((*n, har.clone()));
+        }
+    }
+    if let Some((n, har)) = largest {
+        connscope_paint(&b, &tb.app_url, &har, n).await?;
+        let ((h, hmin, hmax), (s, smin, smax)) = respond(&b).await?;
+        println!("with {n} rows: hover → tooltip laid out {h:.1} ms median of 20 rows ({hmin:.1}–{hmax:.1}); click → details laid out {s:.1} ms ({smin:.1}–{smax:.1})");
     }
     b.close().await;
     tb.shutdown(Duration::from_secs(1)).await;
-    times.sort_by(f64::total_cmp);
-    println!("results to painted, {n} requests (HAR chosen → waterfall painted, Chromium): {:.0} ms median of 5 (min {:.0}, max {:.0})", times[2], times[0], times[4]);
     Ok(())
 }
