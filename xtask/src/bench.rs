@@ -131,7 +131,29 @@ pub fn bench_analyse() -> Result<()> {
         best * 1e3,
         best * 1e6 / 10_000.0
     );
+    bench_import()?;
     bench_css();
+    Ok(())
+}
+
+/// HAR import of the 20,000-request HAR the paint bench opens (connscope's own export).
+fn bench_import() -> Result<()> {
+    let requests = synthetic_requests(20_000);
+    let text =
+        serde_json::to_string(&connscope_core::har::export("synthetic", &requests, &analyse(&requests), 1.7e12))?;
+    let mut best = f64::INFINITY;
+    for _ in 0..3 {
+        let started = Instant::now();
+        let imported = connscope_core::har::import(&text)?;
+        best = best.min(started.elapsed().as_secs_f64());
+        anyhow::ensure!(imported.requests.len() == requests.len(), "imported {}", imported.requests.len());
+    }
+    println!(
+        "HAR import, 20,000 requests ({:.1} MB): {:.0} ms ({:.1} µs per entry, best of 3)",
+        text.len() as f64 / 1e6,
+        best * 1e3,
+        best * 1e6 / 20_000.0
+    );
     Ok(())
 }
 

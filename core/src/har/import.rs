@@ -249,7 +249,7 @@ pub fn import(text: &str) -> Result<Imported, HarError> {
         let own = e
             .get("_connscope")
             .and_then(|c| c.get("timing"))
-            .and_then(|t| serde_json::from_value::<Timing>(t.clone()).ok());
+            .and_then(|t| <Timing as serde::Deserialize>::deserialize(t).ok());
         let timing = match own {
             Some(t) => t,
             None => match timing_from_entry(e, started - base, url, whole_ms) {

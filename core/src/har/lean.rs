@@ -10,8 +10,11 @@ use std::fmt;
 
 /// Objects and arrays nested deeper than this are skipped (a HAR is six levels deep).
 const MAX_DEPTH: usize = 32;
-/// Keys whose values are bodies: skipped unread.
-const BODIES: [&str; 2] = ["text", "_content"];
+/// Keys whose values are bodies, or that import never reads and that can be large (Chrome's
+/// `_initiator` holds whole stack traces; `evidence` is connscope's own sentence): skipped
+/// unread, as the value tree is most of an import's time.
+const SKIPPED: [&str; 9] =
+    ["text", "_content", "_initiator", "cookies", "queryString", "postData", "cache", "evidence", "_securityDetails"];
 
 /// Parses `text` as JSON, leaving out bodies and what is nested past [`MAX_DEPTH`].
 pub fn parse(text: &str) -> serde_json::Result<Value> {
@@ -76,7 +79,7 @@ impl<'de> Visitor<'de> for Lean {
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
         let mut out = Map::new();
         while let Some(key) = map.next_key::<String>()? {
-            if self.depth >= MAX_DEPTH || BODIES.contains(&key.as_str()) {
+            if self.depth >= MAX_DEPTH || SKIPPED.contains(&key.as_str()) {
                 map.next_value::<IgnoredAny>()?;
                 continue;
             }
