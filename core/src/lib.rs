@@ -22,6 +22,7 @@ pub mod request;
 pub mod reuse;
 pub mod session;
 pub mod summary;
+pub mod synthetic;
 #[cfg(test)]
 pub(crate) mod testing;
 pub mod text;

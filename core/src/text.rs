@@ -78,6 +78,18 @@ pub fn describe(r: &Request, a: &Analysed) -> String {
     parts.join(" · ")
 }
 
+/// A size for people: `820 B`, `14.2 KB`, `30.7 MB` (units of 1,024).
+pub fn format_bytes(bytes: f64) -> String {
+    const K: f64 = 1024.0;
+    if bytes >= K * K {
+        format!("{:.1} MB", bytes / (K * K))
+    } else if bytes >= K {
+        format!("{:.1} KB", bytes / K)
+    } else {
+        format!("{bytes:.0} B")
+    }
+}
+
 /// `s` as text inside markup (an element's content or a quoted attribute): `&`, `<`, `>`
 /// and quotes escaped, for charts drawn as markup. A URL can hold any of them.
 pub fn escape_markup(s: &str) -> std::borrow::Cow<'_, str> {
@@ -101,6 +113,13 @@ pub fn escape_markup(s: &str) -> std::borrow::Cow<'_, str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn sizes_read_in_the_largest_whole_unit() {
+        assert_eq!(format_bytes(820.0), "820 B");
+        assert_eq!(format_bytes(14.2 * 1024.0), "14.2 KB");
+        assert_eq!(format_bytes(30_729_196.0), "29.3 MB");
+    }
 
     #[test]
     fn markup_escaping_leaves_plain_text_alone_and_quotes_the_rest() {

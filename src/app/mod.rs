@@ -150,9 +150,16 @@ pub fn app() -> Html {
                 return;
             }
             let (cancel, runs, dispatch) = (cancel.clone(), runs.clone(), dispatch.clone());
+            // A big file takes a while to read and parse: say so, and let it show first.
+            let size = connscope_core::text::format_bytes(file.size());
+            dispatch.dispatch(Action::Importing(format!("Reading {} ({size})…", file.name())));
             page::read_text(file, move |name, text| {
                 cancel.borrow().cancel();
-                dispatch.dispatch(Action::FileRead { run: mint(&runs), name, text });
+                dispatch.dispatch(Action::Importing(format!("Reading the entries of {name} ({size})…")));
+                wasm_bindgen_futures::spawn_local(async move {
+                    page::after_paint().await;
+                    dispatch.dispatch(Action::FileRead { run: mint(&runs), name, text });
+                });
             });
         })
     };
@@ -203,7 +210,7 @@ pub fn app() -> Html {
                 on_run={start_run}
                 on_probe={start_probe}
                 on_cancel={on_cancel} />
-            <ui::progress::Progress state={run_state} done={done} discovered={discovered} target={state.session.target.clone()} />
+            <ui::progress::Progress importing={state.importing.clone()} state={run_state} done={done} discovered={discovered} target={state.session.target.clone()} />
             <ui::messages::Messages messages={state.session.messages.clone()} />
             { state.session.probe.clone().map(|status| html! { <ui::probe::ProbeView {status} browser={browser} /> }).unwrap_or_default() }
             <ui::summary::SummaryView analysis={analysis.clone()} />

@@ -68,6 +68,8 @@ pub struct AppState {
     pub lanes: Source,
     pub theme: Theme,
     pub presenting: bool,
+    /// A file being read for import: what is happening, for the progress line.
+    pub importing: Option<String>,
 }
 
 impl Default for AppState {
@@ -82,6 +84,7 @@ impl Default for AppState {
             lanes: Source::Truth,
             theme: Theme::System,
             presenting: false,
+            importing: None,
         }
     }
 }
@@ -119,6 +122,9 @@ pub enum Action {
         name: String,
         text: String,
     },
+    /// A picked file is being read or parsed: what is happening (shown until it is imported
+    /// or refused).
+    Importing(String),
     /// A file was not read: `error` says why (it is larger than an import may be).
     FileRefused {
         name: String,
@@ -144,6 +150,9 @@ impl Reducible for AppState {
 
     fn reduce(self: Rc<Self>, action: Action) -> Rc<Self> {
         let mut s = (*self).clone();
+        if matches!(action, Action::FileRead { .. } | Action::FileRefused { .. }) {
+            s.importing = None;
+        }
         match action {
             Action::Loader { run, events } => {
                 if run != s.run {
@@ -176,6 +185,7 @@ impl Reducible for AppState {
             Action::CycleTheme => s.theme = s.theme.next(),
             Action::TogglePresenting => s.presenting = !s.presenting,
             Action::Note(level, text) => s.session.apply(Event::Note { level, text }),
+            Action::Importing(what) => s.importing = Some(what),
             Action::FileRead { run, name, text } => match connscope_core::har::import(&text) {
                 Ok(imported) => {
                     s.run = run;
@@ -281,6 +291,16 @@ mod tests {
             last.starts_with("big.har was not imported: the file is 600 MB; connscope imports HAR files up to 256 MB"),
             "{last}"
         );
+    }
+
+    #[test]
+    fn an_import_says_what_it_is_doing_until_it_ends_either_way() {
+        let s = Rc::new(AppState::default()).reduce(Action::Importing("Reading big.har (29.3 MB)…".into()));
+        assert_eq!(s.importing.as_deref(), Some("Reading big.har (29.3 MB)…"));
+        let done = s.clone().reduce(Action::FileRead { run: 1, name: "big.har".into(), text: "{}".into() });
+        assert_eq!(done.importing, None, "a file that could not be imported ends the import too");
+        let refused = s.reduce(Action::FileRefused { name: "big.har".into(), error: "too big".into() });
+        assert_eq!(refused.importing, None);
     }
 
     #[test]

@@ -81,6 +81,22 @@ pub fn read_text(file: web_sys::File, then: impl FnOnce(String, String) + 'stati
     });
 }
 
+/// Resolves once the browser has painted what is in the DOM now (a frame, then a task), so a
+/// progress message shows before long work that follows it on the same thread.
+pub async fn after_paint() {
+    let promise = js_sys::Promise::new(&mut |resolve, _| {
+        let then = wasm_bindgen::closure::Closure::once_into_js(move || {
+            if let Some(w) = web_sys::window() {
+                let _ = w.set_timeout_with_callback_and_timeout_and_arguments_0(resolve.unchecked_ref(), 0);
+            }
+        });
+        if let Some(w) = web_sys::window() {
+            let _ = w.request_animation_frame(then.unchecked_ref());
+        }
+    });
+    let _ = JsFuture::from(promise).await;
+}
+
 /// Sets (or, with None, removes) `data-theme` on the root element; the stylesheet follows.
 pub fn set_theme(theme: Option<&str>) {
     if let Some(root) = web_sys::window().and_then(|w| w.document()).and_then(|d| d.document_element()) {

@@ -3,6 +3,8 @@ use yew::prelude::*;
 
 #[derive(Properties, PartialEq)]
 pub struct Props {
+    /// A file being read for import, and what is happening to it.
+    pub importing: Option<String>,
     pub state: RunState,
     pub done: usize,
     pub discovered: usize,
@@ -11,6 +13,14 @@ pub struct Props {
 
 #[function_component(Progress)]
 pub fn progress(p: &Props) -> Html {
+    if let Some(what) = &p.importing {
+        return html! {
+            <section class="progress importing" aria-live="polite" aria-busy="true">
+                <progress aria-label="import in progress" />
+                <span class="progress-label">{what}</span>
+            </section>
+        };
+    }
     let label = match p.state {
         RunState::Idle => "Ready. Pick a scenario or type a URL, then Run.".to_string(),
         RunState::Running => format!("Loading {}: {} of {} requests done", p.target, p.done, p.discovered),

@@ -175,13 +175,18 @@ pub fn waterfall(p: &Props) -> Html {
         let (select, focused) = (p.on_select.clone(), focused.clone());
         Callback::from(move |e: FocusEvent| {
             if let Some(id) = row_of(&e) {
+                // Firefox scrolls a focused SVG element's whole chart into view, not the row:
+                // the row is brought back into view at once, before the chart redraws.
+                if let Some(el) = row_element(id) {
+                    reveal(&el);
+                }
                 focused.set(Some(id));
                 select.emit(Some(id));
             }
         })
     };
     let on_blur = {
-        let focused = focused;
+        let focused = focused.clone();
         Callback::from(move |_: FocusEvent| focused.set(None))
     };
     let on_key = {
@@ -211,14 +216,22 @@ pub fn waterfall(p: &Props) -> Html {
             }
         })
     };
-    // A row the keyboard moved to, drawn by this render: focus it.
+    // A row the keyboard moved to, drawn by this render: focus it. And the focused row, if
+    // this render moved it (drawing rows before it can): a moved element loses the focus
+    // without a blur, so it is given back, without scrolling.
     {
-        let pending = pending_focus;
+        let (pending, focused) = (pending_focus, *focused);
         use_effect(move || {
             let id = *pending.borrow();
             if let Some(el) = id.and_then(row_element) {
                 pending.borrow_mut().take();
-                let _ = el.focus();
+                focus_in_place(&el);
+                reveal(&el);
+            } else if let Some(el) = focused.and_then(row_element) {
+                let active = web_sys::window().and_then(|w| w.document()).and_then(|d| d.active_element());
+                if active.as_ref() != Some(el.as_ref()) {
+                    focus_in_place(&el);
+                }
             }
         });
     }
@@ -361,17 +374,38 @@ fn row_of(e: &Event) -> Option<usize> {
     el.closest("[data-row]").ok()??.get_attribute("data-row")?.parse().ok()
 }
 
-fn row_element(id: usize) -> Option<web_sys::HtmlElement> {
-    let el = web_sys::window()?.document()?.get_element_by_id(&format!("wf-row-{id}"))?;
-    // SVG elements are focusable through the same `focus()` as HTML ones.
-    Some(el.unchecked_into())
+fn row_element(id: usize) -> Option<web_sys::SvgElement> {
+    web_sys::window()?.document()?.get_element_by_id(&format!("wf-row-{id}"))?.dyn_into().ok()
+}
+
+/// Focuses `el` without the browser scrolling (Firefox would scroll to the chart's top).
+fn focus_in_place(el: &web_sys::SvgElement) {
+    let options = web_sys::FocusOptions::new();
+    options.set_prevent_scroll(true);
+    let _ = el.focus_with_options(&options);
+}
+
+/// Scrolls the page the least that brings `el` wholly into view.
+fn reveal(el: &web_sys::Element) {
+    let Some(w) = web_sys::window() else { return };
+    let view_h = w.inner_height().ok().and_then(|h| h.as_f64()).unwrap_or(800.0);
+    let r = el.get_bounding_client_rect();
+    let dy = if r.top() < 0.0 {
+        r.top() - 8.0
+    } else if r.bottom() > view_h {
+        r.bottom() - view_h + 8.0
+    } else {
+        return;
+    };
+    w.scroll_by_with_x_and_y(0.0, dy);
 }
 
 /// Moves the keyboard focus to row `id` (at `index`): at once where it is drawn; otherwise
 /// the page scrolls to it, and the render that draws it focuses it.
 fn focus_row(id: usize, index: usize, from: Option<web_sys::EventTarget>) {
     if let Some(el) = row_element(id) {
-        let _ = el.focus();
+        focus_in_place(&el);
+        reveal(&el);
         return;
     }
     let Some(svg) =
