@@ -65,7 +65,7 @@ impl Analysis {
 }
 
 pub fn analyse(requests: &[Request]) -> Analysis {
-    let mut analysed: Vec<Analysed> = requests
+    let mut verdicts: Vec<Verdict> = requests
         .iter()
         .map(|r| {
             let mut v = verdict(r.timing.as_ref());
@@ -74,17 +74,12 @@ pub fn analyse(requests: &[Request]) -> Analysis {
                     v.failure = Some(message.clone());
                 }
             }
-            Analysed {
-                verdict: v,
-                phases: r.timing.as_ref().map(Phases::from_timing).unwrap_or_default(),
-                truth_connection: None,
-                inferred_connection: None,
-            }
+            v
         })
         .collect();
     {
         let timings: Vec<Option<&crate::Timing>> = requests.iter().map(|r| r.timing.as_ref()).collect();
-        let mut numbered: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
+        let mut numbered: rustc_hash::FxHashMap<&str, usize> = rustc_hash::FxHashMap::default();
         let origins: Vec<usize> = requests
             .iter()
             .map(|r| {
@@ -92,19 +87,27 @@ pub fn analyse(requests: &[Request]) -> Analysis {
                 *numbered.entry(r.origin.as_str()).or_insert(next)
             })
             .collect();
-        let mut verdicts: Vec<Verdict> = analysed.iter().map(|a| a.verdict.clone()).collect();
         refine(&timings, &origins, &mut verdicts);
-        for (a, v) in analysed.iter_mut().zip(verdicts) {
-            a.verdict = v;
-        }
     }
+    let mut analysed: Vec<Analysed> = requests
+        .iter()
+        .zip(verdicts)
+        .map(|(r, verdict)| Analysed {
+            verdict,
+            phases: r.timing.as_ref().map(Phases::from_timing).unwrap_or_default(),
+            truth_connection: None,
+            inferred_connection: None,
+        })
+        .collect();
     let truth_connections = truth_connections(requests, &mut analysed);
     let inferred_connections = inferred_connections(requests, &mut analysed);
-    let mut by_origin: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+    let mut grouped: rustc_hash::FxHashMap<&str, Vec<usize>> = rustc_hash::FxHashMap::default();
     // Positions, not `Request::id`: the analysis indexes by position, whatever the ids say.
     for (i, r) in requests.iter().enumerate() {
-        by_origin.entry(r.origin.as_str()).or_default().push(i);
+        grouped.entry(r.origin.as_str()).or_default().push(i);
     }
+    // Origins in order of their names, as the summary lists them.
+    let by_origin: BTreeMap<&str, Vec<usize>> = grouped.into_iter().collect();
     let mut origins: Vec<Summary> = by_origin.iter().map(|(o, ids)| summarise(o, ids, requests, &analysed)).collect();
     // An origin whose every request went on a recorded connection of another origin.
     for (s, ids) in origins.iter_mut().zip(by_origin.values()) {

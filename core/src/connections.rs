@@ -115,9 +115,9 @@ fn ordered(requests: &[Request]) -> Vec<usize> {
 pub(crate) fn truth_connections(requests: &[Request], analysed: &mut [Analysed]) -> Vec<Connection> {
     let mut conns: Vec<Connection> = Vec::new();
     // Keyed by (server, whose id, id), all borrowed: no string is built per request.
-    let mut index: std::collections::HashMap<(&str, bool, &str), usize> = std::collections::HashMap::new();
+    let mut index: rustc_hash::FxHashMap<(&str, bool, &str), usize> = rustc_hash::FxHashMap::default();
     // A multiplexed origin's server: its scheme and port (`https://*:443`).
-    let mut server_of_origin: std::collections::HashMap<&str, String> = std::collections::HashMap::new();
+    let mut server_of_origin: rustc_hash::FxHashMap<&str, String> = rustc_hash::FxHashMap::default();
     for r in requests.iter().filter(|r| r.timing.as_ref().is_some_and(Timing::is_multiplexed)) {
         server_of_origin.entry(r.origin.as_str()).or_insert_with(|| {
             let (scheme, port) = (r.origin.split("://").next().unwrap_or(""), crate::url::port_of(&r.origin));
@@ -187,7 +187,7 @@ pub(crate) fn inferred_connections(requests: &[Request], analysed: &mut [Analyse
     let mut lanes: Vec<Connection> = Vec::new();
     let mut busy_until: Vec<f64> = Vec::new();
     // Lanes by (origin, protocol), so each request looks only at its own pool.
-    let mut pools: std::collections::HashMap<(&str, &str), Pool> = std::collections::HashMap::new();
+    let mut pools: rustc_hash::FxHashMap<(&str, &str), Pool> = rustc_hash::FxHashMap::default();
     for i in ordered(requests) {
         let r = &requests[i];
         let Some(t) = r.timing.as_ref() else { continue };

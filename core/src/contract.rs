@@ -28,7 +28,7 @@ impl ServerTruth {
     /// exposes them (`serverTiming`) or as a HAR's header parses. None when either metric is
     /// missing or malformed (an empty id, a request number that is not a positive integer).
     pub fn from_metrics(metrics: &[ServerTimingEntry]) -> Option<ServerTruth> {
-        let find = |name: &str| metrics.iter().find(|e| e.name == name).map(|e| e.description.trim());
+        let find = |name: &str| metrics.iter().find(|e| e.name == name).map(|e| e.description.trim_ascii());
         let connection = find(CONNECTION_METRIC).filter(|c| !c.is_empty())?;
         let request_number = find(REQUEST_METRIC)?.parse().ok().filter(|n| *n >= 1)?;
         Some(ServerTruth { connection: connection.to_string(), request_number })

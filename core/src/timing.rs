@@ -150,7 +150,7 @@ impl Timing {
 
     /// The protocol as the ALPN id (`http/1.1`, `h2`, `h3`), or None when not exposed.
     pub fn protocol(&self) -> Option<&str> {
-        let p = self.next_hop_protocol.trim();
+        let p = self.next_hop_protocol.trim_ascii();
         (!p.is_empty()).then_some(p)
     }
 
