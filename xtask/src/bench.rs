@@ -73,7 +73,7 @@ pub fn bench(parts: &[String]) -> Result<()> {
 
 pub fn bench_analyse() -> Result<()> {
     let requests = synthetic_requests(10_000);
-    let rounds = 5;
+    let rounds = 20;
     let mut best = f64::INFINITY;
     for _ in 0..rounds {
         let started = Instant::now();
