@@ -38,7 +38,9 @@ const VIEW_STEP: f64 = 256.0;
 /// or resize, at most once per animation frame.
 #[hook]
 pub fn use_view_span(svg: NodeRef) -> Span {
-    let span = use_state_eq(|| (0.0, 2.0 * VIEW_STEP * 4.0));
+    // Until measured, the top edge only: a chart first drawn below the fold draws no more
+    // than its margin, and the measure after that render adds what is in view.
+    let span = use_state_eq(|| (0.0, 0.0));
     let frame: Rc<RefCell<Option<gloo_render::AnimationFrame>>> = use_mut_ref(|| None);
     let measure = {
         let span = span.clone();

@@ -11,7 +11,7 @@ pub const DRAW_ALL_UP_TO: usize = 200;
 
 /// The margin drawn above and below the part in view (SVG units), so a scroll of less
 /// than about a screen shows rows already drawn.
-pub const MARGIN: f64 = 900.0;
+pub const MARGIN: f64 = 600.0;
 
 /// The part of a chart in view: (top, bottom) in its SVG units from its top edge.
 pub type Span = (f64, f64);
@@ -53,12 +53,12 @@ mod tests {
 
     #[test]
     fn a_long_run_draws_what_is_in_view_and_a_margin() {
-        // 5,000 rows of 22 from 26: in view 2,226..2,886, i.e. rows 100..130, and 900 around.
+        // 5,000 rows of 22 from 26: in view 2,226..2,886, i.e. rows 100..130, and 600 around.
         let r = rows_in_view(5000, 26.0, 22.0, (2226.0, 2886.0));
-        assert_eq!(r, 59..171);
+        assert_eq!(r, 72..158);
         assert!(r.contains(&100) && r.contains(&129));
         // The top of the chart, and past its end.
-        assert_eq!(rows_in_view(5000, 26.0, 22.0, (0.0, 700.0)), 0..72);
+        assert_eq!(rows_in_view(5000, 26.0, 22.0, (0.0, 700.0)), 0..58);
         assert_eq!(rows_in_view(5000, 26.0, 22.0, (200_000.0, 201_000.0)), 5000..5000);
     }
 
@@ -69,8 +69,8 @@ mod tests {
         let mut lanes: Vec<Lane> = (0..300).map(|i| lane(30.0 + i as f64 * 26.0, 26.0)).collect();
         lanes.push(lane(30.0 + 300.0 * 26.0, 2000.0));
         let r = lanes_in_view(&lanes, (3000.0, 3600.0));
-        // From the lane holding y = 2,100 to the one holding y = 4,500.
-        assert_eq!((r.start, r.end), (79, 172));
+        // From the lane holding y = 2,400 to the one holding y = 4,200.
+        assert_eq!((r.start, r.end), (91, 161));
         // The tall lane is drawn while any of it is near view.
         assert_eq!(lanes_in_view(&lanes, (9000.0, 9500.0)), 300..301);
     }
