@@ -1,9 +1,9 @@
 //! HAR files as browsers' DevTools save them, read into requests with their timing.
 
+use super::lean::{Json as Value, NULL};
 use crate::request::{Kind, Outcome, Request};
 use crate::session::{Level, Message};
 use crate::timing::{ServerTimingEntry, Timing};
-use serde_json::Value;
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
@@ -25,6 +25,19 @@ pub enum HarError {
     NothingUsable { total: usize, first_problem: String },
 }
 
+/// The timing connscope's own export keeps of each entry (`_connscope.timing`).
+#[derive(serde::Deserialize)]
+struct OwnTiming {
+    timing: Timing,
+}
+
+/// The kind connscope's own export gives each entry (`_connscope.kind`).
+#[derive(serde::Deserialize)]
+struct OwnKind<'a> {
+    #[serde(borrow)]
+    kind: std::borrow::Cow<'a, str>,
+}
+
 /// What an import produced.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Imported {
@@ -37,7 +50,7 @@ pub struct Imported {
     pub time_origin_ms: f64,
 }
 
-fn num(v: &Value, key: &str) -> Option<f64> {
+fn num(v: &Value<'_>, key: &str) -> Option<f64> {
     v.get(key).and_then(Value::as_f64)
 }
 
@@ -100,7 +113,7 @@ fn timing_from_entry(entry: &Value, start: f64, url: &str, whole_ms: bool) -> Re
     t.response_start = cursor + send + wait;
     t.response_end = t.response_start + receive;
     t.duration = t.response_end - start;
-    let response = entry.get("response").cloned().unwrap_or(Value::Null);
+    let response = entry.get("response").unwrap_or(&NULL);
     t.next_hop_protocol = protocol_of(response.get("httpVersion").and_then(Value::as_str).unwrap_or(""));
     // Chrome: `_fromCache`; WebKit: `_fetchType` "Memory Cache" / "Disk Cache".
     let from_cache = entry.get("_fromCache").is_some_and(|c| !c.is_null())
@@ -137,10 +150,10 @@ const CHROME: &str = "WebInspector";
 const WEBKIT: &str = "WebKit Web Inspector";
 
 /// An id as DevTools writes it, string or number; `0` and empty mean none.
-fn as_id(v: &Value) -> Option<String> {
+fn as_id(v: &Value<'_>) -> Option<String> {
     match v {
-        Value::String(s) if !s.trim().is_empty() && s.trim() != "0" => Some(s.trim().to_string()),
-        Value::Number(n) if n.as_u64().is_some_and(|n| n > 0) => Some(n.to_string()),
+        Value::Str(s) if !s.trim().is_empty() && s.trim() != "0" => Some(s.trim().to_string()),
+        Value::Int(n) if *n > 0 => Some(n.to_string()),
         _ => None,
     }
 }
@@ -195,7 +208,7 @@ pub fn import(text: &str) -> Result<Imported, HarError> {
         return Err(HarError::Empty);
     }
     check_size(text.len() as f64)?;
-    let doc: Value = super::lean::parse(text).map_err(|e| match e.classify() {
+    let doc = super::lean::parse(text).map_err(|e| match e.classify() {
         serde_json::error::Category::Eof => HarError::CutShort(e.to_string()),
         _ => HarError::NotJson(e.to_string()),
     })?;
@@ -213,7 +226,7 @@ pub fn import(text: &str) -> Result<Imported, HarError> {
     let mut notes = Vec::new();
     // What went wrong with single entries: listed up to MAX_ENTRY_NOTES, then counted.
     let mut entry_notes: Vec<String> = Vec::new();
-    let mut parsed: Vec<(f64, &Value, String)> = Vec::new();
+    let mut parsed: Vec<(f64, &Value<'_>, &str)> = Vec::new();
     let mut first_problem = None;
     for (i, e) in entries.iter().enumerate() {
         let url = e.get("request").and_then(|r| r.get("url")).and_then(Value::as_str);
@@ -223,7 +236,7 @@ pub fn import(text: &str) -> Result<Imported, HarError> {
             .and_then(|s| OffsetDateTime::parse(s, &Rfc3339).ok())
             .map(|t| (t.unix_timestamp_nanos() as f64) / 1e6);
         match (url, started) {
-            (Some(u), Some(s)) => parsed.push((s, e, u.to_string())),
+            (Some(u), Some(s)) => parsed.push((s, e, u)),
             (None, _) => {
                 let p = format!("entry {} has no request.url: skipped", i + 1);
                 first_problem.get_or_insert(p.clone());
@@ -241,15 +254,13 @@ pub fn import(text: &str) -> Result<Imported, HarError> {
     let whole_ms = parsed.iter().all(|(_, e, _)| {
         e.get("timings")
             .and_then(Value::as_object)
-            .is_some_and(|t| t.values().filter_map(Value::as_f64).all(|v| v.fract() == 0.0))
+            .is_some_and(|t| t.iter().filter_map(|(_, v)| v.as_f64()).all(|v| v.fract() == 0.0))
     });
     let mut requests = Vec::new();
     for (started, e, url) in &parsed {
         // connscope's own export carries the original entry: a lossless round trip.
-        let own = e
-            .get("_connscope")
-            .and_then(|c| c.get("timing"))
-            .and_then(|t| <Timing as serde::Deserialize>::deserialize(t).ok());
+        let own_json = e.get("_connscope").and_then(Value::raw);
+        let own = own_json.and_then(|j| serde_json::from_str::<OwnTiming>(j).ok()).map(|o| o.timing);
         let timing = match own {
             Some(t) => t,
             None => match timing_from_entry(e, started - base, url, whole_ms) {
@@ -272,9 +283,10 @@ pub fn import(text: &str) -> Result<Imported, HarError> {
             .and_then(Value::as_str)
             .unwrap_or("");
         // connscope's own export says what it discovered; DevTools say what the page used.
-        let named = |v: Option<&Value>| v.and_then(Value::as_str).and_then(Kind::from_name);
-        let kind = named(e.get("_connscope").and_then(|c| c.get("kind")))
-            .or_else(|| named(e.get("_resourceType")))
+        let named = |v: Option<&str>| v.and_then(Kind::from_name);
+        let own_kind = own_json.and_then(|j| serde_json::from_str::<OwnKind>(j).ok());
+        let kind = named(own_kind.as_ref().map(|k| k.kind.as_ref()))
+            .or_else(|| named(e.get("_resourceType").and_then(Value::as_str)))
             .unwrap_or_else(|| Kind::guess(mime, url));
         let recorded_connection = recorded_connection(&creator, e, url);
         let status = timing
@@ -284,7 +296,7 @@ pub fn import(text: &str) -> Result<Imported, HarError> {
         requests.push(Request {
             id: requests.len(),
             origin: crate::url::origin_of(url).unwrap_or_else(|| "(no origin)".into()),
-            url: url.clone(),
+            url: url.to_string(),
             kind,
             parent: None,
             depth: u32::from(kind != Kind::Document),
