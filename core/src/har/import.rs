@@ -120,15 +120,15 @@ fn timing_from_entry(entry: &Value, start: f64, url: &str, whole_ms: bool) -> Re
         || entry.get("_fetchType").and_then(Value::as_str).is_some_and(|f| f.ends_with("Cache"));
     let body = response.get("content").and_then(|c| num(c, "size")).unwrap_or(0.0).max(0.0);
     t.decoded_body_size = body;
-    t.encoded_body_size = num(&response, "bodySize").filter(|b| *b >= 0.0).unwrap_or(body);
+    t.encoded_body_size = num(response, "bodySize").filter(|b| *b >= 0.0).unwrap_or(body);
     t.transfer_size = if from_cache {
         0.0
     } else {
-        num(&response, "_transferSize")
+        num(response, "_transferSize")
             .filter(|v| *v >= 0.0)
-            .unwrap_or_else(|| t.encoded_body_size + num(&response, "headersSize").filter(|h| *h >= 0.0).unwrap_or(0.0))
+            .unwrap_or_else(|| t.encoded_body_size + num(response, "headersSize").filter(|h| *h >= 0.0).unwrap_or(0.0))
     };
-    t.response_status = num(&response, "status").map(|s| s as u16);
+    t.response_status = num(response, "status").map(|s| s as u16);
     Ok(t)
 }
 
