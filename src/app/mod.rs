@@ -17,6 +17,10 @@ use std::cell::RefCell;
 use std::rc::Rc;
 use yew::prelude::*;
 
+/// Files larger than this (bytes, about 2,500 requests) show the import's progress before it
+/// is parsed, at the cost of a frame.
+const SHOW_PROGRESS_BYTES: f64 = 4.0 * 1024.0 * 1024.0;
+
 /// Mints the id of each run or import, so late events of an older one are told apart.
 fn mint(counter: &RefCell<RunId>) -> RunId {
     let mut c = counter.borrow_mut();
@@ -29,6 +33,11 @@ pub fn app() -> Html {
     let state = use_reducer(|| AppState::from_link(&page::location_search()));
     let cancel = use_mut_ref(Cancel::default);
     let runs = use_mut_ref(|| 0 as RunId);
+    // The state as last rendered, for callbacks made once: a callback made anew on every
+    // render never equals the last one, so every component given it would render again with
+    // each batch of a run (the form alone took about 20 ms each time).
+    let latest = use_mut_ref(|| state.clone());
+    *latest.borrow_mut() = state.clone();
 
     // On open: the scenario list (the link was read into the first state).
     {
@@ -46,8 +55,9 @@ pub fn app() -> Html {
     }
 
     let start_run = {
-        let (state, cancel, runs) = (state.clone(), cancel.clone(), runs.clone());
-        Callback::from(move |_: ()| {
+        let (latest, cancel, runs) = (latest.clone(), cancel.clone(), runs.clone());
+        use_callback((), move |_: (), _| {
+            let state = latest.borrow().clone();
             cancel.borrow().cancel();
             let fresh = Cancel::default();
             *cancel.borrow_mut() = fresh.clone();
@@ -68,8 +78,9 @@ pub fn app() -> Html {
     };
 
     let start_probe = {
-        let (state, cancel, runs) = (state.clone(), cancel.clone(), runs.clone());
-        Callback::from(move |_: ()| {
+        let (latest, cancel, runs) = (latest, cancel.clone(), runs.clone());
+        use_callback((), move |_: (), _| {
+            let state = latest.borrow().clone();
             let scenarios: &[_] = match &state.scenarios {
                 Scenarios::Testbed(list) => list,
                 _ => &[],
@@ -110,15 +121,26 @@ pub fn app() -> Html {
 
     let on_cancel = {
         let cancel = cancel.clone();
-        Callback::from(move |_: ()| cancel.borrow().cancel())
+        use_callback((), move |_: (), _| cancel.borrow().cancel())
     };
     let dispatch = state.dispatcher();
-    let on_field = dispatch.to_callback().reform(|(key, value)| Action::SetField { key, value });
+    let on_field = {
+        let dispatch = dispatch.clone();
+        use_callback((), move |(key, value), _| dispatch.dispatch(Action::SetField { key, value }))
+    };
     // The address bar always holds the link that reproduces what the form says.
     use_effect_with(state.config.clone(), page::write_location);
     let on_select = {
         let dispatch = dispatch.clone();
-        Callback::from(move |i: Option<usize>| dispatch.dispatch(Action::Select(i)))
+        use_callback((), move |i: Option<usize>, _| dispatch.dispatch(Action::Select(i)))
+    };
+    let on_order = {
+        let dispatch = dispatch.clone();
+        use_callback((), move |o, _| dispatch.dispatch(Action::SetOrder(o)))
+    };
+    let on_source = {
+        let dispatch = dispatch.clone();
+        use_callback((), move |s, _| dispatch.dispatch(Action::SetLanes(s)))
     };
 
     // The run and its analysis, shared with every view: analysed again only when the run
@@ -127,11 +149,12 @@ pub fn app() -> Html {
     let analysis = (*use_memo(requests.clone(), |r| ui::Shared::new(analyse(r)))).clone();
 
     let on_export = {
-        let (requests, analysis) = (requests.clone(), analysis.clone());
         let (target, origin) = (state.session.target.clone(), state.session.time_origin_ms);
         let dispatch = dispatch.clone();
-        Callback::from(move |format: Format| {
-            let written = format.write(&target, &requests, &analysis, origin);
+        use_callback((requests.clone(), analysis.clone(), target, origin.to_bits()), move |format: Format, deps| {
+            let (requests, analysis, target, origin) = deps;
+            let origin = f64::from_bits(*origin);
+            let written = format.write(target, requests, analysis, origin);
             let saved = written
                 .map_err(|e| e.to_string())
                 .and_then(|text| page::download(format.file_name(), format.mime(), &text));
@@ -143,21 +166,25 @@ pub fn app() -> Html {
     };
     let on_file = {
         let (cancel, runs, dispatch) = (cancel, runs, dispatch.clone());
-        Callback::from(move |file: web_sys::File| {
+        use_callback((), move |file: web_sys::File, _| {
             // Too big is said before a byte is read: the run shown stays.
             if let Err(e) = connscope_core::har::check_size(file.size()) {
                 dispatch.dispatch(Action::FileRefused { name: file.name(), error: e.to_string() });
                 return;
             }
             let (cancel, runs, dispatch) = (cancel.clone(), runs.clone(), dispatch.clone());
-            // A big file takes a while to read and parse: say so, and let it show first.
+            // A big file takes a while to read and parse: say so, and let it show first (a
+            // small one is done before a frame could show it).
+            let big = file.size() > SHOW_PROGRESS_BYTES;
             let size = connscope_core::text::format_bytes(file.size());
             dispatch.dispatch(Action::Importing(format!("Reading {} ({size})…", file.name())));
             page::read_text(file, move |name, text| {
                 cancel.borrow().cancel();
                 dispatch.dispatch(Action::Importing(format!("Reading the entries of {name} ({size})…")));
                 wasm_bindgen_futures::spawn_local(async move {
-                    page::after_paint().await;
+                    if big {
+                        page::after_paint().await;
+                    }
                     dispatch.dispatch(Action::FileRead { run: mint(&runs), name, text });
                 });
             });
@@ -220,7 +247,7 @@ pub fn app() -> Html {
                 order={state.order}
                 selected={state.selected}
                 on_select={on_select.clone()}
-                on_order={dispatch.to_callback().reform(Action::SetOrder)}
+                on_order={on_order}
                 run_key={state.run} />
             <ui::details::Details requests={requests.clone()} analysis={analysis.clone()} selected={state.selected} />
             <ui::connections::ConnectionView
@@ -229,7 +256,7 @@ pub fn app() -> Html {
                 source={state.lanes}
                 selected={state.selected}
                 on_select={on_select}
-                on_source={dispatch.to_callback().reform(Action::SetLanes)} />
+                on_source={on_source} />
             <ui::legend::Explainer />
             <ui::export::Export empty={requests.is_empty()} on_export={on_export} on_file={on_file} />
         </main>
