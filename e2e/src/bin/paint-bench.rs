@@ -59,6 +59,10 @@ async fn choose_and_wait(b: &Browser, har: &Path, painted: &str) -> Result<f64> 
     ms.as_f64().context("a time")
 }
 
+/// How long a person takes from the page's opening to choosing a file, at the least: the
+/// page is loaded and idle.
+const TO_CHOOSE: Duration = Duration::from_secs(1);
+
 /// A blank page, and a moment for the last page's teardown to finish.
 async fn settle(b: &Browser) -> Result<()> {
     b.client.goto("about:blank").await?;
@@ -71,6 +75,7 @@ async fn connscope_paint(b: &Browser, app_url: &str, har: &Path, n: u64) -> Resu
     // A scenario without autorun: the app waits, idle.
     b.client.goto(&format!("{app_url}?scenario=keepalive")).await?;
     b.wait_for_state(&["idle"], Duration::from_secs(10)).await?;
+    tokio::time::sleep(TO_CHOOSE).await;
     // When the import's progress line first shows, and the longest task until painted.
     b.client
         .execute(
@@ -95,6 +100,7 @@ async fn connscope_paint(b: &Browser, app_url: &str, har: &Path, n: u64) -> Resu
 async fn perf_cascade_paint(b: &Browser, page: &Path, har: &Path, n: u64) -> Result<f64> {
     settle(b).await?;
     b.client.goto(&format!("file://{}", page.display())).await?;
+    tokio::time::sleep(TO_CHOOSE).await;
     // PerfCascade draws one `.row-item` group per entry (and one for the page).
     let painted = format!("document.querySelectorAll('#out .row-item').length >= {n}");
     choose_and_wait(b, har, &painted).await
