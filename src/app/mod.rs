@@ -21,8 +21,8 @@ use yew::prelude::*;
 /// is parsed, at the cost of a frame.
 const SHOW_PROGRESS_BYTES: f64 = 4.0 * 1024.0 * 1024.0;
 
-/// How long after opening the app compiles its HAR reader in passing (ms): after its first
-/// paint and the scenario list, before a person can pick a file.
+/// How long after opening (or after a run) the app compiles its HAR reader in passing (ms):
+/// after its first paint and the scenario list, before a person can pick a file.
 const WARM_UP_AFTER_MS: u32 = 300;
 
 /// Mints the id of each run or import, so late events of an older one are told apart.
@@ -55,18 +55,31 @@ pub fn app() -> Html {
                 };
                 dispatch.dispatch(Action::ScenariosLoaded(list));
             });
-            // Soon after opening, while the app waits for the user: the HAR reader and the
-            // analysis once on a made-up run of a few requests, so the browser has compiled
-            // their code before a file is dropped (it compiles WebAssembly a function at a
-            // time, on first use: the first import paid ~60 ms more for it).
-            wasm_bindgen_futures::spawn_local(async {
-                crate::browser::sleep_ms(WARM_UP_AFTER_MS).await;
-                let made_up = connscope_core::synthetic::requests(12);
-                let har = connscope_core::har::export("warm-up", &made_up, &analyse(&made_up), 0.0);
-                if let Ok(imported) = serde_json::to_string(&har).map(|t| connscope_core::har::import(&t)) {
-                    let _ = imported.map(|i| analyse(&i.requests));
-                }
-            });
+        });
+    }
+
+    // While the app waits for the user, once: the HAR reader and the analysis on a made-up
+    // run of a few requests, so the browser has compiled their code before a file is
+    // dropped (it compiles WebAssembly a function at a time, on first use: the first import
+    // paid ~60 ms more for it). Never during a run: it would stand between a fetch's
+    // callback and the next fetch.
+    {
+        let (latest, warmed) = (latest.clone(), use_mut_ref(|| false));
+        let running = state.session.state == RunState::Running;
+        use_effect_with(running, move |running| {
+            if !*running && !*warmed.borrow() {
+                wasm_bindgen_futures::spawn_local(async move {
+                    crate::browser::sleep_ms(WARM_UP_AFTER_MS).await;
+                    if latest.borrow().session.state == RunState::Running || warmed.replace(true) {
+                        return;
+                    }
+                    let made_up = connscope_core::synthetic::requests(12);
+                    let har = connscope_core::har::export("warm-up", &made_up, &analyse(&made_up), 0.0);
+                    if let Ok(imported) = serde_json::to_string(&har).map(|t| connscope_core::har::import(&t)) {
+                        let _ = imported.map(|i| analyse(&i.requests));
+                    }
+                });
+            }
         });
     }
 

@@ -38,7 +38,7 @@ async fn run(b: &Browser, tb: &Testbed, query: &str) -> Result<(Vec<Entry>, f64)
     b.wait_for_state(&["idle"], Duration::from_secs(20)).await?;
     b.client
         .execute(
-            "window.benchLongest = 0; new PerformanceObserver(l => { for (const e of l.getEntries()) window.benchLongest = Math.max(window.benchLongest, e.duration); }).observe({ type: 'longtask' });",
+            "window.benchLongest = 0; window.benchTasks = []; window.benchAt = performance.now(); new PerformanceObserver(l => { for (const e of l.getEntries()) { window.benchLongest = Math.max(window.benchLongest, e.duration); window.benchTasks.push(Math.round(e.startTime - window.benchAt) + ' ms: ' + Math.round(e.duration) + ' ms'); } }).observe({ type: 'longtask' });",
             vec![],
         )
         .await?;
@@ -54,6 +54,10 @@ async fn run(b: &Browser, tb: &Testbed, query: &str) -> Result<(Vec<Entry>, f64)
         )
         .await?;
     let longest = b.client.execute("return window.benchLongest", vec![]).await?.as_f64().unwrap_or(0.0);
+    let tasks = b.client.execute("return window.benchTasks.join(', ')", vec![]).await?;
+    if longest > 0.0 {
+        println!("  tasks of 50 ms or more (from the click on Run): {}", tasks.as_str().unwrap_or_default());
+    }
     Ok((serde_json::from_value(entries)?, longest))
 }
 
