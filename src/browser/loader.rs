@@ -19,6 +19,11 @@ use std::pin::Pin;
 use std::rc::Rc;
 
 type Fetched = (usize, Result<connscope_core::effect::Response, FetchFailure>);
+
+/// Fetches started in one task at most: a page that names hundreds of resources has them
+/// started a few dozen at a time, each batch in a task of its own, so no task runs long
+/// (a `fetch()` call costs the page about 0.2 ms) and responses are handled in between.
+const STARTS_PER_TASK: usize = 24;
 type Timed = (usize, Option<Timing>);
 
 /// Loads `target` and its resource graph, reporting its steps through `report`, in order,
@@ -54,13 +59,16 @@ async fn drive(mut machine: impl Machine, first: Vec<Effect>, cancel: Cancel, re
     let mut pause: FuturesUnordered<Pin<Box<dyn Future<Output = ()>>>> = FuturesUnordered::new();
     let mut effects = first;
     let mut told_cancel = false;
+    // Fetches the machine asked for, not started yet (see STARTS_PER_TASK).
+    let mut to_start: std::collections::VecDeque<Pin<Box<dyn Future<Output = Fetched>>>> =
+        std::collections::VecDeque::new();
     loop {
         for effect in effects.drain(..) {
             match effect {
                 Effect::Report(event) => report.push(event),
                 Effect::Fetch { id, url, read, timeout_ms } => {
                     let cancel = cancel.clone();
-                    fetching.push(Box::pin(async move { (id, fetch(&url, read, timeout_ms, &cancel).await) }));
+                    to_start.push_back(Box::pin(async move { (id, fetch(&url, read, timeout_ms, &cancel).await) }));
                 }
                 Effect::LookUpTiming { id, url, wait_ms } => {
                     let collector = collector.clone();
@@ -80,6 +88,12 @@ async fn drive(mut machine: impl Machine, first: Vec<Effect>, cancel: Cancel, re
                 }
             }
         }
+        for _ in 0..STARTS_PER_TASK {
+            match to_start.pop_front() {
+                Some(f) => fetching.push(f),
+                None => break,
+            }
+        }
         if machine.is_over() {
             break;
         }
@@ -88,7 +102,13 @@ async fn drive(mut machine: impl Machine, first: Vec<Effect>, cancel: Cancel, re
             effects = machine.cancel();
             continue;
         }
+        let mut next_task = if to_start.is_empty() {
+            futures::future::Fuse::terminated()
+        } else {
+            futures::FutureExt::fuse(Box::pin(super::yield_now()) as Pin<Box<dyn Future<Output = ()>>>)
+        };
         effects = futures::select! {
+            () = next_task => Vec::new(),
             (id, outcome) = fetching.select_next_some() => machine.fetched(id, outcome, &BrowserUrls),
             (id, entry) = timing.select_next_some() => machine.timed(id, entry),
             () = pause.select_next_some() => if cancel.is_cancelled() {

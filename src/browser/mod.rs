@@ -21,6 +21,23 @@ pub fn js_error_text(e: &JsValue) -> String {
     e.as_string().unwrap_or_else(|| format!("{e:?}"))
 }
 
+/// Lets the page run whatever task waits (a response, a frame), then goes on: a task of its
+/// own through a message channel, which no browser delays the way it clamps chained timers.
+pub async fn yield_now() {
+    let promise = js_sys::Promise::new(&mut |resolve, _| {
+        if let Ok(channel) = web_sys::MessageChannel::new() {
+            let port = channel.port1();
+            // Setting onmessage starts the port; a port with a message for its handler is
+            // kept alive until the message is handled.
+            port.set_onmessage(Some(resolve.unchecked_ref()));
+            let _ = channel.port2().post_message(&JsValue::NULL);
+        } else {
+            let _ = resolve.call0(&JsValue::NULL);
+        }
+    });
+    let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
+}
+
 /// Sleeps without blocking the page.
 pub async fn sleep_ms(ms: u32) {
     gloo_timers::future::TimeoutFuture::new(ms).await;
