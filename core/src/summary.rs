@@ -1,7 +1,7 @@
 //! Totals per origin and for the whole run, and the paragraph a student can read aloud.
 
 use crate::analysis::Analysed;
-use crate::request::Request;
+use crate::request::{Outcome, Request};
 use crate::reuse::{Agreement, Reuse};
 use crate::text::{format_ms, plural};
 use serde::{Deserialize, Serialize};
@@ -13,6 +13,10 @@ pub struct Summary {
     pub new_connections: usize,
     pub reused: usize,
     pub unknown: usize,
+    /// Requests of a run in progress whose response has not ended: no timing yet, so not
+    /// counted as unknown.
+    #[serde(default)]
+    pub loading: usize,
     /// reused / (new + reused); None when nothing is known.
     pub reuse_ratio: Option<f64>,
     pub dns_ms: f64,
@@ -110,7 +114,10 @@ pub(crate) fn summarise(origin: &str, ids: &[usize], requests: &[Request], analy
                 on_wire.push((from, t.response_end));
             }
         }
+        let loading =
+            requests[i].timing.is_none() && matches!(requests[i].outcome, Outcome::Pending | Outcome::Running);
         match a.verdict.reuse {
+            _ if loading => s.loading += 1,
             Reuse::New => s.new_connections += 1,
             Reuse::Reused => s.reused += 1,
             Reuse::Unknown => s.unknown += 1,
@@ -181,6 +188,10 @@ pub(crate) fn reading(origins: &[Summary], total: &Summary) -> String {
         format_ms(total.span_ms)
     );
     let known = total.new_connections + total.reused;
+    if known == 0 && total.unknown == 0 && total.loading > 0 {
+        out.push_str("Their timing arrives as each one finishes.");
+        return out;
+    }
     if known == 0 {
         out.push_str("Whether connections were reused cannot be told for any of them: ");
         out.push_str("the browser hid their connection times (no Timing-Allow-Origin) or recorded none.");
@@ -192,6 +203,9 @@ pub(crate) fn reading(origins: &[Summary], total: &Summary) -> String {
     ));
     if total.unknown > 0 {
         out.push_str(&format!("; for {} it cannot be told", total.unknown));
+    }
+    if total.loading > 0 {
+        out.push_str(&format!("; {} still loading", total.loading));
     }
     out.push_str(". ");
     for o in origins.iter().filter(|o| o.new_connections + o.reused > 0) {
@@ -243,7 +257,7 @@ pub(crate) fn reading(origins: &[Summary], total: &Summary) -> String {
 #[cfg(test)]
 mod tests {
     use crate::testing::req;
-    use crate::{analyse, Request, Timing};
+    use crate::{analyse, Outcome, Request, Timing};
 
     #[test]
     fn twelve_slow_requests_on_six_connections_are_named_queueing_at_the_per_host_limit() {
@@ -308,6 +322,30 @@ mod tests {
         assert_eq!(a.total.unpriced_reused, 3);
         let none = analyse(&rs[2..]);
         assert_eq!((none.total.saved_ms, none.total.unpriced_reused), (None, 3));
+    }
+
+    #[test]
+    fn a_run_in_progress_says_its_timing_is_on_its_way_not_hidden() {
+        let loading = |id: usize| Request {
+            id,
+            url: format!("http://h/{id}"),
+            origin: "http://h".into(),
+            kind: crate::Kind::Image,
+            parent: None,
+            depth: 1,
+            outcome: if id == 0 { Outcome::Running } else { Outcome::Pending },
+            timing: None,
+            recorded_connection: None,
+        };
+        let a = analyse(&[loading(0), loading(1)]);
+        assert_eq!((a.total.loading, a.total.unknown), (2, 0));
+        assert!(a.reading.ends_with("Their timing arrives as each one finishes."), "{}", a.reading);
+        assert!(!a.reading.contains("hid"), "{}", a.reading);
+        // A failed request without timing is unknown, not loading.
+        let mut failed = loading(1);
+        failed.outcome = Outcome::Failed { message: "HTTP 404".into() };
+        let a = analyse(&[loading(0), failed]);
+        assert_eq!((a.total.loading, a.total.unknown), (1, 1));
     }
 
     #[test]
