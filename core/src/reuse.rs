@@ -263,8 +263,12 @@ pub fn refine(timings: &[Option<&Timing>], origins: &[usize], verdicts: &mut [Ve
 /// connection of its own until its last byte. A request that showed a connect brings one;
 /// one that timing calls reused needs one that had fallen free. A reused request that
 /// waited over [`WAIT_MS`] and found none went on a connection no entry shows: it becomes
-/// unknown (it still holds that connection, for the requests after it). One that did not
-/// wait went on a connection open before the run (a warm or preconnected one).
+/// unknown (it still holds that connection, for the requests after it), and so does each
+/// request that waited and took a connection while it waited: any of them may be the one
+/// that got the connection no entry shows (Chromium sent keepalive's img-1 first on a
+/// connection no entry records while script-2, waiting with it, took the one that had
+/// fallen free). One that did not wait went on a connection open before the run (a warm or
+/// preconnected one).
 ///
 /// Servers close connections without timing showing it. When a connect that reads 0 ms (a
 /// connection Firefox hands out) comes while a connection of its origin has sat free for
@@ -285,6 +289,8 @@ fn no_free_connection(timings: &[Option<&Timing>], origins: &[usize], verdicts: 
         free_at: BTreeSet<(i64, u64)>,
         next: u64,
         closes_connections: bool,
+        /// Requests that waited and took a connection, with when they were sent (in order).
+        waited_takes: Vec<(usize, f64)>,
     }
     impl Origin {
         fn push(&mut self, at: f64) {
@@ -334,15 +340,28 @@ fn no_free_connection(timings: &[Option<&Timing>], origins: &[usize], verdicts: 
                 // been closing: a waiting request's own entry cannot tell which it got.
                 let took =
                     !(o.closes_connections && waited) && o.take(f64::NEG_INFINITY, t.request_start, t.response_end);
+                let unknown = Inference {
+                    reuse: Reuse::Unknown,
+                    reason: Some(UnknownReason::WaitedForAConnection),
+                    handshake_ms: None,
+                };
+                if took && waited {
+                    o.waited_takes.push((i, t.request_start));
+                }
                 if !took {
                     o.push(t.response_end);
                     if waited {
-                        let inference = Inference {
-                            reuse: Reuse::Unknown,
-                            reason: Some(UnknownReason::WaitedForAConnection),
-                            handshake_ms: None,
-                        };
-                        verdicts[i] = judge(inference, t.server_truth());
+                        verdicts[i] = judge(unknown.clone(), t.server_truth());
+                        // One connection short: a request waiting with this one got a
+                        // connection no entry shows, and browsers do not serve waiting
+                        // requests in the order they came (Chromium serves by priority), so
+                        // each that took one while this one waited may be that request.
+                        let from = o.waited_takes.partition_point(|(_, sent)| *sent < t.fetch_start - EPSILON_MS);
+                        for (j, _) in o.waited_takes.drain(from..) {
+                            if let Some(tj) = timings[j] {
+                                verdicts[j] = judge(unknown.clone(), tj.server_truth());
+                            }
+                        }
                     }
                 }
             }
@@ -491,6 +510,32 @@ mod tests {
         // the queued requests went on connections that fell free.
         let ts = vec![h1(0.0, Some((0.2, 0.5)), 0.6, 400.0), h1(0.0, None, 400.2, 800.0)];
         assert_eq!(refined(&ts), vec![Reuse::New, Reuse::Reused]);
+    }
+
+    #[test]
+    fn http1_requests_that_waited_together_for_too_few_connections_are_all_unknown() {
+        // Chromium, keepalive at the browser's concurrency, on a loaded machine (times from
+        // img-1's fetchStart). Style-2's connection fell free at 3.19; img-1 (waiting since
+        // 0) was sent at 15.16 and script-2 (waiting since -9.31) at 17.55, both showing no
+        // connect. Timing has one free connection for the two: the testbed saw script-2 take
+        // it and img-1 go first on a connection no entry records (accepted at 3.12).
+        let h1 = |f, c, r, e| seen(f, c, r, e, "http/1.1");
+        let ts = vec![
+            h1(-56.39, Some((-53.79, -53.59)), -53.37, -48.72), // page.html, conn 9
+            h1(-14.70, None, -10.70, -0.35),                    // style-1, 9#2
+            h1(-11.59, Some((-10.32, -10.15)), -4.15, 3.19),    // style-2, conn 10
+            h1(-9.59, None, 4.85, 32.38),                       // script-1, 9#3
+            h1(-9.31, None, 17.55, 43.39),                      // script-2, 10#2
+            h1(-9.07, Some((2.98, 3.37)), 32.21, 44.48),        // script-3, conn 11
+            h1(0.0, None, 15.16, 43.09),                        // img-1, first on conn 12
+        ];
+        let r = refined(&ts);
+        assert_eq!(r[6], Reuse::Unknown, "img-1 may be the one that got the unrecorded connection: {r:?}");
+        assert_eq!(r[4], Reuse::Unknown, "script-2 found no connection: {r:?}");
+        // Script-1 took its connection while script-2 waited: it may be the one too.
+        assert_eq!(r[3], Reuse::Unknown, "{r:?}");
+        // Style-1 was sent before script-2 began to wait.
+        assert_eq!(r[1], Reuse::Reused, "{r:?}");
     }
 
     fn reused() -> Timing {
