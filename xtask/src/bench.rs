@@ -61,7 +61,7 @@ pub fn bench(parts: &[String]) -> Result<()> {
         crate::cmd(
             "cargo",
             &["run", "--quiet", "-p", "e2e", "--bin", "loader-bench"],
-            &[("CHROMEDRIVER", browsers.chromedriver), ("CONNSCOPE_DIST", dist_env.clone())],
+            &[("CHROMEDRIVER", browsers.chromedriver), ("CONNSCOPE_DIST", dist_env)],
         )?;
     }
     if wanted("size") {

@@ -176,7 +176,7 @@ async fn main() -> Result<()> {
         let (Some(path), Some(n)) = (parts.next(), parts.next().and_then(|n| n.parse().ok())) else {
             bail!("{arg}: expected <har>:<requests>");
         };
-        let path = Path::new(path).canonicalize().with_context(|| format!("{path}"))?;
+        let path = Path::new(path).canonicalize().with_context(|| path.to_string())?;
         cases.push((path, n, parts.next() == Some("connscope-only")));
     }
     let tb = start_testbed().await?;
