@@ -218,7 +218,7 @@ pub fn refine(timings: &[Option<&Timing>], origins: &[usize], verdicts: &mut [Ve
         let m = &mut by_origin[origins[i]];
         if verdicts[i].inference.reuse == Reuse::New {
             m.connected.push(t.connect_end);
-            if t.connect_end - t.connect_start < EPSILON_MS {
+            if connect_reads_zero(t) {
                 m.connected_instantly.push(t.connect_end);
             }
         }
@@ -322,8 +322,7 @@ fn no_free_connection(timings: &[Option<&Timing>], origins: &[usize], verdicts: 
     // (Firefox): there `refine` already finds the requests that may have got one.
     let mut hands_out = vec![false; by_origin.len()];
     for (i, t) in timings.iter().enumerate() {
-        if t.is_some_and(|t| t.connect_end - t.connect_start < EPSILON_MS) && verdicts[i].inference.reuse == Reuse::New
-        {
+        if t.is_some_and(connect_reads_zero) && verdicts[i].inference.reuse == Reuse::New {
             hands_out[origins[i]] = true;
         }
     }
@@ -333,7 +332,7 @@ fn no_free_connection(timings: &[Option<&Timing>], origins: &[usize], verdicts: 
         let waited = t.request_start - t.fetch_start > WAIT_MS;
         match verdicts[i].inference.reuse {
             Reuse::New => {
-                let instant = t.connect_end - t.connect_start < EPSILON_MS;
+                let instant = connect_reads_zero(t);
                 let idle_before = (order_key(t.connect_start - IDLE_SIGN_MS), 0);
                 if instant && o.free_at.first().is_some_and(|first| *first < idle_before) {
                     o.closes_connections = true;
@@ -383,6 +382,12 @@ fn no_free_connection(timings: &[Option<&Timing>], origins: &[usize], verdicts: 
             Reuse::Unknown => {}
         }
     }
+}
+
+/// A connect that reads 0 ms: for a request timing calls new, a connection handed out
+/// (Firefox records so the connections it gives to waiting requests).
+fn connect_reads_zero(t: &Timing) -> bool {
+    t.connect_end - t.connect_start < EPSILON_MS
 }
 
 /// The verdict from an inference and the server's word, if any.

@@ -88,3 +88,11 @@ pub fn use_view_span(svg: NodeRef) -> Span {
     use_effect(move || measure());
     *span
 }
+
+/// The number in attribute `name` of the nearest element around an event's target that has
+/// it: which row, lane or request of a chart an event handled once on the chart happened in.
+pub fn closest_number(e: &Event, name: &str) -> Option<usize> {
+    use wasm_bindgen::JsCast;
+    let el: web_sys::Element = e.target()?.dyn_into().ok()?;
+    el.closest(&format!("[{name}]")).ok()??.get_attribute(name)?.parse().ok()
+}

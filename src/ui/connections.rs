@@ -1,12 +1,11 @@
 //! The connection view: one lane per connection, its requests placed along it, the
 //! handshake drawn where the lane starts. Server truth or timing-inferred lanes.
 
-use super::chart::{time_axis, use_view_span, AXIS_H, BARS_W, WIDTH};
+use super::chart::{closest_number, time_axis, use_view_span, AXIS_H, BARS_W, WIDTH};
 use connscope_core::geometry::{self, lanes_in_view, Axis, Lane};
 use connscope_core::text::{describe, escape_markup as esc, format_ms, plural};
 use connscope_core::{Analysis, Connection, Recorded, Request, Source};
 use std::fmt::Write;
-use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
 const LANE_H: f64 = 26.0;
@@ -177,10 +176,4 @@ fn lane_markup(c: &Connection, lane: &Lane, label: &str, p: &Props, axis: &Axis)
         m.push_str("</g>");
     }
     m
-}
-
-/// The number in attribute `name` of the nearest element around an event's target that has it.
-fn closest_number(e: &Event, name: &str) -> Option<usize> {
-    let el: web_sys::Element = e.target()?.dyn_into().ok()?;
-    el.closest(&format!("[{name}]")).ok()??.get_attribute(name)?.parse().ok()
 }

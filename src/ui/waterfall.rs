@@ -1,6 +1,6 @@
 //! The waterfall: one row per request, phases as coloured segments on a shared time axis.
 
-use super::chart::{time_axis, use_view_span, AXIS_H, BARS_W, LABEL_W, MARK_W, ROW_H, WIDTH};
+use super::chart::{closest_number, time_axis, use_view_span, AXIS_H, BARS_W, LABEL_W, MARK_W, ROW_H, WIDTH};
 use super::Shared;
 use connscope_core::geometry::{rows, rows_in_view, Axis, Order, Placement, Row};
 use connscope_core::text::{describe, escape_markup as esc, format_ms as fmt_ms, reuse_mark, short_url};
@@ -370,8 +370,7 @@ fn row_markup(row: &Row, r: &Request, a: &Analysed, conn: &str, page_origin: &st
 
 /// The request of the row an event happened in (its `data-row`).
 fn row_of(e: &Event) -> Option<usize> {
-    let el: web_sys::Element = e.target()?.dyn_into().ok()?;
-    el.closest("[data-row]").ok()??.get_attribute("data-row")?.parse().ok()
+    closest_number(e, "data-row")
 }
 
 fn row_element(id: usize) -> Option<web_sys::SvgElement> {
