@@ -7,6 +7,7 @@
 //! effects for the browser shell to carry out. `docs/ARCHITECTURE.md` draws the layers.
 
 pub mod analysis;
+pub mod capture;
 pub mod config;
 pub mod connections;
 pub mod contract;
@@ -19,6 +20,7 @@ pub mod har;
 pub mod phases;
 pub mod probe;
 pub mod request;
+pub mod report;
 pub mod reuse;
 pub mod session;
 pub mod summary;
