@@ -139,7 +139,9 @@ pub enum CaptureError {
     NotJson(String),
     #[error("this JSON is not a connscope capture (its `format` is not \"connscope-capture\")")]
     NotCapture,
-    #[error("this capture is of version {0}; this connscope reads version 1 (use the bookmarklet this connscope offers)")]
+    #[error(
+        "this capture is of version {0}; this connscope reads version 1 (use the bookmarklet this connscope offers)"
+    )]
     Version(u64),
     #[error("the capture's `{field}` is {problem}")]
     Field { field: &'static str, problem: String },
@@ -378,11 +380,12 @@ pub fn describe(info: &CaptureInfo) -> Vec<Message> {
     });
     match info.buffer {
         Buffer::Room => {}
-        Buffer::Full { dropped } => notes.push(Message {
-            level: Level::Warning,
-            text: buffer_text(info.entries, Some(dropped)),
-        }),
-        Buffer::MaybeFull { entries } => notes.push(Message { level: Level::Warning, text: buffer_text(entries, None) }),
+        Buffer::Full { dropped } => {
+            notes.push(Message { level: Level::Warning, text: buffer_text(info.entries, Some(dropped)) })
+        }
+        Buffer::MaybeFull { entries } => {
+            notes.push(Message { level: Level::Warning, text: buffer_text(entries, None) })
+        }
     }
     if info.cross_origin_isolated == Some(false) {
         notes.push(Message {
@@ -473,6 +476,25 @@ mod tests {
     }
 
     #[test]
+    fn a_capture_goes_to_har_and_back_with_its_hints_and_buffer() {
+        let c = import(&capture(
+            r#"{"name":"https://example.com/a.css","startTime":75,"fetchStart":75,"domainLookupStart":75,"domainLookupEnd":75,"connectStart":75,"connectEnd":75,"requestStart":76,"responseStart":80,"responseEnd":81,"nextHopProtocol":"h2"}"#,
+            r#","hints":[{"rel":"preconnect","href":"https://fonts.example.org/","crossorigin":""}],"buffer":{"entries":300,"dropped":null}"#,
+        ))
+        .unwrap();
+        let a = crate::analyse(&c.requests);
+        let har =
+            crate::export::Format::Har.write("Example", &c.requests, &a, c.time_origin_ms, Some(&c.info)).unwrap();
+        let back = crate::har::import(&har).unwrap();
+        assert_eq!(back.capture.as_ref(), Some(&c.info));
+        assert_eq!(back.requests.len(), 2);
+        assert_eq!(crate::analyse(&back.requests).requests[1].verdict.reuse, crate::Reuse::Reused);
+        // A HAR of a live run carries none.
+        let plain = crate::export::Format::Har.write("x", &c.requests, &a, 0.0, None).unwrap();
+        assert_eq!(crate::har::import(&plain).unwrap().capture, None);
+    }
+
+    #[test]
     fn bad_captures_say_what_is_wrong_and_bad_entries_are_skipped_with_a_note() {
         assert_eq!(import("  "), Err(CaptureError::Empty));
         assert!(matches!(import("{\"format\":\"connscope-capture\""), Err(CaptureError::NotJson(_))));
@@ -504,11 +526,19 @@ mod tests {
     #[test]
     fn a_full_buffer_is_said_with_what_to_do() {
         let entries: Vec<String> = (0..DEFAULT_BUFFER)
-            .map(|i| format!(r#"{{"name":"https://example.com/{i}.png","startTime":{i},"fetchStart":{i},"responseEnd":{}}}"#, i + 1))
+            .map(|i| {
+                format!(
+                    r#"{{"name":"https://example.com/{i}.png","startTime":{i},"fetchStart":{i},"responseEnd":{}}}"#,
+                    i + 1
+                )
+            })
             .collect();
         let full = import(&capture(&entries.join(","), r#","buffer":{"entries":250,"dropped":48}"#)).unwrap();
         assert_eq!(full.info.buffer, Buffer::Full { dropped: 48 });
-        assert!(full.notes.iter().any(|n| n.text.contains("dropped 48 entries") && n.text.contains("setResourceTimingBufferSize")));
+        assert!(full
+            .notes
+            .iter()
+            .any(|n| n.text.contains("dropped 48 entries") && n.text.contains("setResourceTimingBufferSize")));
         let maybe = import(&capture(&entries.join(","), r#","buffer":{"entries":250,"dropped":null}"#)).unwrap();
         assert_eq!(maybe.info.buffer, Buffer::MaybeFull { entries: 250 });
         let room = import(&capture(&entries[..10].join(","), r#","buffer":{"entries":10,"dropped":null}"#)).unwrap();

@@ -21,6 +21,10 @@ pub struct RunConfig {
     pub probe: Option<String>,
     /// The longest pause the probe tries, in seconds.
     pub max_idle_s: u32,
+    /// `?capture=<origin>`: the app was opened by the capture script on a page of that
+    /// origin, and waits for its capture (accepted from that origin only). Not written back
+    /// into the link: a capture is delivered once.
+    pub capture: Option<String>,
 }
 
 /// Where the built-in static test page lives, relative to the app (used without a testbed).
@@ -57,6 +61,7 @@ impl Default for RunConfig {
             depth: DEFAULT_DEPTH,
             probe: None,
             max_idle_s: DEFAULT_MAX_IDLE_S,
+            capture: None,
         }
     }
 }
@@ -98,6 +103,12 @@ impl RunConfig {
                 Err(_) => return Err(format!("depth={v:?} is not a number; keeping {}.", self.depth)),
             },
             "probe" => self.probe = Some(v.to_string()).filter(|u| !u.is_empty()),
+            "capture" => match crate::url::origin_of(v).filter(|o| o == v && crate::url::is_http(o)) {
+                Some(origin) => self.capture = Some(origin),
+                None => return Err(format!(
+                    "capture={v:?} is not the origin of a page (such as https://example.com); no capture is awaited."
+                )),
+            },
             "max_idle" => match v.parse::<u32>() {
                 Ok(n) => self.max_idle_s = n.clamp(1, MAX_IDLE_S),
                 Err(_) => {

@@ -44,9 +44,12 @@ impl Format {
         requests: &[Request],
         analysis: &Analysis,
         time_origin_ms: f64,
+        capture: Option<&crate::capture::CaptureInfo>,
     ) -> Result<String, serde_json::Error> {
         match self {
-            Format::Har => serde_json::to_string_pretty(&crate::har::export(page, requests, analysis, time_origin_ms)),
+            Format::Har => {
+                serde_json::to_string_pretty(&crate::har::export_run(page, requests, analysis, time_origin_ms, capture))
+            }
             Format::Json => serde_json::to_string_pretty(&RunDocument {
                 connscope: JSON_VERSION,
                 page: page.to_string(),
@@ -64,10 +67,10 @@ mod tests {
     #[test]
     fn the_json_document_holds_the_run_and_reads_back() {
         let requests = vec![req(0, "http://a:1", 0.0, 5.0, Some(1.0), Some(("4", 1)), "http/1.1")];
-        let text = Format::Json.write("http://a:1/page.html", &requests, &analyse(&requests), 0.0).unwrap();
+        let text = Format::Json.write("http://a:1/page.html", &requests, &analyse(&requests), 0.0, None).unwrap();
         let doc: RunDocument = serde_json::from_str(&text).unwrap();
         assert_eq!((doc.connscope, doc.page.as_str(), doc.requests), (1, "http://a:1/page.html", requests));
-        let har = Format::Har.write("p", &doc_requests(), &analyse(&doc_requests()), 0.0).unwrap();
+        let har = Format::Har.write("p", &doc_requests(), &analyse(&doc_requests()), 0.0, None).unwrap();
         assert!(har.contains("\"entries\""));
     }
 

@@ -93,7 +93,9 @@ fn site_of(origin: &str) -> String {
         host.to_string()
     } else {
         let two_level = ["co", "com", "net", "org", "ac", "gov", "edu", "ne", "or"];
-        let keep = if labels.len() >= 3 && labels[labels.len() - 1].len() == 2 && two_level.contains(&labels[labels.len() - 2])
+        let keep = if labels.len() >= 3
+            && labels[labels.len() - 1].len() == 2
+            && two_level.contains(&labels[labels.len() - 2])
         {
             3
         } else {
@@ -130,7 +132,8 @@ pub fn site_report(requests: &[Request], analysis: &Analysis, capture: Option<&C
             hidden,
             third_party: page_origin.as_deref() != Some(s.origin.as_str()),
         });
-        let new_ones: Vec<usize> = ids.iter().copied().filter(|&i| verdict(i).is_some_and(|v| v.reuse == Reuse::New)).collect();
+        let new_ones: Vec<usize> =
+            ids.iter().copied().filter(|&i| verdict(i).is_some_and(|v| v.reuse == Reuse::New)).collect();
 
         // HTTP/1.1 at its per-host limit, with requests waiting for a connection.
         let h1 = !s.protocols.is_empty() && s.protocols.iter().all(|p| one_at_a_time(p));
@@ -140,7 +143,11 @@ pub fn site_report(requests: &[Request], analysis: &Analysis, capture: Option<&C
                 .iter()
                 .copied()
                 .filter(|&i| {
-                    analysis.requests.get(i).and_then(|a| a.phases.duration(Phase::Blocked)).is_some_and(|b| b >= QUEUED_MS)
+                    analysis
+                        .requests
+                        .get(i)
+                        .and_then(|a| a.phases.duration(Phase::Blocked))
+                        .is_some_and(|b| b >= QUEUED_MS)
                 })
                 .collect();
             report.findings.push(Finding {
@@ -213,7 +220,9 @@ pub fn site_report(requests: &[Request], analysis: &Analysis, capture: Option<&C
         let ms: f64 = shards.iter().map(|s| s.tcp_ms + s.tls_ms).sum();
         let evidence = shards
             .iter()
-            .filter_map(|s| of_origin(&s.origin).into_iter().find(|&i| verdict(i).is_some_and(|v| v.reuse == Reuse::New)))
+            .filter_map(|s| {
+                of_origin(&s.origin).into_iter().find(|&i| verdict(i).is_some_and(|v| v.reuse == Reuse::New))
+            })
             .collect();
         report.findings.push(Finding {
             kind: FindingKind::Sharding,
@@ -233,7 +242,8 @@ pub fn site_report(requests: &[Request], analysis: &Analysis, capture: Option<&C
     if let Some(c) = capture {
         for hint in c.hints.iter().filter(|h| h.is("preconnect")) {
             let Some(origin) = crate::url::origin_of(&hint.href) else { continue };
-            let first = of_origin(&origin).into_iter().min_by(|&a, &b| start(&requests[a]).total_cmp(&start(&requests[b])));
+            let first =
+                of_origin(&origin).into_iter().min_by(|&a, &b| start(&requests[a]).total_cmp(&start(&requests[b])));
             match first {
                 None => report.findings.push(Finding {
                     kind: FindingKind::PreconnectUnused,
@@ -411,7 +421,11 @@ mod tests {
             page_url: format!("{page}/"),
             hints: vec![
                 Hint { rel: "preconnect".into(), href: format!("{fonts}/"), ..Hint::default() },
-                Hint { rel: "preconnect dns-prefetch".into(), href: "https://never.example/".into(), ..Hint::default() },
+                Hint {
+                    rel: "preconnect dns-prefetch".into(),
+                    href: "https://never.example/".into(),
+                    ..Hint::default()
+                },
                 Hint { rel: "preload".into(), href: "https://never2.example/x.css".into(), ..Hint::default() },
             ],
             buffer: Buffer::Full { dropped: 3 },

@@ -1,6 +1,7 @@
 //! A run as a sequence of events, applied by a reducer. The crawl reports what
 //! happens; `Session::apply` records it. Pure, so the whole life of a run is tested natively.
 
+use crate::capture::CaptureInfo;
 use crate::probe::ProbeStatus;
 use crate::request::{Kind, Outcome, Request};
 use crate::timing::Timing;
@@ -87,13 +88,37 @@ pub enum Event {
     },
     /// Where a probe stands (each step, and its result).
     Probe(ProbeStatus),
-    /// A whole recording (HAR import) replaces the run.
+    /// A whole recording (HAR import, capture) replaces the run.
     Imported {
         target: String,
         requests: Vec<Request>,
         notes: Vec<Message>,
         time_origin_ms: f64,
+        source: RunSource,
+        capture: Option<Rc<CaptureInfo>>,
     },
+}
+
+/// Where the run shown came from: the root's `data-source`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum RunSource {
+    /// Loaded by connscope itself (a run or a probe).
+    #[default]
+    Live,
+    /// A HAR file.
+    Har,
+    /// A page's own measurement of its load (the capture script), or its HAR export.
+    Capture,
+}
+
+impl RunSource {
+    pub fn key(self) -> &'static str {
+        match self {
+            RunSource::Live => "live",
+            RunSource::Har => "har",
+            RunSource::Capture => "capture",
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -108,6 +133,9 @@ pub struct Session {
     pub time_origin_ms: f64,
     /// When the run is a probe: where it stands and what it found.
     pub probe: Option<ProbeStatus>,
+    pub source: RunSource,
+    /// What a capture said besides its entries (hints, buffer, page).
+    pub capture: Option<Rc<CaptureInfo>>,
 }
 
 impl Session {
@@ -178,12 +206,14 @@ impl Session {
                     if self.requests.is_empty() { "Nothing was loaded." } else { "The run shown is unchanged." }
                 ),
             }),
-            Event::Imported { target, requests, notes, time_origin_ms } => {
+            Event::Imported { target, requests, notes, time_origin_ms, source, capture } => {
                 *self = Session {
                     state: RunState::Done,
                     target,
                     requests: Rc::new(requests),
                     time_origin_ms,
+                    source,
+                    capture,
                     ..Session::default()
                 };
                 self.messages.extend(notes);

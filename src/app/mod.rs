@@ -11,7 +11,7 @@ use crate::ui;
 use connscope_core::crawl::Limits;
 use connscope_core::export::Format;
 use connscope_core::probe::Browser;
-use connscope_core::{analyse, Level, RunState};
+use connscope_core::{analyse, Level, RunSource, RunState};
 use state::{Action, AppState, RunId, Scenarios};
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -83,6 +83,31 @@ pub fn app() -> Html {
         });
     }
 
+    // Opened by the capture script (`?capture=<origin>`): wait for that page's capture.
+    {
+        let (runs, dispatch, waiting) = (runs.clone(), state.dispatcher(), state.config.capture.clone());
+        let listener = use_mut_ref(|| None);
+        use_effect_with((), move |_| {
+            if let Some(origin) = waiting {
+                let from = format!("the capture from {origin}");
+                let deliver = {
+                    let dispatch = dispatch.clone();
+                    move |text: Result<String, String>| match text {
+                        Ok(text) => dispatch.dispatch(Action::FileRead { run: mint(&runs), name: from.clone(), text }),
+                        Err(error) => dispatch.dispatch(Action::FileRefused { name: from.clone(), error }),
+                    }
+                };
+                match crate::browser::capture::receive(origin.clone(), deliver) {
+                    Ok(l) => {
+                        *listener.borrow_mut() = Some(l);
+                        dispatch.dispatch(Action::Importing(format!("Waiting for the capture from {origin}…")));
+                    }
+                    Err(why) => dispatch.dispatch(Action::Note(Level::Warning, why)),
+                }
+            }
+        });
+    }
+
     let start_run = {
         let (latest, cancel, runs) = (latest.clone(), cancel.clone(), runs.clone());
         use_callback((), move |_: (), _| {
@@ -138,8 +163,10 @@ pub fn app() -> Html {
         let (start_run, start_probe) = (start_run.clone(), start_probe.clone());
         let ready = !matches!(state.scenarios, Scenarios::Loading);
         let config = state.config.clone();
+        let shown = !state.session.requests.is_empty();
         use_effect_with(ready, move |ready| {
-            if !*ready {
+            if !*ready || config.capture.is_some() || shown {
+                // Not yet; or the tab waits for a capture (or shows what came first), not a run.
             } else if config.probe.is_some() {
                 start_probe.emit(());
             } else if config.autorun || (config.scenario.is_none() && config.url.is_none()) {
@@ -179,22 +206,28 @@ pub fn app() -> Html {
 
     let on_export = {
         let (target, origin) = (state.session.target.clone(), state.session.time_origin_ms);
+        let capture = state.session.capture.clone();
         let dispatch = dispatch.clone();
-        use_callback((requests.clone(), analysis.clone(), target, origin.to_bits()), move |format: Format, deps| {
-            let (requests, analysis, target, origin) = deps;
-            let origin = f64::from_bits(*origin);
-            let written = format.write(target, requests, analysis, origin);
-            let saved = written
-                .map_err(|e| e.to_string())
-                .and_then(|text| page::download(format.file_name(), format.mime(), &text));
-            if let Err(e) = saved {
-                dispatch
-                    .dispatch(Action::Note(Level::Error, format!("{} could not be saved: {e}", format.file_name())));
-            }
-        })
+        use_callback(
+            (requests.clone(), analysis.clone(), target, origin.to_bits(), capture),
+            move |format: Format, deps| {
+                let (requests, analysis, target, origin, capture) = deps;
+                let origin = f64::from_bits(*origin);
+                let written = format.write(target, requests, analysis, origin, capture.as_deref());
+                let saved = written
+                    .map_err(|e| e.to_string())
+                    .and_then(|text| page::download(format.file_name(), format.mime(), &text));
+                if let Err(e) = saved {
+                    dispatch.dispatch(Action::Note(
+                        Level::Error,
+                        format!("{} could not be saved: {e}", format.file_name()),
+                    ));
+                }
+            },
+        )
     };
     let on_file = {
-        let (cancel, runs, dispatch) = (cancel, runs, dispatch.clone());
+        let (cancel, runs, dispatch) = (cancel.clone(), runs.clone(), dispatch.clone());
         use_callback((), move |file: web_sys::File, _| {
             // Too big is said before a byte is read: the run shown stays.
             if let Err(e) = connscope_core::har::check_size(file.size()) {
@@ -220,6 +253,43 @@ pub fn app() -> Html {
         })
     };
 
+    let on_paste = {
+        let (cancel, runs, dispatch) = (cancel.clone(), runs.clone(), dispatch.clone());
+        use_callback((), move |text: String, _| {
+            if text.trim().is_empty() {
+                dispatch.dispatch(Action::Note(
+                    Level::Warning,
+                    "Nothing was pasted: copy the capture the page showed, then paste it here.".into(),
+                ));
+                return;
+            }
+            cancel.borrow().cancel();
+            dispatch.dispatch(Action::FileRead { run: mint(&runs), name: "The pasted capture".into(), text });
+        })
+    };
+    let (bookmarklet, snippet) = (*use_memo((), |_| {
+        let app = crate::browser::capture::app_url();
+        (
+            AttrValue::from(connscope_core::capture::bookmarklet(&app)),
+            AttrValue::from(connscope_core::capture::snippet(&app)),
+        )
+    }))
+    .clone();
+    // The site report, for a recording of a site (a capture or a HAR), not the testbed's runs.
+    let source = state.session.source;
+    let capture = state.session.capture.clone();
+    let report = (*use_memo((analysis.clone(), source), |(analysis, source)| {
+        (*source != RunSource::Live).then(|| {
+            let page = requests.first().map(|r| r.origin.clone()).unwrap_or_default();
+            let labels = requests.iter().map(|r| connscope_core::text::short_url(&r.url, &page)).collect();
+            (
+                ui::Shared::new(connscope_core::report::site_report(&requests, analysis, capture.as_deref())),
+                ui::Shared::new(labels),
+            )
+        })
+    }))
+    .clone();
+
     {
         let theme = state.theme.attribute();
         use_effect_with(theme, |t| page::set_theme(*t));
@@ -238,7 +308,7 @@ pub fn app() -> Html {
 
     html! {
         <main id="connscope" class={classes!("app", state.presenting.then_some("presenting"))}
-              data-run-state={run_state.key()} data-row-count={requests.len().to_string()} aria-busy={(run_state == RunState::Running).to_string()}>
+              data-run-state={run_state.key()} data-source={source.key()} data-row-count={requests.len().to_string()} aria-busy={(run_state == RunState::Running).to_string()}>
             // The hatching that marks time the browser hid, shared by every chart (CSS: url(#hatch)).
             <svg class="defs" width="0" height="0" aria-hidden="true" focusable="false">
                 <defs>
@@ -269,6 +339,9 @@ pub fn app() -> Html {
             <ui::progress::Progress importing={state.importing.clone()} state={run_state} done={done} discovered={discovered} target={state.session.target.clone()} />
             <ui::messages::Messages messages={state.session.messages.clone()} />
             { state.session.probe.clone().map(|status| html! { <ui::probe::ProbeView {status} browser={browser} /> }).unwrap_or_default() }
+            { report.map(|(report, labels)| html! {
+                <ui::report::SiteReportView {report} {labels} on_select={on_select.clone()} />
+            }).unwrap_or_default() }
             <ui::summary::SummaryView analysis={analysis.clone()} />
             <ui::waterfall::Waterfall
                 requests={requests.clone()}
@@ -288,6 +361,7 @@ pub fn app() -> Html {
                 on_source={on_source} />
             <ui::legend::Explainer />
             <ui::export::Export empty={requests.is_empty()} on_export={on_export} on_file={on_file} />
+            <ui::capture::CapturePanel {bookmarklet} {snippet} {on_paste} />
         </main>
     }
 }

@@ -4,7 +4,7 @@
 
 use connscope_core::config::RunConfig;
 use connscope_core::geometry::Order;
-use connscope_core::{Event, Level, ScenarioInfo, Session, Source};
+use connscope_core::{Event, Level, RunSource, ScenarioInfo, Session, Source};
 use std::rc::Rc;
 use yew::prelude::*;
 
@@ -145,6 +145,32 @@ impl AppState {
     }
 }
 
+/// A file's text (a HAR, or a capture however it came: delivered, pasted or dropped) as
+/// the event that shows it, or why it cannot be shown.
+fn imported(name: &str, text: &str) -> Result<Event, String> {
+    if connscope_core::capture::is_capture(text) {
+        let c = connscope_core::capture::import(text).map_err(|e| e.to_string())?;
+        let title = if c.info.title.is_empty() { c.info.page_url.clone() } else { c.info.title.clone() };
+        return Ok(Event::Imported {
+            target: format!("{title} (captured from {})", c.info.page_url),
+            requests: c.requests,
+            notes: c.notes,
+            time_origin_ms: c.time_origin_ms,
+            source: RunSource::Capture,
+            capture: Some(Rc::new(c.info)),
+        });
+    }
+    let h = connscope_core::har::import(text).map_err(|e| e.to_string())?;
+    Ok(Event::Imported {
+        target: format!("{} (from {name})", h.page),
+        requests: h.requests,
+        notes: h.notes,
+        time_origin_ms: h.time_origin_ms,
+        source: if h.capture.is_some() { RunSource::Capture } else { RunSource::Har },
+        capture: h.capture.map(Rc::new),
+    })
+}
+
 impl Reducible for AppState {
     type Action = Action;
 
@@ -186,19 +212,14 @@ impl Reducible for AppState {
             Action::TogglePresenting => s.presenting = !s.presenting,
             Action::Note(level, text) => s.session.apply(Event::Note { level, text }),
             Action::Importing(what) => s.importing = Some(what),
-            Action::FileRead { run, name, text } => match connscope_core::har::import(&text) {
-                Ok(imported) => {
+            Action::FileRead { run, name, text } => match imported(&name, &text) {
+                Ok(event) => {
                     s.run = run;
                     s.selected = None;
-                    s.session.apply(Event::Imported {
-                        target: format!("{} (from {name})", imported.page),
-                        requests: imported.requests,
-                        notes: imported.notes,
-                        time_origin_ms: imported.time_origin_ms,
-                    });
+                    s.session.apply(event);
                 }
                 // The run shown, its selection and zoom stay.
-                Err(e) => s.session.apply(Event::ImportFailed { file: name, error: e.to_string() }),
+                Err(error) => s.session.apply(Event::ImportFailed { file: name, error }),
             },
             Action::FileRefused { name, error } => s.session.apply(Event::ImportFailed { file: name, error }),
         }

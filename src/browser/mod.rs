@@ -3,6 +3,7 @@
 //! resolution, the window, the page's address) and writes to it (downloads, the theme).
 //! It reads browser objects into core types and decides nothing.
 
+pub mod capture;
 pub mod dom;
 pub mod fetch;
 pub mod frame;

@@ -1,6 +1,7 @@
 //! Yew components: they draw what the core computed and emit callbacks. Nothing is decided
 //! here, and nothing here calls the browser but to read the event it handles.
 
+pub mod capture;
 pub mod chart;
 pub mod connections;
 pub mod controls;
@@ -10,6 +11,7 @@ pub mod legend;
 pub mod messages;
 pub mod probe;
 pub mod progress;
+pub mod report;
 pub mod summary;
 pub mod waterfall;
 

@@ -14,7 +14,9 @@ pub const MAX_COUNT: u32 = 500;
 pub const MAX_BODY: usize = 16 * 1024 * 1024;
 pub const MAX_DELAY_MS: u64 = 30_000;
 
-/// The shape of a test page, from `/page.html?css=&js=&img=&cdn=&fonts=&img_kb=&delay=&img_delay=`.
+/// The shape of a test page, from `/page.html?css=&js=&img=&cdn=&fonts=&img_kb=&delay=&img_delay=`
+/// (and `from=`, `preconnect=`, `shards=`, which name other scenarios' origins: the route
+/// resolves them).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PageSpec {
     /// Stylesheets linked from the page; the first `@import`s `import.css`.
@@ -38,6 +40,13 @@ pub struct PageSpec {
     pub cycle: bool,
     /// Link a stylesheet and an image that do not exist (404).
     pub broken: bool,
+    /// Origins the page names in `<link rel=preconnect>` (`?preconnect=<scenario id>,…`).
+    pub preconnect: Vec<String>,
+    /// Origins the page's own images are spread over, in turn with its own (`?shards=<id>,…`):
+    /// one site's content from several origins (domain sharding).
+    pub shards: Vec<String>,
+    /// Fetch the images in CORS mode (`crossorigin="anonymous"`, `?img_cors=1`).
+    pub img_cors: bool,
 }
 
 impl Default for PageSpec {
@@ -53,6 +62,9 @@ impl Default for PageSpec {
             img_delay_ms: 0,
             cycle: false,
             broken: false,
+            preconnect: Vec::new(),
+            shards: Vec::new(),
+            img_cors: false,
         }
     }
 }
@@ -103,6 +115,8 @@ impl PageSpec {
             img_delay_ms: number(q, "img_delay", d.img_delay_ms, MAX_DELAY_MS)?,
             cycle: number(q, "cycle", 0, 1)? == 1,
             broken: number(q, "broken", 0, 1)? == 1,
+            img_cors: number(q, "img_cors", 0, 1)? == 1,
+            ..PageSpec::default()
         })
     }
 
@@ -126,6 +140,9 @@ impl PageSpec {
         if self.cycle {
             h.push_str("<link rel=\"stylesheet\" href=\"r/cycle-a.css\">\n");
         }
+        for origin in &self.preconnect {
+            let _ = writeln!(h, "<link rel=\"preconnect\" href=\"{}\">", escape(origin));
+        }
         for i in 1..=self.js {
             let q = if i == 1 && self.delay_ms > 0 { format!("?delay={}", self.delay_ms) } else { String::new() };
             let _ = writeln!(h, "<script src=\"r/script-{i}.js{q}\" defer></script>");
@@ -142,11 +159,14 @@ impl PageSpec {
         let size_q = if img_q.is_empty() { String::new() } else { format!("?{}", img_q.join("&")) };
         for i in 1..=self.img {
             let local = self.img - cdn_count;
+            let shard = (i as usize) % (self.shards.len() + 1);
             let src = match cdn_origin {
                 Some(cdn) if i > local => format!("{cdn}/r/img-{i}.svg{size_q}"),
+                _ if shard > 0 => format!("{}/r/img-{i}.svg{size_q}", self.shards[shard - 1]),
                 _ => format!("r/img-{i}.svg{size_q}"),
             };
-            let _ = writeln!(h, "<img src=\"{}\" width=\"32\" height=\"32\" alt=\"\">", escape(&src));
+            let cors = if self.img_cors { " crossorigin=\"anonymous\"" } else { "" };
+            let _ = writeln!(h, "<img src=\"{}\"{cors} width=\"32\" height=\"32\" alt=\"\">", escape(&src));
         }
         h.push_str("</body>\n</html>\n");
         h

@@ -61,12 +61,16 @@ pub(crate) async fn route(req: Request<Incoming>, ctx: &ConnCtx) -> Response<Bod
     }
     let query = pages::parse_query(req.uri().query());
     match ctx.site {
-        Site::App => route_app(path, &ctx.shared).await,
+        Site::App => route_app(path, query.contains_key("capture"), &ctx.shared).await,
         Site::Scenario(i) => route_scenario(path, &query, &ctx.shared, i).await,
     }
 }
 
-async fn route_app(path: &str, shared: &Shared) -> Response<Body> {
+/// `awaits_capture`: the app was opened by the capture script of another page
+/// (`?capture=<origin>`), which must keep its link to this window to hand the capture over:
+/// the page is served without `Cross-Origin-Opener-Policy` (so it is not cross-origin
+/// isolated; it measures nothing itself).
+async fn route_app(path: &str, awaits_capture: bool, shared: &Shared) -> Response<Body> {
     if path == "/api/scenarios" {
         let list: Vec<ScenarioInfo> = shared.scenarios.iter().map(|(s, o)| s.info(o.clone())).collect();
         return match serde_json::to_vec_pretty(&list) {
@@ -93,6 +97,9 @@ async fn route_app(path: &str, shared: &Shared) -> Response<Body> {
         Err(_) => text(StatusCode::NOT_FOUND, "not found\n"),
     };
     crate::headers::apply_app(resp.headers_mut(), &shared.csp);
+    if awaits_capture {
+        resp.headers_mut().remove("cross-origin-opener-policy");
+    }
     resp
 }
 
@@ -125,12 +132,32 @@ async fn route_scenario(
         let mut asked = pages::parse_query(Some(scenario.page));
         asked.extend(query.iter().map(|(k, v)| (k.clone(), v.clone())));
         return match pages::PageSpec::from_query(&asked) {
-            Ok(spec) => {
+            Ok(mut spec) => {
+                // Other scenarios' origins the page names, by id.
+                let origins = |key: &str| -> Result<Vec<String>, String> {
+                    asked.get(key).map_or(Ok(Vec::new()), |ids| {
+                        ids.split(',')
+                            .filter(|id| !id.is_empty())
+                            .map(|id| {
+                                shared.origin_of(id).map(str::to_string).ok_or_else(|| {
+                                    format!("query parameter `{key}`: there is no scenario {id:?} (see /api/scenarios on the app's origin)\n")
+                                })
+                            })
+                            .collect()
+                    })
+                };
+                let (from, preconnect, shards) = match (origins("from"), origins("preconnect"), origins("shards")) {
+                    (Ok(f), Ok(p), Ok(s)) => (f, p, s),
+                    (Err(e), _, _) | (_, Err(e), _) | (_, _, Err(e)) => return text(StatusCode::BAD_REQUEST, e),
+                };
+                spec.preconnect = preconnect;
+                spec.shards = shards;
                 let alias = scenario.alias_host.and_then(|host| with_host(&shared.scenarios[index].1, host));
-                let cdn = match &alias {
-                    Some(alias) => Some(alias.as_str()),
-                    None if scenario.id == "cdn" => None,
-                    None => shared.origin_of("cdn"),
+                let cdn = match (&alias, from.first()) {
+                    (_, Some(from)) => Some(from.as_str()),
+                    (Some(alias), None) => Some(alias.as_str()),
+                    (None, None) if scenario.id == "cdn" => None,
+                    (None, None) => shared.origin_of("cdn"),
                 };
                 let html = spec.html(&format!("connscope test page — {}", scenario.title), cdn);
                 with_type("text/html; charset=utf-8", html)

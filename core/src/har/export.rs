@@ -27,6 +27,18 @@ fn iso(epoch_ms: f64) -> String {
 
 /// The run as HAR 1.2. `time_origin_ms` is the page's `performance.timeOrigin` (epoch ms).
 pub fn export(page: &str, requests: &[Request], analysis: &Analysis, time_origin_ms: f64) -> Value {
+    export_run(page, requests, analysis, time_origin_ms, None)
+}
+
+/// The run as HAR 1.2, with what its capture said besides its entries (hints, buffer) in
+/// the page's `_connscope.capture`, so the site report reads the same after an import.
+pub fn export_run(
+    page: &str,
+    requests: &[Request],
+    analysis: &Analysis,
+    time_origin_ms: f64,
+    capture: Option<&crate::capture::CaptureInfo>,
+) -> Value {
     let first = requests.iter().filter_map(|r| r.timing.as_ref()).map(|t| t.start_time).fold(f64::INFINITY, f64::min);
     let first = if first.is_finite() { first } else { 0.0 };
     let entries: Vec<Value> = requests
@@ -91,12 +103,16 @@ pub fn export(page: &str, requests: &[Request], analysis: &Analysis, time_origin
             Some(entry)
         })
         .collect();
+    let mut page_doc = json!({ "startedDateTime": iso(time_origin_ms + first), "id": "page_1", "title": page,
+                               "pageTimings": { "onContentLoad": -1, "onLoad": -1 } });
+    if let (Some(c), Some(obj)) = (capture, page_doc.as_object_mut()) {
+        obj.insert("_connscope".into(), json!({ "capture": c }));
+    }
     json!({
         "log": {
             "version": "1.2",
             "creator": { "name": "connscope", "version": env!("CARGO_PKG_VERSION") },
-            "pages": [{ "startedDateTime": iso(time_origin_ms + first), "id": "page_1", "title": page,
-                        "pageTimings": { "onContentLoad": -1, "onLoad": -1 } }],
+            "pages": [page_doc],
             "entries": entries,
         }
     })

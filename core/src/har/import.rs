@@ -48,6 +48,15 @@ pub struct Imported {
     pub notes: Vec<Message>,
     /// Epoch ms of the earliest entry: the imported timings count from it.
     pub time_origin_ms: f64,
+    /// What the capture this HAR was exported from said besides its entries (connscope's
+    /// own export of a capture), read back for the site report.
+    pub capture: Option<crate::capture::CaptureInfo>,
+}
+
+/// The capture connscope's export keeps on its page (`_connscope.capture`).
+#[derive(serde::Deserialize)]
+struct OwnPage {
+    capture: crate::capture::CaptureInfo,
 }
 
 fn num(v: &Value<'_>, key: &str) -> Option<f64> {
@@ -215,6 +224,14 @@ pub fn import(text: &str) -> Result<Imported, HarError> {
     let log = doc.get("log").filter(|l| l.is_object()).ok_or(HarError::NoLog)?;
     let entries = log.get("entries").and_then(Value::as_array).ok_or(HarError::NoEntries)?;
     let creator = log.get("creator").and_then(|c| c.get("name")).and_then(Value::as_str).unwrap_or("").to_string();
+    let capture = log
+        .get("pages")
+        .and_then(Value::as_array)
+        .and_then(|p| p.first())
+        .and_then(|p| p.get("_connscope"))
+        .and_then(Value::raw)
+        .and_then(|j| serde_json::from_str::<OwnPage>(j).ok())
+        .map(|o| o.capture);
     let page = log
         .get("pages")
         .and_then(Value::as_array)
@@ -356,7 +373,7 @@ pub fn import(text: &str) -> Result<Imported, HarError> {
             text: "Some entries were served from the browser's cache: no connection was used for them.".into(),
         });
     }
-    Ok(Imported { page, requests, notes, time_origin_ms: base })
+    Ok(Imported { page, requests, notes, time_origin_ms: base, capture })
 }
 
 #[cfg(test)]

@@ -6,5 +6,5 @@ mod export;
 mod import;
 mod lean;
 
-pub use export::export;
+pub use export::{export, export_run};
 pub use import::{check_size, import, HarError, Imported, MAX_ENTRY_NOTES, MAX_FILE_BYTES};

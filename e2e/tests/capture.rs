@@ -1,0 +1,401 @@
+//! Capture in real browsers (Chromium, Firefox, WebKit): a testbed page opened as a
+//! top-level page (not through connscope), the bookmarklet's code taken from the app's own
+//! link and run on it, and what the connscope window it opens shows checked against the
+//! testbed's own log of which connection carried each request. Then the copy fallback, a
+//! full timing buffer, bad captures, and each finding of the site report on a page built
+//! to produce it (and none on a page that gives no cause).
+
+use anyhow::{bail, ensure, Context, Result};
+use e2e::{Browser, Engine, Row};
+use fantoccini::wd::WindowHandle;
+use serde_json::Value;
+use std::collections::BTreeMap;
+use std::time::Duration;
+use testbed::{Config, Opened, Served, Testbed};
+
+const SOON: Duration = Duration::from_secs(20);
+/// Idle timeout of the persistent origins here: each capture waits it out first, so its
+/// page starts with no connection left open by the one before.
+const IDLE: Duration = Duration::from_millis(1200);
+
+/// A `javascript:` link's code, decoded as a browser decodes it before running it.
+fn decode(href: &str) -> Result<String> {
+    let body = href.strip_prefix("javascript:").context("the bookmarklet is a javascript: link")?;
+    let bytes = body.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' && i + 2 < bytes.len() {
+            let hex = std::str::from_utf8(&bytes[i + 1..i + 3])?;
+            out.push(u8::from_str_radix(hex, 16).with_context(|| format!("bad escape %{hex}"))?);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    Ok(String::from_utf8(out)?)
+}
+
+async fn js(b: &Browser, script: &str) -> Result<Value> {
+    Ok(b.client.execute(script, vec![]).await?)
+}
+
+/// What the connscope window showed for one capture, and what the testbed served.
+struct Shown {
+    /// The rows drawn (every row, up to 200).
+    rows: Vec<Row>,
+    /// `data-row-count`: every row, drawn or not.
+    row_count: u64,
+    /// `data-finding` → the finding's `data-origin` and `data-evidence`.
+    findings: Vec<(String, String, String)>,
+    messages: String,
+    served: Vec<Served>,
+    opened: Vec<Opened>,
+}
+
+impl Shown {
+    fn kinds(&self) -> Vec<&str> {
+        self.findings.iter().map(|f| f.0.as_str()).collect()
+    }
+}
+
+/// What the testbed served for a page since the last call, but the app's own files (a
+/// connscope window).
+fn page_requests(tb: &Testbed) -> Vec<Served> {
+    let app = connscope_core::url::origin_of(&tb.app_url).unwrap_or_default();
+    tb.take_served().into_iter().filter(|s| s.origin != app).collect()
+}
+
+/// The icon a browser asks for by itself: some give it a timing entry (Chromium), some not.
+fn is_icon(s: &Served) -> bool {
+    s.target == "/favicon.ico"
+}
+
+/// Opens `page` in the main window, waits for its load to end, runs the bookmarklet's
+/// code on it and reads what the connscope window shows; closes that window again.
+async fn capture(b: &Browser, tb: &Testbed, main: &WindowHandle, code: &str, page: &str) -> Result<Shown> {
+    b.client.switch_to_window(main.clone()).await?;
+    tokio::time::sleep(IDLE + Duration::from_millis(300)).await;
+    tb.take_served();
+    tb.take_opened();
+    b.client.goto(page).await?;
+    b.wait_until(
+        "the page's load to end",
+        "return document.readyState === 'complete' && performance.getEntriesByType('resource').every(e => e.responseEnd > 0)",
+        SOON,
+    )
+    .await?;
+    // Fonts and images after layout: let the page settle, then take the log of its load.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let served = page_requests(tb);
+    let opened = tb.take_opened();
+    let before = b.client.windows().await?;
+    b.client.execute(code, vec![]).await?;
+    let started = std::time::Instant::now();
+    let window = loop {
+        let now = b.client.windows().await?;
+        if let Some(w) = now.into_iter().find(|w| !before.contains(w)) {
+            break w;
+        }
+        if started.elapsed() > SOON {
+            let panel =
+                js(b, "const p = document.querySelector('[data-connscope-capture]'); return p && p.textContent")
+                    .await?;
+            bail!("the bookmarklet opened no connscope window; the page says: {panel}");
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    b.client.switch_to_window(window).await?;
+    let shown = read_capture(b).await;
+    b.client.close_window().await?;
+    b.client.switch_to_window(main.clone()).await?;
+    let mut shown = shown?;
+    shown.served = served;
+    shown.opened = opened;
+    Ok(shown)
+}
+
+/// Waits for connscope to show a capture and reads it.
+async fn read_capture(b: &Browser) -> Result<Shown> {
+    b.wait_until(
+        "connscope to show the capture",
+        "const m = document.querySelector('main[data-source]'); return m && m.getAttribute('data-source') === 'capture' && m.getAttribute('data-run-state') === 'done' && document.querySelector('[data-site-report]') !== null && (+m.getAttribute('data-row-count') > 200 || document.querySelectorAll('.waterfall [data-request-url]').length === +m.getAttribute('data-row-count'))",
+        SOON,
+    )
+    .await?;
+    let rows = b.rows().await?;
+    let findings: Vec<(String, String, String)> = serde_json::from_value(
+        js(
+            b,
+            "return Array.from(document.querySelectorAll('[data-finding]')).map(f => [f.getAttribute('data-finding'), f.getAttribute('data-origin') || '', f.getAttribute('data-evidence') || ''])",
+        )
+        .await?,
+    )?;
+    let messages = js(b, "return document.querySelector('.messages')?.textContent || ''").await?;
+    let row_count =
+        js(b, "return +document.querySelector('main').getAttribute('data-row-count')").await?.as_u64().unwrap_or(0);
+    Ok(Shown {
+        rows,
+        row_count,
+        findings,
+        messages: messages.as_str().unwrap_or_default().to_string(),
+        served: Vec::new(),
+        opened: Vec::new(),
+    })
+}
+
+/// Per capture: every request the testbed served for the page is a row, and every row with
+/// the server's record says the connection and request number the testbed logged; the
+/// verdict shown agrees with the log where the browser exposed the timing and is unknown
+/// where it hid it. The inference from timing alone is counted: (known, agreeing).
+fn check_against_log(what: &str, shown: &Shown, hidden_origin: Option<&str>) -> Result<(usize, usize, usize)> {
+    let by_url: BTreeMap<String, &Served> =
+        shown.served.iter().map(|s| (format!("{}{}", s.origin, s.target), s)).collect();
+    let rows_expected = shown
+        .served
+        .iter()
+        .filter(|s| !is_icon(s) || shown.rows.iter().any(|r| r.url == format!("{}{}", s.origin, s.target)))
+        .count();
+    ensure!(
+        shown.rows.len() == rows_expected,
+        "{what}: {} rows for {} requests served (connscope said: {}): rows {:?}, served {:?}",
+        shown.rows.len(),
+        shown.served.len(),
+        shown.messages,
+        shown.rows.iter().map(|r| &r.url).collect::<Vec<_>>(),
+        by_url.keys().collect::<Vec<_>>()
+    );
+    let (mut known, mut agreeing, mut exposed) = (0, 0, 0);
+    for r in &shown.rows {
+        let s = by_url.get(&r.url).with_context(|| format!("{what}: row {} was not served", r.url))?;
+        let truth = if s.request_number == 1 { "new" } else { "reused" };
+        if hidden_origin.is_some_and(|h| r.url.starts_with(h)) {
+            ensure!(
+                r.reuse == "unknown" && r.server_connection.is_none(),
+                "{what}: hidden timing must read unknown: {r:?}"
+            );
+            continue;
+        }
+        exposed += 1;
+        ensure!(
+            r.server_connection.as_deref() == Some(s.connection.to_string().as_str())
+                && r.server_request.as_deref() == Some(s.request_number.to_string().as_str()),
+            "{what}: {} was connection {} request {} in the log, the capture says {:?}/{:?}",
+            r.url,
+            s.connection,
+            s.request_number,
+            r.server_connection,
+            r.server_request
+        );
+        ensure!(r.reuse == truth, "{what}: {} shows {}, the log says {truth}", r.url, r.reuse);
+        match r.inferred.as_deref() {
+            Some("new") | Some("reused") => {
+                known += 1;
+                // A preconnected connection (accepted before this request, first on it) reads
+                // as reused in timing: counted as a disagreement here, never excused.
+                if r.inferred.as_deref() == Some(truth) {
+                    agreeing += 1;
+                }
+            }
+            _ => {}
+        }
+    }
+    Ok((exposed, known, agreeing))
+}
+
+async fn checks(b: &Browser, tb: &Testbed) -> Result<String> {
+    let name = b.engine.name();
+    let origin = |id: &str| tb.origin(id).map(str::to_string).with_context(|| format!("no scenario {id}"));
+    // The bookmarklet, as the app offers it (a link naming a scenario does not run it).
+    b.client.goto(&format!("{}?scenario=keepalive", tb.app_url)).await?;
+    let href = b
+        .wait_until(
+            "the bookmarklet link",
+            "const a = document.querySelector('a[data-capture-bookmarklet]'); return a && a.getAttribute('href')",
+            SOON,
+        )
+        .await?;
+    let code = decode(href.as_str().unwrap_or_default())?;
+    ensure!(code.contains(&format!("\"{}", tb.app_url.trim_end_matches('/'))), "the app's address is built in");
+    let main = b.client.window().await?;
+    let mut table = format!("capture in {name}: exposed rows, inferences known, agreeing with the log\n");
+    let (mut all_known, mut all_agree, mut all_exposed) = (0, 0, 0);
+
+    // The scenarios: what connscope shows matches the testbed's log.
+    let keepalive = origin("keepalive")?;
+    let opaque = origin("opaque")?;
+    let cases = [
+        ("keepalive", format!("{keepalive}/page.html"), None),
+        ("close", format!("{}/page.html", origin("close")?), None),
+        ("h2", format!("{}/page.html", origin("h2")?), None),
+        ("opaque", format!("{keepalive}/page.html?from=opaque"), Some(opaque.as_str())),
+    ];
+    for (id, page, hidden) in &cases {
+        let shown = capture(b, tb, &main, &code, page).await.with_context(|| format!("capturing {id}"))?;
+        let (exposed, known, agree) = check_against_log(id, &shown, *hidden)?;
+        table.push_str(&format!("  {id:10} {exposed:3} {known:3} {agree:3}\n"));
+        (all_exposed, all_known, all_agree) = (all_exposed + exposed, all_known + known, all_agree + agree);
+        match *id {
+            "close" => ensure!(
+                shown.findings.iter().any(|f| f.0 == "no-reuse" && f.1 == origin("close").unwrap_or_default()),
+                "close: {:?}",
+                shown.findings
+            ),
+            "opaque" => {
+                let f = shown.findings.iter().find(|f| f.0 == "timing-hidden").context("opaque: timing-hidden")?;
+                ensure!(f.1 == opaque, "{f:?}");
+                let hidden_rows = shown.rows.iter().filter(|r| r.url.starts_with(&opaque)).count();
+                ensure!(f.2.split(' ').count() == hidden_rows && hidden_rows == 8, "{f:?}: {hidden_rows} hidden rows");
+            }
+            _ => {}
+        }
+        if *id == "keepalive" {
+            b.screenshot(&format!("{name}-capture-page")).await?;
+        }
+    }
+    let coverage = all_known as f64 / all_exposed.max(1) as f64;
+    let agreement = all_agree as f64 / all_known.max(1) as f64;
+    table.push_str(&format!("  coverage {:.1} %, agreement {:.1} %\n", coverage * 100.0, agreement * 100.0));
+    // The page's clock is coarse (not cross-origin isolated): some inferences are unknown,
+    // and those made must hold.
+    ensure!(coverage >= 0.5 && agreement >= 0.95, "{table}");
+
+    // No finding where there is no cause: a small page on one keep-alive origin.
+    let shown = capture(b, tb, &main, &code, &format!("{keepalive}/page.html?css=1&js=1&img=2&cdn=0&fonts=0")).await?;
+    check_against_log("small", &shown, None)?;
+    ensure!(shown.findings.is_empty(), "a small keep-alive page gives no cause: {:?}", shown.findings);
+
+    // Each finding on a page built to produce it.
+    let short_idle = origin("short-idle")?;
+    let cdn = origin("cdn")?;
+    let shown = capture(b, tb, &main, &code, &format!("{}/page.html", origin("queue")?)).await?;
+    ensure!(shown.kinds() == ["http1-queueing"], "queue: {:?}", shown.findings);
+    let shown = capture(b, tb, &main, &code, &format!("{keepalive}/page.html?cdn=0&shards=cdn,short-idle")).await?;
+    let f =
+        shown.findings.iter().find(|f| f.0 == "sharding").with_context(|| format!("sharding: {:?}", shown.findings))?;
+    ensure!(f.2.split(' ').count() == 3, "one row per shard: {f:?}");
+    let shown = capture(b, tb, &main, &code, &format!("{keepalive}/page.html?preconnect=short-idle")).await?;
+    ensure!(
+        shown.findings.iter().any(|f| f.0 == "preconnect-unused" && f.1 == short_idle),
+        "unused preconnect: {:?}",
+        shown.findings
+    );
+    ensure!(
+        shown.opened.iter().any(|o| o.origin == short_idle),
+        "the browser did preconnect to {short_idle}, which the report calls unused"
+    );
+    // A preconnect (credentialed) that CORS-mode images cannot use: the finding is stated
+    // exactly when the log shows the first cdn request on a connection other than the
+    // first one accepted for cdn, and its timing shows a connect.
+    let shown = capture(b, tb, &main, &code, &format!("{keepalive}/page.html?preconnect=cdn&img_cors=1")).await?;
+    let first_accepted = shown.opened.iter().filter(|o| o.origin == cdn).map(|o| o.connection).next();
+    let first_request =
+        shown.served.iter().filter(|s| s.origin == cdn).min_by(|a, b| a.received_ms.total_cmp(&b.received_ms));
+    let wasted_in_log = first_request.is_some_and(|r| Some(r.connection) != first_accepted);
+    let first_row =
+        first_request.and_then(|r| shown.rows.iter().find(|row| row.url == format!("{}{}", r.origin, r.target)));
+    let shows_connect = first_row
+        .is_some_and(|r| r.inferred.as_deref() == Some("new") && r.phases.get("tcp").is_some_and(|t| *t > 0.0));
+    let stated = shown.findings.iter().any(|f| f.0 == "preconnect-wasted" && f.1 == cdn);
+    ensure!(
+        stated == (wasted_in_log && shows_connect),
+        "preconnect-wasted stated: {stated}; log: first cdn request on connection {:?}, first accepted {first_accepted:?}; its row {first_row:?}",
+        first_request.map(|r| r.connection)
+    );
+    table.push_str(&format!("  preconnect with CORS images: wasted in the log {wasted_in_log}, stated {stated}\n"));
+
+    // A full buffer: 300 images and more.
+    let shown = capture(b, tb, &main, &code, &format!("{keepalive}/page.html?img=300&cdn=0")).await?;
+    let f = shown
+        .findings
+        .iter()
+        .find(|f| f.0 == "buffer-full")
+        .with_context(|| format!("buffer: {:?}", shown.findings))?;
+    ensure!(shown.messages.contains("setResourceTimingBufferSize"), "{}", shown.messages);
+    ensure!(shown.row_count == 251, "250 resource entries and the document: {} ({f:?})", shown.row_count);
+    b.client.switch_to_window(main.clone()).await?;
+
+    // The copy fallback: a page that may not open windows shows the capture to copy, and
+    // connscope shows it pasted.
+    b.client.goto(&format!("{keepalive}/page.html")).await?;
+    b.wait_until("the page's load", "return document.readyState === 'complete'", SOON).await?;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let served = page_requests(tb);
+    b.client.execute(&format!("window.open = () => null; {code}"), vec![]).await?;
+    let json = b
+        .wait_until(
+            "the capture offered to copy",
+            "const t = document.querySelector('[data-connscope-capture=offer] [data-connscope-capture-json]'); return t && t.value",
+            SOON,
+        )
+        .await?;
+    let offer = js(b, "return document.querySelector('[data-connscope-capture=offer]').textContent").await?;
+    ensure!(offer.as_str().unwrap_or_default().contains("Open connscope"), "{offer}");
+    b.client.goto(&tb.app_url).await?;
+    b.wait_for_state(&["done", "failed"], Duration::from_secs(60)).await?;
+    paste(b, json.as_str().unwrap_or_default()).await?;
+    let mut shown = read_capture(b).await?;
+    shown.served = served;
+    check_against_log("pasted", &shown, None)?;
+    let source = js(b, "return document.querySelector('main').getAttribute('data-source')").await?;
+    ensure!(source == "capture");
+
+    // Bad captures: a clear message, and the capture shown stays.
+    paste(b, r#"{"format":"connscope-capture","version":1,"page":{"url":"#).await?;
+    b.wait_for_text(".messages", "is not a capture's JSON", SOON).await?;
+    b.client
+        .execute(
+            "const t = document.querySelector('[data-capture-paste]'); t.value = '{\"format\":\"connscope-capture\",\"pad\":\"' + 'x'.repeat(33 * 1024 * 1024) + '\"}'; document.querySelector('[data-capture-open]').click();",
+            vec![],
+        )
+        .await?;
+    b.wait_for_text(".messages", "connscope reads captures up to 32 MB", SOON).await?;
+    let rows = b.rows().await?.len();
+    ensure!(rows == shown.rows.len(), "the capture shown stays: {rows} rows");
+    b.screenshot(&format!("{name}-capture-report")).await?;
+    Ok(table)
+}
+
+/// Pastes `text` into "Paste a capture" and shows it.
+async fn paste(b: &Browser, text: &str) -> Result<()> {
+    b.client
+        .execute(
+            "const d = document.querySelector('[data-capture-paste]'); d.closest('details').open = true; d.value = arguments[0]; document.querySelector('[data-capture-open]').click();",
+            vec![Value::String(text.to_string())],
+        )
+        .await?;
+    Ok(())
+}
+
+async fn run(engine: Engine) -> Result<()> {
+    let tb = Testbed::start(Config { dist: Some(e2e::dist()?), idle_timeout: IDLE, ..Config::default() }).await?;
+    let b = Browser::start(engine, &tb).await?;
+    let result = checks(&b, &tb).await;
+    if result.is_err() {
+        let _ = b.screenshot(&format!("{}-capture-failure", engine.name())).await;
+    }
+    b.close().await;
+    tb.shutdown(Duration::from_secs(1)).await;
+    let table = result?;
+    let dir = e2e::workspace().join("target/e2e");
+    std::fs::create_dir_all(&dir)?;
+    std::fs::write(dir.join(format!("capture-{}.txt", engine.name())), &table)?;
+    println!("{table}");
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_capture_matches_the_testbeds_log_in_chromium() -> Result<()> {
+    run(Engine::Chromium).await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_capture_matches_the_testbeds_log_in_firefox() -> Result<()> {
+    run(Engine::Firefox).await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_capture_matches_the_testbeds_log_in_webkit() -> Result<()> {
+    run(Engine::WebKit).await
+}
