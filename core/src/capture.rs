@@ -161,14 +161,20 @@ fn text(v: &Value, name: &'static str) -> Result<String, CaptureError> {
     }
 }
 
-/// A number that is a time or size: finite and not negative.
+/// A number that is a size (or an epoch time): finite and not negative.
 fn sane(n: f64) -> bool {
     n.is_finite() && (0.0..1e13).contains(&n)
 }
 
+/// A time relative to the page's time origin: finite, and not far before it. Firefox writes
+/// a navigation's fetchStart as -1 where its coarse clock rounds it below the origin.
+fn sane_time(n: f64) -> bool {
+    n.is_finite() && (-60_000.0..1e13).contains(&n)
+}
+
 /// Every time and size of an entry sane, or the first that is not.
 fn check_timing(t: &Timing) -> Result<(), String> {
-    let fields = [
+    let times = [
         ("startTime", t.start_time),
         ("duration", t.duration),
         ("redirectStart", t.redirect_start),
@@ -182,12 +188,14 @@ fn check_timing(t: &Timing) -> Result<(), String> {
         ("requestStart", t.request_start),
         ("responseStart", t.response_start),
         ("responseEnd", t.response_end),
-        ("transferSize", t.transfer_size),
-        ("encodedBodySize", t.encoded_body_size),
-        ("decodedBodySize", t.decoded_body_size),
     ];
-    match fields.iter().find(|(_, v)| !sane(*v)) {
-        Some((name, v)) => Err(format!("its {name} is {v}, not a time or size")),
+    let sizes =
+        [("transferSize", t.transfer_size), ("encodedBodySize", t.encoded_body_size), ("decodedBodySize", t.decoded_body_size)];
+    if let Some((name, v)) = times.iter().find(|(_, v)| !sane_time(*v)) {
+        return Err(format!("its {name} is {v}, not a time"));
+    }
+    match sizes.iter().find(|(_, v)| !sane(*v)) {
+        Some((name, v)) => Err(format!("its {name} is {v}, not a size")),
         None => Ok(()),
     }
 }
@@ -509,7 +517,7 @@ mod tests {
 
         let c = import(&capture(
             r#"{"name":"https://example.com/x","startTime":"soon"},
-               {"name":"https://example.com/y","startTime":-5,"fetchStart":1},
+               {"name":"https://example.com/y","startTime":-90000,"fetchStart":1},
                {"name":"data:image/png;base64,AAAA","startTime":3},
                {"name":"https://example.com/ok.js","startTime":3,"fetchStart":3,"responseEnd":9}"#,
             "",
@@ -518,9 +526,17 @@ mod tests {
         assert_eq!(c.requests.len(), 2, "the document and ok.js");
         let notes: Vec<&str> = c.notes.iter().map(|n| n.text.as_str()).collect();
         assert!(notes.iter().any(|n| n.starts_with("Resource entry 1 was skipped: invalid type")), "{notes:?}");
-        assert!(notes.iter().any(|n| n.contains("entry 2 was skipped: its startTime is -5")), "{notes:?}");
+        assert!(notes.iter().any(|n| n.contains("entry 2 was skipped: its startTime is -90000, not a time")), "{notes:?}");
         assert!(notes.iter().any(|n| n.contains("entry 3 was skipped: a data: URL")), "{notes:?}");
         assert!(notes.iter().any(|n| n.contains("clock is coarse")), "{notes:?}");
+    }
+
+    #[test]
+    fn firefoxs_navigation_a_millisecond_before_its_origin_is_read() {
+        // Firefox 153 on a Connection: close page: fetchStart -1, its coarse clock rounding below 0.
+        let c = import(&capture("", "").replace(r#""fetchStart":1,"#, r#""fetchStart":-1,"#)).unwrap();
+        assert_eq!(c.requests[0].kind, Kind::Document);
+        assert_eq!(c.requests[0].timing.as_ref().map(|t| t.fetch_start), Some(-1.0));
     }
 
     #[test]
