@@ -54,6 +54,25 @@ pub fn bookmarklet(app_url: &str) -> String {
     out
 }
 
+/// The code of a `javascript:` link, percent-decoded as a browser decodes it before running
+/// it (the inverse of [`bookmarklet`]); None when it is no such link or escapes badly.
+pub fn decode_bookmarklet(href: &str) -> Option<String> {
+    let bytes = href.strip_prefix("javascript:")?.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' {
+            let hex = std::str::from_utf8(bytes.get(i + 1..i + 3)?).ok()?;
+            out.push(u8::from_str_radix(hex, 16).ok()?);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).ok()
+}
+
 /// Whether a text is a capture rather than a HAR: captures begin with their `format`.
 pub fn is_capture(text: &str) -> bool {
     let head = text.trim_start();
@@ -189,8 +208,11 @@ fn check_timing(t: &Timing) -> Result<(), String> {
         ("responseStart", t.response_start),
         ("responseEnd", t.response_end),
     ];
-    let sizes =
-        [("transferSize", t.transfer_size), ("encodedBodySize", t.encoded_body_size), ("decodedBodySize", t.decoded_body_size)];
+    let sizes = [
+        ("transferSize", t.transfer_size),
+        ("encodedBodySize", t.encoded_body_size),
+        ("decodedBodySize", t.decoded_body_size),
+    ];
     if let Some((name, v)) = times.iter().find(|(_, v)| !sane_time(*v)) {
         return Err(format!("its {name} is {v}, not a time"));
     }
@@ -352,7 +374,7 @@ pub fn import(input: &str) -> Result<Captured, CaptureError> {
         None => Buffer::Room,
     };
     let info = CaptureInfo {
-        page_url: page_url.clone(),
+        page_url,
         title: text(&page, "title")?,
         user_agent: text(&doc, "userAgent")?,
         cross_origin_isolated: field(&doc, "crossOriginIsolated").and_then(Value::as_bool),
@@ -386,15 +408,12 @@ pub fn describe(info: &CaptureInfo) -> Vec<Message> {
             if info.user_agent.is_empty() { String::new() } else { format!(" in {}", info.user_agent) }
         ),
     });
-    match info.buffer {
-        Buffer::Room => {}
-        Buffer::Full { dropped } => {
-            notes.push(Message { level: Level::Warning, text: buffer_text(info.entries, Some(dropped)) })
-        }
-        Buffer::MaybeFull { entries } => {
-            notes.push(Message { level: Level::Warning, text: buffer_text(entries, None) })
-        }
-    }
+    let buffer = match info.buffer {
+        Buffer::Room => None,
+        Buffer::Full { dropped } => Some(buffer_text(info.entries, Some(dropped))),
+        Buffer::MaybeFull { entries } => Some(buffer_text(entries, None)),
+    };
+    notes.extend(buffer.map(|text| Message { level: Level::Warning, text }));
     if info.cross_origin_isolated == Some(false) {
         notes.push(Message {
             level: Level::Info,
@@ -433,19 +452,9 @@ mod tests {
         assert!(b.starts_with("javascript:(function"), "{}", &b[..40]);
         assert!(!b.contains(['#', '\n', '\t']), "fragments and breaks are encoded");
         // Decoding gives the snippet back.
-        let mut decoded = Vec::new();
-        let bytes = b["javascript:".len()..].as_bytes();
-        let mut i = 0;
-        while i < bytes.len() {
-            if bytes[i] == b'%' {
-                decoded.push(u8::from_str_radix(std::str::from_utf8(&bytes[i + 1..i + 3]).unwrap(), 16).unwrap());
-                i += 3;
-            } else {
-                decoded.push(bytes[i]);
-                i += 1;
-            }
-        }
-        assert_eq!(String::from_utf8(decoded).unwrap(), s);
+        assert_eq!(decode_bookmarklet(&b).as_deref(), Some(s.as_str()));
+        assert_eq!(decode_bookmarklet("javascript:%2"), None);
+        assert_eq!(decode_bookmarklet("https://x/"), None);
         // A URL with a quote cannot break out of its string.
         assert!(snippet("http://h/\"+alert(1)+\"").contains(r#""http://h/\"+alert(1)+\"""#));
         assert!(b.len() < 8000, "bookmarklets stay small: {}", b.len());
@@ -526,7 +535,10 @@ mod tests {
         assert_eq!(c.requests.len(), 2, "the document and ok.js");
         let notes: Vec<&str> = c.notes.iter().map(|n| n.text.as_str()).collect();
         assert!(notes.iter().any(|n| n.starts_with("Resource entry 1 was skipped: invalid type")), "{notes:?}");
-        assert!(notes.iter().any(|n| n.contains("entry 2 was skipped: its startTime is -90000, not a time")), "{notes:?}");
+        assert!(
+            notes.iter().any(|n| n.contains("entry 2 was skipped: its startTime is -90000, not a time")),
+            "{notes:?}"
+        );
         assert!(notes.iter().any(|n| n.contains("entry 3 was skipped: a data: URL")), "{notes:?}");
         assert!(notes.iter().any(|n| n.contains("clock is coarse")), "{notes:?}");
     }

@@ -105,9 +105,11 @@ impl RunConfig {
             "probe" => self.probe = Some(v.to_string()).filter(|u| !u.is_empty()),
             "capture" => match crate::url::origin_of(v).filter(|o| o == v && crate::url::is_http(o)) {
                 Some(origin) => self.capture = Some(origin),
-                None => return Err(format!(
+                None => {
+                    return Err(format!(
                     "capture={v:?} is not the origin of a page (such as https://example.com); no capture is awaited."
-                )),
+                ))
+                }
             },
             "max_idle" => match v.parse::<u32>() {
                 Ok(n) => self.max_idle_s = n.clamp(1, MAX_IDLE_S),

@@ -166,22 +166,34 @@ pub fn site_report(requests: &[Request], analysis: &Analysis, capture: Option<&C
             });
         }
 
-        // Every request whose connection is known opened a new one.
+        // Every request whose connection is known opened a new one, and some did so after an
+        // earlier response of this origin had ended: a connection could have been reused
+        // (requests in flight at once need connections of their own over HTTP/1.1).
         let known = s.new_connections + s.reused;
-        if known >= 3 && s.reused == 0 {
+        let ended = |i: usize| requests[i].timing.as_ref().map(|t| t.response_end).filter(|e| *e > 0.0);
+        let missed: Vec<usize> = new_ones
+            .iter()
+            .copied()
+            .filter(|&i| {
+                let fetch = requests[i].timing.as_ref().map_or(0.0, |t| t.fetch_start);
+                ids.iter().any(|&j| j != i && ended(j).is_some_and(|e| e < fetch))
+            })
+            .collect();
+        if known >= 3 && s.reused == 0 && !missed.is_empty() {
             report.findings.push(Finding {
                 kind: FindingKind::NoReuse,
                 origin: Some(s.origin.clone()),
                 title: format!("Every request to {} opened a new connection", s.origin),
                 detail: format!(
-                    "{} of {} {} known and none reused one: {} paid in handshakes.",
+                    "{} of {} {} known and none reused one, though {} started after an earlier response of this origin had ended: {} paid in handshakes.",
                     s.new_connections,
                     plural(s.requests, "request"),
                     if s.new_connections == s.requests { "are" } else { "have their connection" },
+                    missed.len(),
                     format_ms(s.tcp_ms + s.tls_ms)
                 ),
                 advice: "The server, or a proxy or load balancer in front of it, closes each connection after one response (Connection: close, keep-alive off, or a keep-alive limit of one request). Turn keep-alive on: later requests then skip the TCP and TLS handshakes.".into(),
-                evidence: new_ones.clone(),
+                evidence: missed,
             });
         }
 
@@ -373,10 +385,13 @@ mod tests {
         let a = analyse(&rs);
         let r = site_report(&rs, &a, None);
         assert_eq!(keys(&r), ["no-reuse"]);
-        assert_eq!(r.findings[0].evidence, [0, 1, 2, 3]);
+        assert_eq!(r.findings[0].evidence, [1, 2, 3], "the first had no connection to reuse");
         assert!(r.findings[0].detail.contains("6.0 ms paid"), "{}", r.findings[0].detail);
         assert_eq!(r.origins[0].connections, 4);
         assert!(r.cannot_tell.iter().any(|c| c.contains("Server-Timing")));
+        // Four at once each need a connection of their own: no cause.
+        let at_once: Vec<Request> = (0..4).map(|i| req(i, o, i as f64, 20.0, Some(1.5), None, "http/1.1")).collect();
+        assert!(keys(&site_report(&at_once, &analyse(&at_once), None)).is_empty());
         // One reused request and there is no finding.
         let mut rs = rs;
         rs.push(req(4, o, 50.0, 52.0, None, None, "http/1.1"));

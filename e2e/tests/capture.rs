@@ -18,25 +18,6 @@ const SOON: Duration = Duration::from_secs(20);
 /// page starts with no connection left open by the one before.
 const IDLE: Duration = Duration::from_millis(1200);
 
-/// A `javascript:` link's code, decoded as a browser decodes it before running it.
-fn decode(href: &str) -> Result<String> {
-    let body = href.strip_prefix("javascript:").context("the bookmarklet is a javascript: link")?;
-    let bytes = body.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%' && i + 2 < bytes.len() {
-            let hex = std::str::from_utf8(&bytes[i + 1..i + 3])?;
-            out.push(u8::from_str_radix(hex, 16).with_context(|| format!("bad escape %{hex}"))?);
-            i += 3;
-        } else {
-            out.push(bytes[i]);
-            i += 1;
-        }
-    }
-    Ok(String::from_utf8(out)?)
-}
-
 async fn js(b: &Browser, script: &str) -> Result<Value> {
     Ok(b.client.execute(script, vec![]).await?)
 }
@@ -235,7 +216,8 @@ async fn checks(b: &Browser, tb: &Testbed) -> Result<String> {
             SOON,
         )
         .await?;
-    let code = decode(href.as_str().unwrap_or_default())?;
+    let code = connscope_core::capture::decode_bookmarklet(href.as_str().unwrap_or_default())
+        .context("the bookmarklet is a javascript: link that decodes")?;
     ensure!(code.contains(&format!("\"{}", tb.app_url.trim_end_matches('/'))), "the app's address is built in");
     let main = b.client.window().await?;
     let mut table = format!("capture in {name}: exposed rows, inferences known, agreeing with the log\n");

@@ -254,7 +254,7 @@ pub fn app() -> Html {
     };
 
     let on_paste = {
-        let (cancel, runs, dispatch) = (cancel.clone(), runs.clone(), dispatch.clone());
+        let (cancel, runs, dispatch) = (cancel, runs, dispatch.clone());
         use_callback((), move |text: String, _| {
             if text.trim().is_empty() {
                 dispatch.dispatch(Action::Note(

@@ -331,4 +331,36 @@ mod tests {
         assert_eq!(s.run, 3, "events of run 3 still count");
         assert!(s.session.messages.last().is_some_and(|m| m.text.starts_with("notes.txt was not imported")));
     }
+
+    #[test]
+    fn a_capture_and_a_har_are_told_apart_and_a_capture_link_waits_instead_of_running() {
+        let capture = r#"{"format":"connscope-capture","version":1,"page":{"url":"https://example.com/","title":"Example"},
+            "timeOrigin":1764320000000,"navigation":{"name":"https://example.com/","startTime":0,"fetchStart":1,"responseEnd":9},
+            "resources":[{"name":"https://example.com/a.css","startTime":3,"fetchStart":3,"responseEnd":5}]}"#;
+        let s = Rc::new(AppState::from_link("?capture=https%3A%2F%2Fexample.com"));
+        assert_eq!(s.config.capture.as_deref(), Some("https://example.com"));
+        let s = s.reduce(Action::FileRead {
+            run: 5,
+            name: "the capture from https://example.com".into(),
+            text: capture.into(),
+        });
+        assert_eq!((s.run, s.session.source, s.session.requests.len()), (5, RunSource::Capture, 2));
+        assert_eq!(s.session.capture.as_ref().map(|c| c.title.as_str()), Some("Example"));
+        assert!(s.session.target.starts_with("Example (captured from https://example.com/)"), "{}", s.session.target);
+        // Its HAR export reads back as a capture; a plain HAR as a HAR.
+        let a = connscope_core::analyse(&s.session.requests);
+        let har = connscope_core::export::Format::Har
+            .write("Example", &s.session.requests, &a, 0.0, s.session.capture.as_deref())
+            .unwrap_or_default();
+        let again = s.clone().reduce(Action::FileRead { run: 6, name: "x.har".into(), text: har });
+        assert_eq!(again.session.source, RunSource::Capture);
+        let plain =
+            connscope_core::export::Format::Har.write("x", &s.session.requests, &a, 0.0, None).unwrap_or_default();
+        let plain = s.reduce(Action::FileRead { run: 7, name: "y.har".into(), text: plain });
+        assert_eq!((plain.session.source, plain.session.capture.is_none()), (RunSource::Har, true));
+        // A capture link must name an origin.
+        let bad = AppState::from_link("?capture=javascript:alert(1)");
+        assert_eq!(bad.config.capture, None);
+        assert!(bad.session.messages.iter().any(|m| m.text.contains("no capture is awaited")));
+    }
 }

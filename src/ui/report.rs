@@ -26,7 +26,7 @@ pub fn site_report(p: &Props) -> Html {
                 <td class="num">{o.requests}</td>
                 <td class="num">{ if o.hidden == o.requests { "?".to_string() } else { o.connections.to_string() } }</td>
                 <td class="num">{ o.reuse_rate.map_or_else(|| "—".to_string(), |x| format!("{:.0} %", x * 100.0)) }</td>
-                <td class="num">{ format_ms(o.handshake_ms) }</td>
+                <td class="num">{ if o.hidden == o.requests { "?".to_string() } else { format_ms(o.handshake_ms) } }</td>
             </tr>
         }
     });

@@ -331,6 +331,7 @@ fn run_checks(tools: &tools::Tools, browsers: &tools::Browsers, tally: &mut Tall
     // Tables from an earlier run must not pass for this one's.
     for engine in AGREEMENT_ENGINES {
         let _ = std::fs::remove_file(agreement_table(engine));
+        let _ = std::fs::remove_file(capture_table(engine));
     }
     let e2e = counted(tally, "cargo", &["test", "-p", "e2e", "--", "--test-threads=1", "--nocapture"], &envs);
     print_agreement();
@@ -345,14 +346,25 @@ fn agreement_table(engine: &str) -> PathBuf {
     root().join("target/e2e").join(format!("agreement-{engine}.txt"))
 }
 
+/// Where e2e/tests/capture.rs writes what a capture in an engine showed against the log.
+fn capture_table(engine: &str) -> PathBuf {
+    root().join("target/e2e").join(format!("capture-{engine}.txt"))
+}
+
 /// The timing inference against the testbed's log, per engine and scenario, as the
-/// end-to-end step measured it.
+/// end-to-end step measured it (a run through connscope, then a page's own capture).
 fn print_agreement() {
     println!("\n== the timing inference against the testbed's log (coverage: known / exposed; agreement: agreeing / known) ==");
     for engine in AGREEMENT_ENGINES {
         match std::fs::read_to_string(agreement_table(engine)) {
             Ok(table) => print!("{table}"),
             Err(_) => println!("{engine}: no table (its scenarios test did not finish)"),
+        }
+    }
+    for engine in AGREEMENT_ENGINES {
+        match std::fs::read_to_string(capture_table(engine)) {
+            Ok(table) => print!("{table}"),
+            Err(_) => println!("capture in {engine}: no table (its capture test did not finish)"),
         }
     }
 }

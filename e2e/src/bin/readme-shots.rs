@@ -79,7 +79,58 @@ async fn main() -> Result<()> {
     let path = out.join("probe-max-3.png");
     std::fs::write(&path, png)?;
     println!("{} ({} KB)", path.display(), std::fs::metadata(&path)?.len() / 1024);
+    capture_report(&b, &tb, &out).await?;
     b.close().await;
     tb.shutdown(Duration::from_secs(1)).await;
+    Ok(())
+}
+
+/// A site report: a page on the keep-alive origin that shards its images over two more
+/// origins of the same host, takes four from the opaque origin (no Timing-Allow-Origin)
+/// and preconnects to an origin it never uses, captured with the app's own bookmarklet.
+async fn capture_report(b: &Browser, tb: &Testbed, out: &std::path::Path) -> Result<()> {
+    b.client.goto(&format!("{}?scenario=keepalive", tb.app_url)).await?;
+    let href = b
+        .wait_until(
+            "the bookmarklet",
+            "return document.querySelector('a[data-capture-bookmarklet]')?.getAttribute('href')",
+            Duration::from_secs(20),
+        )
+        .await?;
+    let code = connscope_core::capture::decode_bookmarklet(href.as_str().unwrap_or_default())
+        .context("the bookmarklet decodes")?;
+    let keepalive = tb.origin("keepalive").context("no keepalive origin")?;
+    let page =
+        format!("{keepalive}/page.html?img=12&cdn=4&from=opaque&fonts=0&preconnect=short-idle&shards=max-3,queue");
+    b.client.goto(&page).await?;
+    b.wait_until("the page's load", "return document.readyState === 'complete'", Duration::from_secs(20)).await?;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let main = b.client.window().await?;
+    b.client.execute(&code, vec![]).await?;
+    let window = loop {
+        if let Some(w) = b.client.windows().await?.into_iter().find(|w| *w != main) {
+            break w;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    b.client.switch_to_window(window).await?;
+    b.wait_until(
+        "the site report",
+        "return document.querySelector('main')?.getAttribute('data-source') === 'capture' && document.querySelector('[data-site-report]')",
+        Duration::from_secs(20),
+    )
+    .await?;
+    b.client
+        .execute(
+            "document.activeElement?.blur(); document.querySelector('.site-report').scrollIntoView({block: 'start'});",
+            vec![],
+        )
+        .await?;
+    let png = b.client.find(Locator::Css(".site-report")).await?.screenshot().await?;
+    let path = out.join("site-report.png");
+    std::fs::write(&path, png)?;
+    println!("{} ({} KB)", path.display(), std::fs::metadata(&path)?.len() / 1024);
+    b.client.close_window().await?;
+    b.client.switch_to_window(main).await?;
     Ok(())
 }
