@@ -50,6 +50,15 @@
     return out;
   }
 
+  // The clock's resolution (ms): the smallest step performance.now() takes in 20 ms.
+  function resolution() {
+    var smallest = Infinity, last = performance.now(), until = last + 20, now;
+    while ((now = performance.now()) < until) {
+      if (now !== last) { smallest = Math.min(smallest, now - last); last = now; }
+    }
+    return smallest === Infinity ? null : smallest;
+  }
+
   function build(dropped) {
     var resources = performance.getEntriesByType("resource").map(plain);
     var navigation = performance.getEntriesByType("navigation")[0];
@@ -60,6 +69,7 @@
       timeOrigin: performance.timeOrigin,
       capturedAt: performance.now(),
       crossOriginIsolated: window.crossOriginIsolated === true,
+      clockResolution: resolution(),
       navigation: navigation ? plain(navigation) : null,
       resources: resources,
       buffer: { entries: resources.length, dropped: dropped, defaultSize: DEFAULT_BUFFER },

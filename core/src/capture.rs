@@ -20,6 +20,10 @@ pub const MAX_BYTES: usize = 32 * 1024 * 1024;
 pub const MAX_ENTRIES: usize = 20_000;
 /// The resource timing buffer browsers keep unless the page raises it.
 pub const DEFAULT_BUFFER: usize = 250;
+/// A clock this coarse (ms) or coarser cannot show a connection set up on the same machine
+/// (a loopback TCP connect takes some tens of µs): cross-origin isolated pages step in 5 µs
+/// (Chromium) or 20 µs (Firefox), others in 100 µs or 1 ms.
+pub const COARSE_CLOCK_MS: f64 = 0.05;
 /// Per-entry problems listed one by one; past this many they are counted.
 const MAX_ENTRY_NOTES: usize = 20;
 
@@ -124,6 +128,8 @@ pub struct CaptureInfo {
     pub user_agent: String,
     /// Whether the page was cross-origin isolated (a finer clock); None when not said.
     pub cross_origin_isolated: Option<bool>,
+    /// The smallest step the page's clock took (ms), as the capture measured it.
+    pub clock_resolution_ms: Option<f64>,
     pub hints: Vec<Hint>,
     pub buffer: Buffer,
     /// Resource entries the page held.
@@ -378,10 +384,12 @@ pub fn import(input: &str) -> Result<Captured, CaptureError> {
         title: text(&page, "title")?,
         user_agent: text(&doc, "userAgent")?,
         cross_origin_isolated: field(&doc, "crossOriginIsolated").and_then(Value::as_bool),
+        clock_resolution_ms: field(&doc, "clockResolution").and_then(Value::as_f64).filter(|r| sane(*r) && *r > 0.0),
         hints,
         buffer,
         entries: held,
     };
+    mark_unreliable_readings(&info, &mut requests, &mut notes);
     notes.extend(describe(&info));
     let truth = requests.iter().filter(|r| r.timing.as_ref().and_then(Timing::server_truth).is_some()).count();
     if truth > 0 {
@@ -394,6 +402,51 @@ pub fn import(input: &str) -> Result<Captured, CaptureError> {
         });
     }
     Ok(Captured { info, requests, notes, time_origin_ms: time_origin })
+}
+
+/// Whether a URL's host is this machine (127.0.0.0/8, `localhost` and its subdomains, `[::1]`).
+fn is_loopback(origin: &str) -> bool {
+    let host = origin.split_once("://").map_or(origin, |(_, h)| h);
+    let host = if host.starts_with('[') { host } else { host.rsplit_once(':').map_or(host, |(h, _)| h) };
+    let labels: Vec<&str> = host.split('.').collect();
+    let v4 = labels.len() == 4 && labels[0] == "127" && labels.iter().all(|l| l.parse::<u8>().is_ok());
+    v4 || host == "localhost" || host.ends_with(".localhost") || host.starts_with("[::1]")
+}
+
+/// Safari and other WebKit browsers (not Chromium's, whose user agent names AppleWebKit too).
+fn is_webkit(user_agent: &str) -> bool {
+    user_agent.contains("AppleWebKit")
+        && !["Chrome/", "Chromium/", "Edg/", "Firefox/"].iter().any(|b| user_agent.contains(b))
+}
+
+/// Where a reading of "already open" is no evidence of reuse in this capture, marks it so
+/// (the verdict is then unknown, with why) and says so once.
+fn mark_unreliable_readings(info: &CaptureInfo, requests: &mut [Request], notes: &mut Vec<Message>) {
+    use crate::reuse::UnknownReason;
+    let coarse = match info.clock_resolution_ms {
+        Some(r) => r >= COARSE_CLOCK_MS,
+        None => info.cross_origin_isolated != Some(true),
+    };
+    let webkit = is_webkit(&info.user_agent);
+    let mut loopback = 0;
+    for r in requests.iter_mut() {
+        let Some(t) = r.timing.as_mut() else { continue };
+        if webkit && r.kind == Kind::Document && r.id == 0 {
+            t.open_reading_unreliable = Some(UnknownReason::NavigationConnectUnrecorded);
+        } else if coarse && is_loopback(&r.origin) {
+            t.open_reading_unreliable = Some(UnknownReason::LoopbackUnderCoarseClock);
+            loopback += 1;
+        }
+    }
+    if loopback > 0 {
+        notes.push(Message {
+            level: Level::Info,
+            text: format!(
+                "{loopback} {} went to a server on this machine, whose connections are set up faster than the page's clock shows: for those, a connection that reads as already open may be new, so timing alone says unknown (a connect that shows still says new). Where the server sends Server-Timing, its word is shown.",
+                if loopback == 1 { "request" } else { "requests" }
+            ),
+        });
+    }
 }
 
 /// What a capture's circumstances mean for reading it: the buffer, the clock, the browser.
@@ -415,9 +468,13 @@ pub fn describe(info: &CaptureInfo) -> Vec<Message> {
     };
     notes.extend(buffer.map(|text| Message { level: Level::Warning, text }));
     if info.cross_origin_isolated == Some(false) {
+        let step = info.clock_resolution_ms.map_or_else(
+            || "coarse (0.1 ms in Chromium, 1 ms in Firefox and Safari)".to_string(),
+            |r| format!("coarse: it stepped in {}", crate::text::format_ms(r)),
+        );
         notes.push(Message {
             level: Level::Info,
-            text: "The page was not cross-origin isolated, so its clock is coarse (0.1 ms in Chromium, 1 ms in Firefox and Safari): a connection set up faster than that reads as 0 ms.".into(),
+            text: format!("The page was not cross-origin isolated, so its clock is {step}: a connection set up faster than that reads as 0 ms."),
         });
     }
     notes
@@ -549,6 +606,45 @@ mod tests {
         let c = import(&capture("", "").replace(r#""fetchStart":1,"#, r#""fetchStart":-1,"#)).unwrap();
         assert_eq!(c.requests[0].kind, Kind::Document);
         assert_eq!(c.requests[0].timing.as_ref().map(|t| t.fetch_start), Some(-1.0));
+    }
+
+    #[test]
+    fn already_open_readings_are_no_evidence_on_loopback_under_a_coarse_clock_or_in_webkits_navigation() {
+        let open = r#""startTime":5,"fetchStart":5,"domainLookupStart":5,"domainLookupEnd":5,"connectStart":5,"connectEnd":5,"requestStart":6,"responseStart":7,"responseEnd":8,"nextHopProtocol":"http/1.1""#;
+        let page = |ua: &str, resolution: &str, host: &str| {
+            format!(
+                r#"{{"format":"connscope-capture","version":1,"page":{{"url":"http://{host}/"}},"userAgent":"{ua}","timeOrigin":1,
+                "crossOriginIsolated":false,"clockResolution":{resolution},
+                "navigation":{{"name":"http://{host}/",{}}},
+                "resources":[{{"name":"http://{host}/a.css",{open}}},{{"name":"http://{host}/b.js","startTime":5,"fetchStart":5,"connectStart":5.2,"connectEnd":5.9,"requestStart":6,"responseEnd":8,"nextHopProtocol":"http/1.1"}}]}}"#,
+                open.replace(r#""startTime":5"#, r#""startTime":0"#)
+            )
+        };
+        let chromium =
+            "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/156.0.0.0 Safari/537.36";
+        let webkit =
+            "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.0 Safari/605.1.15";
+        let reuse = |text: &str| -> Vec<(crate::Reuse, Option<crate::UnknownReason>)> {
+            let c = import(text).unwrap();
+            crate::analyse(&c.requests).requests.iter().map(|a| (a.verdict.reuse, a.verdict.inference.reason)).collect()
+        };
+        use crate::{Reuse::*, UnknownReason::*};
+        // Loopback, a 0.1 ms clock: "already open" says nothing; a connect that shows is new.
+        assert_eq!(
+            reuse(&page(chromium, "0.1", "127.0.0.1:8080")),
+            [(Unknown, Some(LoopbackUnderCoarseClock)), (Unknown, Some(LoopbackUnderCoarseClock)), (New, None)]
+        );
+        // A real server, or an isolated 5 µs clock: the reading stands.
+        assert_eq!(reuse(&page(chromium, "0.1", "example.com"))[1], (Reused, None));
+        assert_eq!(reuse(&page(chromium, "0.005", "localhost:8080"))[1], (Reused, None));
+        // WebKit's navigation entry, wherever the server is.
+        assert_eq!(reuse(&page(webkit, "1", "example.com"))[0], (Unknown, Some(NavigationConnectUnrecorded)));
+        assert_eq!(reuse(&page(webkit, "1", "example.com"))[1], (Reused, None));
+        assert!(
+            is_loopback("http://[::1]:80")
+                && is_loopback("http://app.localhost:3000")
+                && !is_loopback("http://127.evil.example")
+        );
     }
 
     #[test]

@@ -47,6 +47,12 @@ pub enum UnknownReason {
     /// An HTTP/1.x request that waited before it was sent while the browser handed out
     /// connections it had just set up.
     WaitedForAConnection,
+    /// A capture from a page whose clock is coarse, of a server on the same machine: its
+    /// connections are set up faster than the clock shows.
+    LoopbackUnderCoarseClock,
+    /// Safari's and WebKit's navigation entries record no connection setup: a document's
+    /// new connection reads as one already open.
+    NavigationConnectUnrecorded,
 }
 
 impl UnknownReason {
@@ -58,6 +64,8 @@ impl UnknownReason {
             UnknownReason::Inconsistent => "The connection times in the entry contradict each other, so they say nothing reliable about the connection.",
             UnknownReason::JoinedConnectionBeingSetUp => "It waited for an HTTP/2 connection that another request to this origin was still setting up when this fetch started: it paid no handshake of its own, yet the connection is as new as the request that opened it, and the requests sharing it cannot tell which of them the server counted first.",
             UnknownReason::WaitedForAConnection => "It waited before being sent while the browser was handing out connections it had just set up to other requests of this origin, and no request to this origin finished just before it was sent: it may have got one of those new connections, whose connect the browser (Firefox does this) recorded on no request, so whether it was new or reused cannot be told.",
+            UnknownReason::LoopbackUnderCoarseClock => "The page was not cross-origin isolated, so its clock is coarse, and this server runs on the same machine, where a connection is set up faster than that clock shows: a new connection and a reused one read the same.",
+            UnknownReason::NavigationConnectUnrecorded => "This browser (Safari, WebKit) records no connection setup in a page's navigation entry: the document's connection reads as already open whether it was new or not.",
             UnknownReason::TooCoarse => "The recording rounds every phase to whole milliseconds and shows 0 ms for connecting: a reused connection and a new one that took under a millisecond (as on a fast network) look the same.",
         }
     }
@@ -98,6 +106,9 @@ pub fn infer(t: Option<&Timing>) -> Inference {
         .iter()
         .all(|v| same(*v, t.fetch_start));
     if clamped {
+        if let Some(reason) = t.open_reading_unreliable {
+            return unknown(reason);
+        }
         return Inference { reuse: Reuse::Reused, reason: None, handshake_ms: None };
     }
     // A connect that reads 0 ms, but later than fetchStart and in order after the lookup: a

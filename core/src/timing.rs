@@ -41,6 +41,11 @@ pub struct Timing {
     /// DevTools), so the connect times say nothing about reuse.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub connect_unmeasured: bool,
+    /// Not a browser attribute: set by a capture where connect times that read "already
+    /// open" are no evidence of it (why, as the reason a verdict gives). A connect that
+    /// shows still counts.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub open_reading_unreliable: Option<crate::reuse::UnknownReason>,
 }
 
 /// One metric of a `Server-Timing` header.

@@ -139,7 +139,12 @@ async fn read_capture(b: &Browser) -> Result<Shown> {
 /// the server's record (every row of the page's own origin has it) says the connection and
 /// request number the testbed logged, and its verdict agrees with the log; where the
 /// browser hid the timing the verdict is unknown. The inference from timing alone is counted: (known, agreeing).
-fn check_against_log(what: &str, shown: &Shown, hidden_origin: Option<&str>) -> Result<(usize, usize, usize)> {
+fn check_against_log(
+    what: &str,
+    shown: &Shown,
+    hidden_origin: Option<&str>,
+    disagreements: &mut Vec<String>,
+) -> Result<(usize, usize, usize)> {
     let page_origin = shown.rows.first().map(Row::origin).unwrap_or_default();
     let by_url: BTreeMap<String, &Served> =
         shown.served.iter().map(|s| (format!("{}{}", s.origin, s.target), s)).collect();
@@ -196,6 +201,15 @@ fn check_against_log(what: &str, shown: &Shown, hidden_origin: Option<&str>) -> 
                 // as reused in timing: counted as a disagreement here, never excused.
                 if r.inferred.as_deref() == Some(truth) {
                     agreeing += 1;
+                } else {
+                    disagreements.push(format!(
+                        "    {what}: {} reads {} from timing; the log: request {} on connection {} (accepted {:.1} ms before the request arrived)",
+                        r.url,
+                        r.inferred.as_deref().unwrap_or("?"),
+                        s.request_number,
+                        s.connection,
+                        s.received_ms - s.accepted_ms
+                    ));
                 }
             }
             _ => {}
@@ -222,6 +236,7 @@ async fn checks(b: &Browser, tb: &Testbed) -> Result<String> {
     let main = b.client.window().await?;
     let mut table = format!("capture in {name}: exposed rows, inferences known, agreeing with the log\n");
     let (mut all_known, mut all_agree, mut all_exposed) = (0, 0, 0);
+    let mut disagreements = Vec::new();
 
     // The scenarios: what connscope shows matches the testbed's log.
     let keepalive = origin("keepalive")?;
@@ -234,7 +249,7 @@ async fn checks(b: &Browser, tb: &Testbed) -> Result<String> {
     ];
     for (id, page, hidden) in &cases {
         let shown = capture(b, tb, &main, &code, page).await.with_context(|| format!("capturing {id}"))?;
-        let (exposed, known, agree) = check_against_log(id, &shown, *hidden)?;
+        let (exposed, known, agree) = check_against_log(id, &shown, *hidden, &mut disagreements)?;
         table.push_str(&format!("  {id:10} {exposed:3} {known:3} {agree:3}\n"));
         (all_exposed, all_known, all_agree) = (all_exposed + exposed, all_known + known, all_agree + agree);
         match *id {
@@ -258,13 +273,20 @@ async fn checks(b: &Browser, tb: &Testbed) -> Result<String> {
     let coverage = all_known as f64 / all_exposed.max(1) as f64;
     let agreement = all_agree as f64 / all_known.max(1) as f64;
     table.push_str(&format!("  coverage {:.1} %, agreement {:.1} %\n", coverage * 100.0, agreement * 100.0));
-    // The page's clock is coarse (not cross-origin isolated): some inferences are unknown,
-    // and those made must hold.
-    ensure!(coverage >= 0.5 && agreement >= 0.95, "{table}");
+    for d in &disagreements {
+        table.push_str(d);
+        table.push('\n');
+    }
+    // The inference itself is proven, with the log's excuses, by scenarios.rs through the
+    // app's isolated clock. Here the page's clock is coarse (not cross-origin isolated) and
+    // the testbed is on this machine, so a connection that reads as already open is unknown
+    // (core::capture::mark_unreliable_readings): what is told is mostly the connects that
+    // show. Nothing is excused here, so the agreement bar is lower than there.
+    ensure!(coverage >= 0.15 && agreement >= 0.95, "{table}");
 
     // No finding where there is no cause: a small page on one keep-alive origin.
     let shown = capture(b, tb, &main, &code, &format!("{keepalive}/page.html?css=1&js=1&img=2&cdn=0&fonts=0")).await?;
-    check_against_log("small", &shown, None)?;
+    check_against_log("small", &shown, None, &mut disagreements)?;
     ensure!(shown.findings.is_empty(), "a small keep-alive page gives no cause: {:?}", shown.findings);
 
     // Each finding on a page built to produce it.
@@ -338,7 +360,7 @@ async fn checks(b: &Browser, tb: &Testbed) -> Result<String> {
     paste(b, json.as_str().unwrap_or_default()).await?;
     let mut shown = read_capture(b).await?;
     shown.served = served;
-    check_against_log("pasted", &shown, None)?;
+    check_against_log("pasted", &shown, None, &mut Vec::new())?;
     let source = js(b, "return document.querySelector('main').getAttribute('data-source')").await?;
     ensure!(source == "capture");
 
