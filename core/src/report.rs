@@ -137,7 +137,9 @@ pub fn site_report(requests: &[Request], analysis: &Analysis, capture: Option<&C
 
         // HTTP/1.1 at its per-host limit, with requests waiting for a connection.
         let h1 = !s.protocols.is_empty() && s.protocols.iter().all(|p| one_at_a_time(p));
-        let at_limit = s.peak_in_use.is_some_and(|p| p >= PER_HOST_LIMIT) || s.new_connections >= PER_HOST_LIMIT;
+        // At the limit: as many in use at once as a browser opens (requests that waited while
+        // fewer were in use waited for something else, such as the browser's priorities).
+        let at_limit = s.peak_in_use.is_some_and(|p| p >= PER_HOST_LIMIT);
         if h1 && at_limit && s.queued > 0 {
             let queued: Vec<usize> = ids
                 .iter()
@@ -402,6 +404,39 @@ mod tests {
         rs.push(req(4, o, 50.0, 52.0, None, None, "http/1.1"));
         let a = analyse(&rs);
         assert!(keys(&site_report(&rs, &a, None)).is_empty());
+    }
+
+    #[test]
+    fn queueing_is_found_where_an_http1_origin_had_six_in_use_and_requests_waited() {
+        let o = "http://shop.example";
+        let mut rs: Vec<Request> = (0..6).map(|i| req(i, o, 1.0, 100.0, Some(1.0), None, "http/1.1")).collect();
+        for i in 6..8 {
+            let mut r = req(i, o, 1.0, 150.0, None, None, "http/1.1");
+            if let Some(t) = r.timing.as_mut() {
+                t.request_start = 100.5;
+            }
+            rs.push(r);
+        }
+        let a = analyse(&rs);
+        assert_eq!(a.origins[0].peak_in_use, Some(6));
+        let r = site_report(&rs, &a, None);
+        assert_eq!(keys(&r), ["http1-queueing"]);
+        assert_eq!(r.findings[0].evidence, [6, 7]);
+        assert!(r.findings[0].detail.contains("2 requests waited 199 ms"), "{}", r.findings[0].detail);
+        // Over h2 the same waits are no connection limit; with five in use neither.
+        let h2: Vec<Request> = rs
+            .iter()
+            .cloned()
+            .map(|mut r| {
+                if let Some(t) = r.timing.as_mut() {
+                    t.next_hop_protocol = "h2".into();
+                }
+                r
+            })
+            .collect();
+        assert!(!keys(&site_report(&h2, &analyse(&h2), None)).contains(&"http1-queueing"));
+        let five: Vec<Request> = rs.iter().enumerate().filter(|(i, _)| *i != 0).map(|(_, r)| r.clone()).collect();
+        assert!(!keys(&site_report(&five, &analyse(&five), None)).contains(&"http1-queueing"));
     }
 
     #[test]

@@ -105,10 +105,12 @@ pub(crate) fn summarise(origin: &str, ids: &[usize], requests: &[Request], analy
         }
         if let Some(t) = &requests[i].timing {
             one_at_a_time &= t.is_one_at_a_time();
-            let from = match a.verdict.inference.reuse {
+            // On the wire from its connect when it opened a connection (the verdict shown: the
+            // server's word where it gave one), else from its send: whatever its connection,
+            // an HTTP/1.x request holds one from then to its last byte.
+            let from = match a.verdict.reuse {
                 Reuse::New => Some(t.connect_start),
-                Reuse::Reused => Some(t.request_start),
-                Reuse::Unknown => None,
+                Reuse::Reused | Reuse::Unknown => Some(t.request_start),
             };
             if let Some(from) = from.filter(|f| *f > 0.0 && t.response_end > *f) {
                 on_wire.push((from, t.response_end));
