@@ -216,6 +216,35 @@ async fn checks(b: &Browser, tb: &Testbed) -> Result<()> {
     ensure!(toggle.contains("Browser's record (7)"), "{toggle}");
     ensure!(b.text(".connections .hint").await?.contains("as the browser recorded it"));
 
+    // Presentation mode on a projector (1280×720, 1920×1080), in both themes: the key figures
+    // and the chart's first rows are on the first screen, the form on one line.
+    b.client.goto(&format!("{}?scenario=keepalive&autorun=1", tb.app_url)).await?;
+    b.wait_for_state(DONE, Duration::from_secs(60)).await?;
+    b.client.find(Locator::XPath("//button[text()='Presentation mode']")).await?.click().await?;
+    b.wait_until("presentation mode", "return document.querySelector('main.presenting') !== null", SOON).await?;
+    for (w, h) in [(1280, 720), (1920, 1080)] {
+        b.client.set_window_size(w, h).await?;
+        for theme in ["light", "dark"] {
+            js(b, &format!("document.documentElement.setAttribute('data-theme', '{theme}'); window.scrollTo(0, 0);"))
+                .await?;
+            let first_screen = b
+                .wait_until(
+                    "the chart on the first screen",
+                    r#"const inner = window.innerHeight;
+                       const fig = document.querySelector('[data-key-figures]').getBoundingClientRect();
+                       const rows = Array.from(document.querySelectorAll('.waterfall [data-request-url]')).filter(r => r.getBoundingClientRect().bottom <= inner).length;
+                       const form = document.querySelector('form.controls').getBoundingClientRect();
+                       return fig.bottom <= inner && rows >= 8 && form.height < 80 && { rows, form: form.height, figures: fig.bottom };"#,
+                    SOON,
+                )
+                .await?;
+            println!("{name} presentation {w}x{h} {theme}: {first_screen}");
+            b.screenshot(&format!("{name}-presenting-{w}x{h}-{theme}")).await?;
+        }
+    }
+    js(b, "document.documentElement.removeAttribute('data-theme')").await?;
+    b.client.find(Locator::XPath("//button[text()='Presentation mode']")).await?.click().await?;
+
     // From a small phone to a 4K screen: nothing spills sideways out of the page (the
     // charts scroll inside their own frame).
     for (w, h, shot) in [(320, 800, "narrow"), (3840, 2160, "4k")] {

@@ -65,6 +65,24 @@ fn row(s: &Summary, total: bool) -> Html {
     }
 }
 
+/// The run's figures a class reads from the back row: requests, connections opened, reused,
+/// the handshakes paid, the time from first start to last byte.
+fn key_figures(t: &connscope_core::Summary) -> Html {
+    let figure = |class: &'static str, key: &'static str, value: String, label: &'static str| {
+        html! { <div class={class} data-figure={key}><dt>{label}</dt><dd>{value}</dd></div> }
+    };
+    html! {
+        <dl class="key-figures" data-key-figures="">
+            { figure("", "requests", t.requests.to_string(), "requests") }
+            { figure("new", "new", t.new_connections.to_string(), "opened a connection") }
+            { figure("reused", "reused", t.reused.to_string(), "reused one") }
+            { if t.unknown > 0 { figure("unknown", "unknown", t.unknown.to_string(), "cannot tell") } else { html!{} } }
+            { figure("", "handshakes", fmt_ms(t.tcp_ms + t.tls_ms), "in TCP and TLS handshakes") }
+            { figure("", "span", fmt_ms(t.span_ms), "first start to last byte") }
+        </dl>
+    }
+}
+
 #[function_component(SummaryView)]
 pub fn summary(p: &Props) -> Html {
     let a = &p.analysis;
@@ -74,6 +92,7 @@ pub fn summary(p: &Props) -> Html {
     html! {
         <section class="summary" aria-labelledby="summary-h">
             <h2 id="summary-h">{"Summary"}</h2>
+            { key_figures(&a.total) }
             <p class="reading">{ &a.reading }</p>
             <div class="table-wrap">
             <table>
