@@ -67,7 +67,7 @@ fn row(s: &Summary, total: bool) -> Html {
 
 /// The run's figures a class reads from the back row: requests, connections opened, reused,
 /// the handshakes paid, the time from first start to last byte.
-fn key_figures(t: &connscope_core::Summary) -> Html {
+fn key_figures(t: &Summary) -> Html {
     let figure = |class: &'static str, key: &'static str, value: String, label: &'static str| {
         html! { <div class={class} data-figure={key}><dt>{label}</dt><dd>{value}</dd></div> }
     };
