@@ -27,6 +27,9 @@ pub struct Analysis {
     pub requests: Vec<Analysed>,
     pub truth_connections: Vec<Connection>,
     pub inferred_connections: Vec<Connection>,
+    /// Behind a proxy: the origin server's connections the proxy forwarded on (empty when
+    /// no response named them).
+    pub upstream_connections: Vec<Connection>,
     pub origins: Vec<Summary>,
     pub total: Summary,
     pub reading: String,
@@ -53,6 +56,8 @@ impl Analysis {
     pub fn lanes(&self, wanted: Source) -> (Source, &[Connection]) {
         if wanted == Source::Truth && !self.truth_connections.is_empty() {
             (Source::Truth, &self.truth_connections)
+        } else if wanted == Source::Upstream && !self.upstream_connections.is_empty() {
+            (Source::Upstream, &self.upstream_connections)
         } else {
             (Source::Inferred, &self.inferred_connections)
         }
@@ -101,6 +106,7 @@ pub fn analyse(requests: &[Request]) -> Analysis {
         .collect();
     let truth_connections = truth_connections(requests, &mut analysed);
     let inferred_connections = inferred_connections(requests, &mut analysed);
+    let upstream_connections = crate::connections::upstream_connections(requests);
     let mut grouped: rustc_hash::FxHashMap<&str, Vec<usize>> = rustc_hash::FxHashMap::default();
     // Positions, not `Request::id`: the analysis indexes by position, whatever the ids say.
     for (i, r) in requests.iter().enumerate() {
@@ -124,7 +130,15 @@ pub fn analyse(requests: &[Request]) -> Analysis {
     // The per-host limit is per origin: a peak across origins says nothing about it.
     total.peak_in_use = None;
     let reading = reading(&origins, &total);
-    Analysis { requests: analysed, truth_connections, inferred_connections, origins, total, reading }
+    Analysis {
+        requests: analysed,
+        truth_connections,
+        inferred_connections,
+        upstream_connections,
+        origins,
+        total,
+        reading,
+    }
 }
 
 #[cfg(test)]

@@ -14,6 +14,9 @@ pub enum Source {
     Truth,
     /// Guessed from timing: a lane, not a proven connection.
     Inferred,
+    /// Behind a proxy: the origin server's connections that the proxy used to forward the
+    /// requests (`up-conn` in Server-Timing), the hop the browser never sees.
+    Upstream,
 }
 
 /// Who named a connection that was not guessed.
@@ -112,6 +115,32 @@ fn ordered(requests: &[Request]) -> Vec<usize> {
 }
 
 /// Connections as the server (or the browser's own HAR) identified them.
+/// The connections of the hop behind a proxy, as the proxy reported them: one per upstream
+/// connection id (per origin it forwarded to), its requests in start order.
+pub(crate) fn upstream_connections(requests: &[Request]) -> Vec<Connection> {
+    let mut conns: Vec<Connection> = Vec::new();
+    let mut index: rustc_hash::FxHashMap<(String, String), usize> = rustc_hash::FxHashMap::default();
+    for i in ordered(requests) {
+        let Some(up) = requests[i].timing.as_ref().and_then(Timing::upstream_truth) else { continue };
+        let k = *index.entry((up.origin.clone(), up.hop.connection.clone())).or_insert_with(|| {
+            conns.push(Connection {
+                id: up.hop.connection.clone(),
+                origin: up.origin.clone(),
+                other_origins: Vec::new(),
+                protocol: "http/1.1".into(),
+                source: Source::Upstream,
+                witness: Some(Witness::Server),
+                requests: Vec::new(),
+                handshake_ms: None,
+                opened_by: None,
+            });
+            conns.len() - 1
+        });
+        conns[k].requests.push(i);
+    }
+    conns
+}
+
 pub(crate) fn truth_connections(requests: &[Request], analysed: &mut [Analysed]) -> Vec<Connection> {
     let mut conns: Vec<Connection> = Vec::new();
     // Keyed by (server, whose id, id), all borrowed: no string is built per request.

@@ -153,6 +153,11 @@ impl Timing {
         ServerTruth::from_metrics(&self.server_timing)
     }
 
+    /// Behind a proxy: the hop from the proxy to the origin server, when the response said.
+    pub fn upstream_truth(&self) -> Option<crate::contract::UpstreamTruth> {
+        crate::contract::UpstreamTruth::from_metrics(&self.server_timing)
+    }
+
     /// The protocol as the ALPN id (`http/1.1`, `h2`, `h3`), or None when not exposed.
     pub fn protocol(&self) -> Option<&str> {
         let p = self.next_hop_protocol.trim_ascii();

@@ -285,7 +285,9 @@ impl Browser {
                              inferred: e.getAttribute('data-inferred-reuse'),
                              protocol: e.getAttribute('data-protocol'), kind: e.getAttribute('data-kind'),
                              server_connection: e.getAttribute('data-server-connection'),
-                             server_request: e.getAttribute('data-server-request'), phases };
+                             server_request: e.getAttribute('data-server-request'),
+                             upstream_connection: e.getAttribute('data-upstream-connection'),
+                             upstream_request: e.getAttribute('data-upstream-request'), phases };
                 });"#,
                 vec![],
             )
@@ -320,6 +322,11 @@ pub struct Row {
     pub kind: Option<String>,
     pub server_connection: Option<String>,
     pub server_request: Option<String>,
+    /// Behind a proxy: the origin server's connection and request number, as the proxy said.
+    #[serde(default)]
+    pub upstream_connection: Option<String>,
+    #[serde(default)]
+    pub upstream_request: Option<String>,
     pub phases: std::collections::BTreeMap<String, f64>,
 }
 

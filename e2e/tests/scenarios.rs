@@ -27,6 +27,7 @@
 use anyhow::{bail, ensure, Context, Result};
 use connscope_core::url::{port_of, strip_token};
 use e2e::{dist, Browser, Engine, Row};
+use fantoccini::Locator;
 use serde::Deserialize;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
@@ -89,6 +90,8 @@ struct Run {
     opened: Vec<Opened>,
     /// The URL each connection carried first.
     first_on: BTreeMap<u64, String>,
+    /// Every request the testbed served during the run, on every origin.
+    served: Vec<testbed::Served>,
 }
 
 /// Reads the page's resource entries with their moments on the wall clock. `Date.now()`
@@ -159,7 +162,7 @@ async fn run(b: &Browser, tb: &Testbed, query: &str, shot: &str) -> Result<Run> 
             Ok(Checked { conn: s.connection, req: s.request_number, accepted_ms: s.accepted_ms, entry, row })
         })
         .collect::<Result<Vec<_>>>()?;
-    Ok(Run { rows, opened, first_on })
+    Ok(Run { rows, opened, first_on, served })
 }
 
 /// The same origin's requests around `r`, in ms from its fetchStart: what a reader needs
@@ -458,6 +461,62 @@ async fn scenarios(b: &Browser, tb: &Testbed, tally: &mut Tally, pass: &str) -> 
     for o in [origin("keepalive"), origin("cdn")] {
         let mine = of(&run_.rows, &o);
         ensure!(connections(&mine).len() == 1, "keepalive c=1: {o} used {:?}", connections(&mine));
+    }
+    settle().await;
+
+    // Persistence is per hop: through the proxy, the browser reuses its connections to the
+    // proxy while the close origin behind it logs a new connection for every request; where
+    // the browser exposes Server-Timing, each row names both hops as the testbed logged them,
+    // and the connection view draws the hop behind the proxy.
+    let run_ = run(b, tb, "scenario=proxy", &shot("proxy")).await?;
+    tally.check(&format!("proxy{pass}"), &run_)?;
+    let (proxy, close) = (origin("proxy"), origin("close"));
+    let mine = of(&run_.rows, &proxy);
+    ensure!(mine.len() > 10 && mine.iter().any(|r| r.req > 1), "proxy: no connection to the proxy was reused");
+    let mut upstream = BTreeSet::new();
+    for r in &mine {
+        let target = r.url.strip_prefix(&proxy).unwrap_or_default();
+        let behind = run_
+            .served
+            .iter()
+            .find(|s| s.origin == close && strip_token(&format!("{close}{}", s.target)) == format!("{close}{target}"))
+            .with_context(|| format!("proxy: the close origin never served {target}"))?;
+        ensure!(
+            behind.request_number == 1,
+            "proxy: the origin behind served {target} as request {}",
+            behind.request_number
+        );
+        if r.server_connection.is_some() {
+            ensure!(
+                r.upstream_connection.as_deref() == Some(behind.connection.to_string().as_str())
+                    && r.upstream_request.as_deref() == Some("1"),
+                "proxy: {} says the hop behind was {:?}/{:?}, the log {}/1",
+                r.url,
+                r.upstream_connection,
+                r.upstream_request,
+                behind.connection
+            );
+            upstream.insert(behind.connection);
+        } else {
+            ensure!(r.upstream_connection.is_none(), "proxy: an upstream hop without the server's word: {:?}", r.row);
+        }
+    }
+    if !upstream.is_empty() {
+        b.client.find(Locator::XPath("//button[starts-with(text(), 'Behind the proxy')]")).await?.click().await?;
+        let lanes = b
+            .wait_until(
+                "the lanes behind the proxy",
+                "return document.querySelectorAll('.connections g.lane[data-source=upstream]').length",
+                Duration::from_secs(15),
+            )
+            .await?;
+        ensure!(
+            lanes.as_u64() == Some(upstream.len() as u64),
+            "proxy: {lanes} lanes behind it, the log has {}",
+            upstream.len()
+        );
+        b.screenshot(&format!("{engine}-{}-behind-the-proxy", shot("proxy"))).await?;
+        b.client.find(Locator::XPath(r#"//button[starts-with(text(), "Server's truth")]"#)).await?.click().await?;
     }
     settle().await;
 

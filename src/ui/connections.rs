@@ -37,6 +37,7 @@ pub fn connection_view(p: &Props) -> Html {
     }
     let truth = &p.analysis.truth_connections;
     let inferred = &p.analysis.inferred_connections;
+    let upstream = &p.analysis.upstream_connections;
     let lanes = p.analysis.lanes(p.source).1;
     let (layout, bottom) = (&layout.0, layout.1);
     let height = bottom + 4.0;
@@ -79,11 +80,17 @@ pub fn connection_view(p: &Props) -> Html {
                 <div class="toggle" role="group" aria-label="Lanes from">
                     { button(Source::Truth, format!("{recorded_label} ({})", truth.len()), !truth.is_empty()) }
                     { button(Source::Inferred, format!("Inferred from timing ({})", inferred.len()), true) }
+                    { if upstream.is_empty() { html!{} } else {
+                        button(Source::Upstream, format!("Behind the proxy ({})", upstream.len()), true)
+                    } }
                 </div>
             </div>
             <p class="hint">{
                 if source == Source::Truth {
-                    format!("Each lane is one connection {recorded_hint}, with the time each request used it: handshake, waiting, download. Queueing is left out: the request had no connection yet.")
+                    format!("Each lane is one connection {recorded_hint}, with the time each request used it: handshake, waiting, download. Queueing is left out: the request had no connection yet.{}",
+                        if upstream.is_empty() { "" } else { " These are the browser's connections to the proxy; \"Behind the proxy\" shows the proxy's own connections to the origin server, a hop the browser never sees." })
+                } else if source == Source::Upstream {
+                    "Behind the proxy: each lane is a connection from the proxy to the origin server, as the proxy reported it (up-conn in Server-Timing), with the requests it forwarded on it, drawn at the times the browser saw them. Persistence is per hop: the browser may keep one connection to the proxy while the proxy opens one to the origin for every request.".to_string()
                 } else {
                     "Each lane is a guess from timing alone: the API has no connection id. HTTP/1.1 lanes carry one request at a time; h2 lanes multiplex.".to_string()
                 }
@@ -109,7 +116,7 @@ pub fn connection_view(p: &Props) -> Html {
                         <g class="lane" key={c.id.clone()} role="listitem" tabindex="0" data-lane={k.to_string()}
                            aria-setsize={lanes.len().to_string()} aria-posinset={(k + 1).to_string()}
                            data-connection={c.id.clone()} data-origin={c.origin.clone()} data-origins={origins.join(" ")}
-                           data-source={if c.source == Source::Truth { "truth" } else { "inferred" }}
+                           data-source={match c.source { Source::Truth => "truth", Source::Inferred => "inferred", Source::Upstream => "upstream" }}
                            data-requests={c.requests.len().to_string()} data-tracks={tracks.count.to_string()}
                            aria-label={format!("connection {}: {}{}{}. Enter selects them in turn.", label, plural(c.requests.len(), "request"),
                                 if tracks.count > 1 { format!(", up to {} at once", tracks.count) } else { String::new() },

@@ -278,6 +278,11 @@ pub fn waterfall(p: &Props) -> Html {
                         attrs.push(("data-server-connection", t.connection.clone()));
                         attrs.push(("data-server-request", t.request_number.to_string()));
                     }
+                    if let Some(up) = r.timing.as_ref().and_then(|t| t.upstream_truth()) {
+                        attrs.push(("data-upstream-connection", up.hop.connection));
+                        attrs.push(("data-upstream-request", up.hop.request_number.to_string()));
+                        attrs.push(("data-upstream-origin", up.origin));
+                    }
                     let protocol = r.timing.as_ref().and_then(|t| t.protocol()).unwrap_or("").to_string();
                     let inner = row_markup(row, r, a, &conn, page_origin, axis.width);
                     let mut vtag = html! {

@@ -56,13 +56,14 @@ pub(crate) async fn route(req: Request<Incoming>, ctx: &ConnCtx) -> Response<Bod
         );
     }
     let path = req.uri().path();
+    let target = req.uri().path_and_query().map_or(path, |pq| pq.as_str());
     if ctx.shared.panic_path.as_deref() == Some(path) {
         panic!("a panic injected at {path} (Config::panic_path)");
     }
     let query = pages::parse_query(req.uri().query());
     match ctx.site {
         Site::App => route_app(path, query.contains_key("capture"), &ctx.shared).await,
-        Site::Scenario(i) => route_scenario(path, &query, &ctx.shared, i).await,
+        Site::Scenario(i) => route_scenario(path, target, &query, &ctx.shared, i).await,
     }
 }
 
@@ -103,13 +104,62 @@ async fn route_app(path: &str, awaits_capture: bool, shared: &Shared) -> Respons
     resp
 }
 
+/// The most a proxied response body may hold (the testbed's own largest body, and a little).
+const MAX_PROXIED_BODY: usize = pages::MAX_BODY + 64 * 1024;
+
+/// Forwards a request to the `upstream` scenario's origin through the shared pool and
+/// answers with what came back, its own `Server-Timing` metrics renamed to the upstream hop
+/// (`up-conn`, `up-req`, `up-origin`); the contract's headers of this hop are added after.
+async fn proxy(upstream: &str, target: &str, shared: &Shared) -> Response<Body> {
+    use http_body_util::{BodyExt, Full, Limited};
+    let Some(origin) = shared.origin_of(upstream) else {
+        return text(StatusCode::BAD_GATEWAY, format!("the proxy's upstream {upstream:?} is not a scenario\n"));
+    };
+    let uri = match format!("{origin}{target}").parse::<hyper::Uri>() {
+        Ok(uri) => uri,
+        Err(e) => return text(StatusCode::BAD_REQUEST, format!("cannot forward {target}: {e}\n")),
+    };
+    let answer = match shared.upstream.get(uri).await {
+        Ok(a) => a,
+        Err(e) => return text(StatusCode::BAD_GATEWAY, format!("the upstream {origin} did not answer: {e}\n")),
+    };
+    let (parts, body) = answer.into_parts();
+    let body = match Limited::new(body, MAX_PROXIED_BODY).collect().await {
+        Ok(b) => b.to_bytes(),
+        Err(e) => return text(StatusCode::BAD_GATEWAY, format!("the upstream's answer was cut off: {e}\n")),
+    };
+    let metrics: Vec<_> = parts
+        .headers
+        .get_all("server-timing")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(connscope_core::ServerTimingEntry::parse_header)
+        .collect();
+    let mut resp = Response::new(Full::new(body).boxed_unsync());
+    *resp.status_mut() = parts.status;
+    if let Some(t) = parts.headers.get(header::CONTENT_TYPE) {
+        resp.headers_mut().insert(header::CONTENT_TYPE, t.clone());
+    }
+    if let Some(hop) = connscope_core::ServerTruth::from_metrics(&metrics) {
+        let up = connscope_core::contract::UpstreamTruth { hop, origin: origin.to_string() };
+        if let Ok(v) = HeaderValue::from_str(&up.header_value()) {
+            resp.headers_mut().insert("server-timing", v);
+        }
+    }
+    resp
+}
+
 async fn route_scenario(
     path: &str,
+    target: &str,
     query: &std::collections::BTreeMap<String, String>,
     shared: &Shared,
     index: usize,
 ) -> Response<Body> {
     let (scenario, _) = &shared.scenarios[index];
+    if let Some(upstream) = scenario.upstream.filter(|_| path != "/") {
+        return proxy(upstream, target, shared).await;
+    }
     if let Some(ms) = query.get("delay") {
         match ms.parse::<u64>() {
             Ok(ms) if ms <= pages::MAX_DELAY_MS => tokio::time::sleep(Duration::from_millis(ms)).await,

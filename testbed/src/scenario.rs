@@ -48,6 +48,9 @@ pub struct Scenario {
     /// its `cdn` share of images from, instead of the `cdn` origin: two origins one
     /// HTTP/2 connection may serve (connection coalescing).
     pub alias_host: Option<&'static str>,
+    /// A proxy: every request (but `/`) is forwarded to this scenario's origin through the
+    /// testbed's own upstream pool, and the answer says both hops (`up-conn`, `up-req`).
+    pub upstream: Option<&'static str>,
 }
 
 const KEEPALIVE_IDLE: Duration = Duration::from_secs(5);
@@ -66,6 +69,7 @@ pub fn all() -> Vec<Scenario> {
         timing_allow_origin: true,
         page: "",
         alias_host: None,
+        upstream: None,
     };
     vec![
         Scenario {
@@ -148,6 +152,13 @@ pub fn all() -> Vec<Scenario> {
             title: "Queueing at 6 connections",
             explanation: "HTTP/1.1 keep-alive with 18 slow images (400 ms each) on one origin: HTTP/1.1 carries one request per connection at a time and browsers open at most 6 per host, so the other requests wait in the browser's queue for a connection to fall free.",
             page: "css=1&js=0&fonts=0&img=18&cdn=0&img_delay=400",
+            ..base.clone()
+        },
+        Scenario {
+            id: "proxy",
+            title: "Keep-alive proxy in front of a closing server",
+            explanation: "A proxy that keeps the browser's connections open and forwards every request to the Connection: close origin through a pool of its own: the browser reuses its connections to the proxy while the origin behind it opens a new connection for every request. Persistence is per hop.",
+            upstream: Some("close"),
             ..base
         },
     ]
@@ -176,6 +187,9 @@ impl Scenario {
         }
         if !self.timing_allow_origin {
             parts.push("no Timing-Allow-Origin".into());
+        }
+        if let Some(up) = self.upstream {
+            parts.push(format!("forwards to {up}"));
         }
         parts.join(", ")
     }

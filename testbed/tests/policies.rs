@@ -323,7 +323,8 @@ async fn api_lists_every_scenario_with_its_policy() {
             "cdn",
             "opaque",
             "coalesce",
-            "queue"
+            "queue",
+            "proxy"
         ]
     );
     let max3 = &list[3];
@@ -663,5 +664,57 @@ async fn coalesce_serves_two_host_names_on_one_h2_connection_and_logs_each() {
         served.iter().map(|s| (s.origin.as_str(), s.connection, s.request_number)).collect();
     let conn = served[0].connection;
     assert_eq!(seen, vec![(origin.as_str(), conn, 1), (alias.as_str(), conn, 2)]);
+    tb.shutdown(Duration::from_secs(1)).await;
+}
+
+/// Persistence is per hop: two requests on one connection to the proxy are its requests 1
+/// and 2 on that connection, while the close origin behind it served each on a connection
+/// of its own (the proxy's pool cannot keep what the origin closes). Both hops are said in
+/// Server-Timing and match the testbed's own log of each origin.
+#[tokio::test]
+async fn the_proxy_keeps_the_browsers_connection_while_the_origin_behind_it_closes_each() {
+    use connscope_core::contract::UpstreamTruth;
+    use connscope_core::{ServerTimingEntry, ServerTruth};
+    let tb = start(Config::default()).await;
+    let proxy = tb.origin("proxy").unwrap().to_string();
+    let close = tb.origin("close").unwrap().to_string();
+    tb.take_served();
+    let (mut s, _c) = h1_connect(&proxy).await;
+    let mut hops = Vec::new();
+    for path in ["/r/a.css?x=1", "/r/b.css?x=2"] {
+        let resp = get(&mut s, path).await;
+        assert_eq!(resp.status(), 200);
+        let metrics: Vec<ServerTimingEntry> = resp
+            .headers()
+            .get_all("server-timing")
+            .iter()
+            .flat_map(|v| ServerTimingEntry::parse_header(v.to_str().unwrap()))
+            .collect();
+        assert!(resp.headers().get("connection").is_none(), "the proxy's hop stays open");
+        assert!(drain(resp).await.len() > 100, "the origin's body, forwarded");
+        hops.push((ServerTruth::from_metrics(&metrics).unwrap(), UpstreamTruth::from_metrics(&metrics).unwrap()));
+    }
+    let ((p1, u1), (p2, u2)) = (&hops[0], &hops[1]);
+    assert_eq!((p1.request_number, p2.request_number), (1, 2));
+    assert_eq!(p1.connection, p2.connection, "one connection to the proxy");
+    assert_eq!((u1.hop.request_number, u2.hop.request_number), (1, 1));
+    assert_ne!(u1.hop.connection, u2.hop.connection, "a new connection to the origin for each");
+    assert_eq!((u1.origin.as_str(), u2.origin.as_str()), (close.as_str(), close.as_str()));
+    // The log of each origin says the same.
+    let served = tb.take_served();
+    for (path, (p, u)) in ["/r/a.css?x=1", "/r/b.css?x=2"].iter().zip(&hops) {
+        // (This client names no port in Host, so the proxy's record is the one not the close origin's.)
+        let at =
+            |close_side: bool| served.iter().find(|r| (r.origin == close) == close_side && r.target == *path).unwrap();
+        let (at_proxy, at_close) = (at(false), at(true));
+        assert_eq!(
+            (at_proxy.connection.to_string(), at_proxy.request_number),
+            (p.connection.clone(), p.request_number)
+        );
+        assert_eq!(
+            (at_close.connection.to_string(), at_close.request_number),
+            (u.hop.connection.clone(), u.hop.request_number)
+        );
+    }
     tb.shutdown(Duration::from_secs(1)).await;
 }
