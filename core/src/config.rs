@@ -25,6 +25,9 @@ pub struct RunConfig {
     /// origin, and waits for its capture (accepted from that origin only). Not written back
     /// into the link: a capture is delivered once.
     pub capture: Option<String>,
+    /// `?compare=<a>,<b>`: two scenarios run one after the other, each from cold
+    /// connections (or, the same scenario twice, the second warm), drawn on one time axis.
+    pub compare: Option<(String, String)>,
 }
 
 /// Where the built-in static test page lives, relative to the app (used without a testbed).
@@ -62,6 +65,7 @@ impl Default for RunConfig {
             probe: None,
             max_idle_s: DEFAULT_MAX_IDLE_S,
             capture: None,
+            compare: None,
         }
     }
 }
@@ -103,6 +107,16 @@ impl RunConfig {
                 Err(_) => return Err(format!("depth={v:?} is not a number; keeping {}.", self.depth)),
             },
             "probe" => self.probe = Some(v.to_string()).filter(|u| !u.is_empty()),
+            "compare" => match v.split_once(',').map(|(a, b)| (a.trim(), b.trim())) {
+                Some((a, b)) if !a.is_empty() && !b.is_empty() && !b.contains(',') => {
+                    self.compare = Some((a.to_string(), b.to_string()));
+                }
+                _ => {
+                    return Err(format!(
+                    "compare={v:?} does not name two scenarios (such as compare=keepalive,close); nothing is compared."
+                ))
+                }
+            },
             "capture" => match crate::url::origin_of(v).filter(|o| o == v && crate::url::is_http(o)) {
                 Some(origin) => self.capture = Some(origin),
                 None => {
@@ -144,6 +158,9 @@ impl RunConfig {
         }
         if let Some(p) = &self.probe {
             q.append_pair("probe", p);
+        }
+        if let Some((a, b)) = &self.compare {
+            q.append_pair("compare", &format!("{a},{b}"));
         }
         if self.max_idle_s != DEFAULT_MAX_IDLE_S {
             q.append_pair("max_idle", &self.max_idle_s.to_string());
@@ -215,6 +232,19 @@ mod tests {
         assert_eq!(RunConfig::from_query("?max_idle=0").0.max_idle_s, 1);
         assert!(RunConfig::from_query("?max_idle=long").1[0].contains("seconds"));
         assert_eq!(RunConfig::default().probe_target(&[]), None);
+    }
+
+    #[test]
+    fn a_compare_link_names_two_scenarios_and_round_trips() {
+        let (c, problems) = RunConfig::from_query("?compare=keepalive%2Cclose");
+        assert!(problems.is_empty());
+        assert_eq!(c.compare, Some(("keepalive".into(), "close".into())));
+        assert_eq!(RunConfig::from_query(&c.to_query()).0, c);
+        for bad in ["?compare=keepalive", "?compare=a,b,c", "?compare=,close"] {
+            let (c, problems) = RunConfig::from_query(bad);
+            assert_eq!(c.compare, None, "{bad}");
+            assert!(problems[0].contains("does not name two scenarios"), "{bad}: {problems:?}");
+        }
     }
 
     #[test]

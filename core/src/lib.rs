@@ -8,6 +8,7 @@
 
 pub mod analysis;
 pub mod capture;
+pub mod compare;
 pub mod config;
 pub mod connections;
 pub mod contract;

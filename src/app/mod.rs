@@ -117,6 +117,7 @@ pub fn app() -> Html {
             *cancel.borrow_mut() = fresh.clone();
             let run = mint(&runs);
             let dispatch = state.dispatcher();
+            dispatch.dispatch(Action::CompareEnded);
             dispatch.dispatch(Action::RunBegan { run, probe: None });
             let scenarios: &[_] = match &state.scenarios {
                 Scenarios::Testbed(list) => list,
@@ -132,7 +133,7 @@ pub fn app() -> Html {
     };
 
     let start_probe = {
-        let (latest, cancel, runs) = (latest, cancel.clone(), runs.clone());
+        let (latest, cancel, runs) = (latest.clone(), cancel.clone(), runs.clone());
         use_callback((), move |_: (), _| {
             let state = latest.borrow().clone();
             let scenarios: &[_] = match &state.scenarios {
@@ -148,6 +149,7 @@ pub fn app() -> Html {
             *cancel.borrow_mut() = fresh.clone();
             let run = mint(&runs);
             let dispatch = state.dispatcher();
+            dispatch.dispatch(Action::CompareEnded);
             dispatch.dispatch(Action::RunBegan { run, probe: Some(url.clone()) });
             let limits = state.config.probe_limits();
             wasm_bindgen_futures::spawn_local(async move {
@@ -157,16 +159,93 @@ pub fn app() -> Html {
         })
     };
 
+    // A comparison: scenario a, then b, as two ordinary runs; between them the app waits out
+    // the longest idle timeout of the testbed's persistent origins (the pages share the cdn
+    // origin), so b starts from cold connections too. The same scenario twice is the warm
+    // comparison: no wait. Each run is kept as its side when it ends.
+    let start_compare = {
+        let (latest, cancel, runs) = (latest, cancel.clone(), runs.clone());
+        use_callback((), move |(a, b): (String, String), _| {
+            let state = latest.borrow().clone();
+            let dispatch = state.dispatcher();
+            let list: Vec<connscope_core::ScenarioInfo> = match &state.scenarios {
+                Scenarios::Testbed(list) => list.as_ref().clone(),
+                _ => Vec::new(),
+            };
+            let unknown: Vec<&str> =
+                [a.as_str(), b.as_str()].into_iter().filter(|id| !list.iter().any(|s| &s.id == id)).collect();
+            if !unknown.is_empty() {
+                let known: Vec<&str> = list.iter().map(|s| s.id.as_str()).collect();
+                dispatch.dispatch(Action::Note(
+                    Level::Warning,
+                    format!(
+                        "compare= names {}, which the testbed does not serve; it serves {}.",
+                        unknown.join(" and "),
+                        known.join(", ")
+                    ),
+                ));
+                return;
+            }
+            cancel.borrow().cancel();
+            let fresh = Cancel::default();
+            *cancel.borrow_mut() = fresh.clone();
+            let cold_ms =
+                list.iter().filter(|s| s.keep_alive).filter_map(|s| s.idle_timeout_ms).max().unwrap_or(0) + 500;
+            let warm_after = state.session.requests.is_empty();
+            let limits = Limits::from(&state.config);
+            let runs = runs.clone();
+            dispatch.dispatch(Action::CompareBegan([a.clone(), b.clone()]));
+            let warm_up = page::static_page_url();
+            wasm_bindgen_futures::spawn_local(async move {
+                // The app's own first crawl in a page runs slower (its code compiles as it
+                // is first used): a crawl of the built-in page on the app's origin, shown
+                // nowhere, so that a does not pay for it and b not.
+                dispatch.dispatch(Action::Waiting(Some("Getting ready to compare…".into())));
+                loader::load(warm_up, limits, fresh.clone(), |_| {}).await;
+                dispatch.dispatch(Action::Waiting(None));
+                for (k, id) in [a.clone(), b.clone()].into_iter().enumerate() {
+                    let wait = if k == 0 { !warm_after } else { a != b };
+                    if wait {
+                        dispatch.dispatch(Action::Waiting(Some(format!(
+                            "Letting connections go cold before running {id} ({:.1} s, the servers' idle timeout)…",
+                            cold_ms as f64 / 1000.0
+                        ))));
+                        crate::browser::sleep_ms(cold_ms.min(30_000) as u32).await;
+                        dispatch.dispatch(Action::Waiting(None));
+                    }
+                    if fresh.is_cancelled() {
+                        return;
+                    }
+                    let run = mint(&runs);
+                    dispatch.dispatch(Action::RunBegan { run, probe: None });
+                    let target =
+                        list.iter().find(|s| s.id == id).map(|s| format!("{}/page.html", s.origin)).unwrap_or_default();
+                    let report = {
+                        let dispatch = dispatch.clone();
+                        move |events| dispatch.dispatch(Action::Loader { run, events })
+                    };
+                    loader::load(target, limits, fresh.clone(), report).await;
+                    if fresh.is_cancelled() {
+                        return;
+                    }
+                    dispatch.dispatch(Action::CompareRunDone(k));
+                }
+            });
+        })
+    };
+
     // Autorun once the scenario list is known: a probe link probes; `autorun=1` runs; a link
     // that names nothing runs the first scenario (a newcomer sees a waterfall at once).
     {
-        let (start_run, start_probe) = (start_run.clone(), start_probe.clone());
+        let (start_run, start_probe, start_compare) = (start_run.clone(), start_probe.clone(), start_compare);
         let ready = !matches!(state.scenarios, Scenarios::Loading);
         let config = state.config.clone();
         let shown = !state.session.requests.is_empty();
         use_effect_with(ready, move |ready| {
             if !*ready || config.capture.is_some() || shown {
                 // Not yet; or the tab waits for a capture (or shows what came first), not a run.
+            } else if let Some(pair) = config.compare.clone() {
+                start_compare.emit(pair);
             } else if config.probe.is_some() {
                 start_probe.emit(());
             } else if config.autorun || (config.scenario.is_none() && config.url.is_none()) {
@@ -290,6 +369,20 @@ pub fn app() -> Html {
     }))
     .clone();
 
+    // Both runs of a comparison, each on its own clock from 0, analysed, and their difference.
+    let compared = (*use_memo(state.compare.clone(), |compare| {
+        let c = compare.as_ref()?;
+        let (Some(a), Some(b)) = (&c.runs[0], &c.runs[1]) else { return None };
+        let zero = |s: &connscope_core::Session| ui::Shared::new(connscope_core::compare::from_zero(&s.requests));
+        let (ra, rb) = (zero(a), zero(b));
+        let (aa, ab) = (ui::Shared::new(analyse(&ra)), ui::Shared::new(analyse(&rb)));
+        let difference = ui::Shared::new(connscope_core::compare::difference(&c.ids[0], &aa, &c.ids[1], &ab));
+        Some((c.ids.clone(), [ra, rb], [aa, ab], difference))
+    }))
+    .clone();
+    let on_order_compare = on_order.clone();
+    let on_source_compare = on_source.clone();
+
     {
         let theme = state.theme.attribute();
         use_effect_with(theme, |t| page::set_theme(*t));
@@ -328,7 +421,7 @@ pub fn app() -> Html {
                 </div>
             </header>
             <ui::controls::Controls
-                scenarios={scenarios}
+                scenarios={scenarios.clone()}
                 no_testbed={no_testbed}
                 config={state.config.clone()}
                 running={run_state == RunState::Running}
@@ -336,6 +429,9 @@ pub fn app() -> Html {
                 on_run={start_run}
                 on_probe={start_probe}
                 on_cancel={on_cancel} />
+            { scenarios.as_ref().map(|list| html! {
+                <ui::compare::Pairs ids={list.iter().map(|s| s.id.clone()).collect::<Vec<_>>()} />
+            }).unwrap_or_default() }
             <ui::progress::Progress importing={state.importing.clone()} state={run_state} done={done} discovered={discovered} target={state.session.target.clone()} />
             <ui::messages::Messages messages={state.session.messages.clone()} />
             { state.session.probe.clone().map(|status| html! { <ui::probe::ProbeView {status} browser={browser} /> }).unwrap_or_default() }
@@ -343,6 +439,14 @@ pub fn app() -> Html {
                 <ui::report::SiteReportView {report} {labels} on_select={on_select.clone()} />
             }).unwrap_or_default() }
             <ui::summary::SummaryView analysis={analysis.clone()} />
+            { if let Some((ids, requests, analyses, difference)) = compared {
+                let title = |id: &str| scenarios.as_ref().and_then(|l| l.iter().find(|s| s.id == id).map(|s| s.title.clone())).unwrap_or_else(|| id.to_string());
+                let titles = [title(&ids[0]), title(&ids[1])];
+                html! {
+                    <ui::compare::CompareView ids={ids} {titles} {requests} {analyses} {difference}
+                        order={state.order} on_order={on_order_compare} lanes={state.lanes} on_source={on_source_compare} />
+                }
+            } else { html! { <>
             <ui::waterfall::Waterfall
                 requests={requests.clone()}
                 analysis={analysis.clone()}
@@ -359,6 +463,7 @@ pub fn app() -> Html {
                 selected={state.selected}
                 on_select={on_select}
                 on_source={on_source} />
+            </> } } }
             <ui::legend::Explainer />
             <ui::export::Export empty={requests.is_empty()} on_export={on_export} on_file={on_file} />
             <ui::capture::CapturePanel {bookmarklet} {snippet} {on_paste} />

@@ -56,6 +56,13 @@ pub enum Scenarios {
     Static(String),
 }
 
+/// Two runs compared (`?compare=<a>,<b>`): their scenario ids, and each run once it ended.
+#[derive(Clone, PartialEq, Debug)]
+pub struct Compared {
+    pub ids: [String; 2],
+    pub runs: [Option<Session>; 2],
+}
+
 #[derive(Clone, PartialEq)]
 pub struct AppState {
     pub session: Session,
@@ -68,8 +75,11 @@ pub struct AppState {
     pub lanes: Source,
     pub theme: Theme,
     pub presenting: bool,
-    /// A file being read for import: what is happening, for the progress line.
+    /// A file being read for import (or a comparison waiting for connections to go cold):
+    /// what is happening, for the progress line.
     pub importing: Option<String>,
+    /// A comparison in progress or shown.
+    pub compare: Option<Compared>,
 }
 
 impl Default for AppState {
@@ -85,6 +95,7 @@ impl Default for AppState {
             theme: Theme::System,
             presenting: false,
             importing: None,
+            compare: None,
         }
     }
 }
@@ -125,6 +136,14 @@ pub enum Action {
     /// A picked file is being read or parsed: what is happening (shown until it is imported
     /// or refused).
     Importing(String),
+    /// A comparison of two scenarios began (its runs follow as ordinary runs).
+    CompareBegan([String; 2]),
+    /// Run `0` or `1` of the comparison ended: the run shown is kept as that side.
+    CompareRunDone(usize),
+    /// Something the user waits for that is no run (connections going cold), or its end.
+    Waiting(Option<String>),
+    /// A run, an import or a probe that is not part of a comparison began: the comparison ends.
+    CompareEnded,
     /// A file was not read: `error` says why (it is larger than an import may be).
     FileRefused {
         name: String,
@@ -216,12 +235,21 @@ impl Reducible for AppState {
                 Ok(event) => {
                     s.run = run;
                     s.selected = None;
+                    s.compare = None;
                     s.session.apply(event);
                 }
                 // The run shown, its selection and zoom stay.
                 Err(error) => s.session.apply(Event::ImportFailed { file: name, error }),
             },
             Action::FileRefused { name, error } => s.session.apply(Event::ImportFailed { file: name, error }),
+            Action::CompareBegan(ids) => s.compare = Some(Compared { ids, runs: [None, None] }),
+            Action::CompareRunDone(i) => {
+                if let Some(run) = s.compare.as_mut().and_then(|c| c.runs.get_mut(i)) {
+                    *run = Some(s.session.clone());
+                }
+            }
+            Action::Waiting(what) => s.importing = what,
+            Action::CompareEnded => s.compare = None,
         }
         Rc::new(s)
     }

@@ -19,11 +19,20 @@ pub struct Props {
     pub selected: Option<usize>,
     pub on_select: Callback<Option<usize>>,
     pub on_source: Callback<Source>,
+    /// The start of the element ids of this view: two on one page (a comparison) need two.
+    #[prop_or(AttrValue::Static("conn"))]
+    pub id_prefix: AttrValue,
+    /// Draw from 0 to at least this time (ms): two runs compared share one time axis.
+    #[prop_or_default]
+    pub until_ms: Option<f64>,
 }
 
 #[function_component(ConnectionView)]
 pub fn connection_view(p: &Props) -> Html {
-    let axis = use_memo(p.requests.clone(), |r| Axis::covering(r, BARS_W));
+    let axis = use_memo((p.requests.clone(), p.until_ms.map(f64::to_bits)), |(r, until)| {
+        Axis::covering_until(r, BARS_W, until.map(f64::from_bits))
+    });
+    let heading = format!("{}-h", p.id_prefix);
     let svg_ref = use_node_ref();
     // Only the lanes near the part of the chart in view are drawn.
     let span = use_view_span(svg_ref.clone());
@@ -74,9 +83,9 @@ pub fn connection_view(p: &Props) -> Html {
         })
     };
     html! {
-        <section class="connections" aria-labelledby="conn-h">
+        <section class="connections" aria-labelledby={heading.clone()}>
             <div class="section-head">
-                <h2 id="conn-h">{"Connections"}</h2>
+                <h2 id={heading}>{"Connections"}</h2>
                 <div class="toggle" role="group" aria-label="Lanes from">
                     { button(Source::Truth, format!("{recorded_label} ({})", truth.len()), !truth.is_empty()) }
                     { button(Source::Inferred, format!("Inferred from timing ({})", inferred.len()), true) }

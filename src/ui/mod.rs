@@ -3,6 +3,7 @@
 
 pub mod capture;
 pub mod chart;
+pub mod compare;
 pub mod connections;
 pub mod controls;
 pub mod details;

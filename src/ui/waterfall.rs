@@ -20,11 +20,22 @@ pub struct Props {
     pub on_order: Callback<Order>,
     /// Changes with every run, which resets the zoom.
     pub run_key: u64,
+    /// The start of the element ids of this chart (`<prefix>-row-<n>`): two waterfalls on
+    /// one page (a comparison) need two.
+    #[prop_or(AttrValue::Static("wf"))]
+    pub id_prefix: AttrValue,
+    /// Draw from 0 to at least this time (ms), whatever the run's own span: two runs
+    /// compared share one time axis.
+    #[prop_or_default]
+    pub until_ms: Option<f64>,
 }
 
 #[function_component(Waterfall)]
 pub fn waterfall(p: &Props) -> Html {
-    let full = use_memo(p.requests.clone(), |r| Axis::covering(r, BARS_W));
+    let full = use_memo((p.requests.clone(), p.until_ms.map(f64::to_bits)), |(r, until)| {
+        Axis::covering_until(r, BARS_W, until.map(f64::from_bits))
+    });
+    let prefix = p.id_prefix.to_string();
     let zoom = use_state(|| None::<(f64, f64)>);
     // The tooltip follows the mouse, else the keyboard focus.
     let hovered = use_state(|| None::<usize>);
@@ -50,8 +61,8 @@ pub fn waterfall(p: &Props) -> Html {
     };
     if p.requests.is_empty() {
         return html! {
-            <section class="waterfall empty" aria-labelledby="wf-h">
-                <h2 id="wf-h">{"Waterfall"}</h2>
+            <section class="waterfall empty" aria-labelledby={format!("{prefix}-h")}>
+                <h2 id={format!("{prefix}-h")}>{"Waterfall"}</h2>
                 <p>{"No requests yet."}</p>
             </section>
         };
@@ -126,7 +137,7 @@ pub fn waterfall(p: &Props) -> Html {
         let above = 100.0 - (AXIS_H + row.index as f64 * ROW_H) / height * 100.0;
         let place = if below < 55.0 { format!("top: {below:.2}%") } else { format!("bottom: {above:.2}%") };
         Some(html! {
-            <div class="tooltip" role="tooltip" id="wf-tip" style={place}>
+            <div class="tooltip" role="tooltip" id={format!("{prefix}-tip")} style={place}>
                 <strong>{ &r.url }</strong>
                 <span class={classes!("verdict", a.verdict.reuse.key())}>{ reuse_mark(a.verdict.reuse).1 }</span>
                 <ul>
@@ -172,12 +183,12 @@ pub fn waterfall(p: &Props) -> Html {
         })
     };
     let on_focus = {
-        let (select, focused) = (p.on_select.clone(), focused.clone());
+        let (select, focused, prefix) = (p.on_select.clone(), focused.clone(), prefix.clone());
         Callback::from(move |e: FocusEvent| {
             if let Some(id) = row_of(&e) {
                 // Firefox scrolls a focused SVG element's whole chart into view, not the row:
                 // the row is brought back into view at once, before the chart redraws.
-                if let Some(el) = row_element(id) {
+                if let Some(el) = row_element(&prefix, id) {
                     reveal(&el);
                 }
                 focused.set(Some(id));
@@ -191,6 +202,7 @@ pub fn waterfall(p: &Props) -> Html {
     };
     let on_key = {
         let (select, layout, pending) = (p.on_select.clone(), layout.clone(), pending_focus.clone());
+        let prefix = prefix.clone();
         Callback::from(move |e: KeyboardEvent| {
             let Some(id) = row_of(&e) else { return };
             let Some(at) = layout.iter().position(|r| r.request == id) else { return };
@@ -212,7 +224,7 @@ pub fn waterfall(p: &Props) -> Html {
             e.prevent_default();
             if let Some(row) = layout.get(to) {
                 *pending.borrow_mut() = Some(row.request);
-                focus_row(row.request, to, e.target());
+                focus_row(&prefix, row.request, to, e.target());
             }
         })
     };
@@ -220,14 +232,14 @@ pub fn waterfall(p: &Props) -> Html {
     // this render moved it (drawing rows before it can): a moved element loses the focus
     // without a blur, so it is given back, without scrolling.
     {
-        let (pending, focused) = (pending_focus, *focused);
+        let (pending, focused, prefix) = (pending_focus, *focused, prefix.clone());
         use_effect(move || {
             let id = *pending.borrow();
-            if let Some(el) = id.and_then(row_element) {
+            if let Some(el) = id.and_then(|id| row_element(&prefix, id)) {
                 pending.borrow_mut().take();
                 focus_in_place(&el);
                 reveal(&el);
-            } else if let Some(el) = focused.and_then(row_element) {
+            } else if let Some(el) = focused.and_then(|id| row_element(&prefix, id)) {
                 let active = web_sys::window().and_then(|w| w.document()).and_then(|d| d.active_element());
                 if active.as_ref() != Some(el.as_ref()) {
                     focus_in_place(&el);
@@ -237,9 +249,9 @@ pub fn waterfall(p: &Props) -> Html {
     }
 
     html! {
-        <section class="waterfall" aria-labelledby="wf-h">
+        <section class="waterfall" aria-labelledby={format!("{prefix}-h")}>
             <div class="section-head">
-                <h2 id="wf-h">{"Waterfall"}</h2>
+                <h2 id={format!("{prefix}-h")}>{"Waterfall"}</h2>
                 <div class="toggle" role="group" aria-label="Row order">
                     { order_button(Order::Start, "By start time") }
                     { order_button(Order::Origin, "By origin") }
@@ -287,13 +299,13 @@ pub fn waterfall(p: &Props) -> Html {
                     let inner = row_markup(row, r, a, &conn, page_origin, axis.width);
                     let mut vtag = html! {
                         <g class={classes!("row", a.verdict.reuse.key(), (p.selected == Some(id)).then_some("selected"))} key={id}
-                           id={format!("wf-row-{id}")} role="listitem" tabindex={if tab_row == Some(id) { "0" } else { "-1" }}
+                           id={format!("{prefix}-row-{id}")} role="listitem" tabindex={if tab_row == Some(id) { "0" } else { "-1" }}
                            aria-setsize={count.to_string()} aria-posinset={(row.index + 1).to_string()}
                            data-row={id.to_string()} data-index={row.index.to_string()}
                            data-request-url={r.url.clone()} data-reuse={a.verdict.reuse.key()} data-connection={conn}
                            data-agreement={a.verdict.agreement.key()} data-inferred-reuse={a.verdict.inference.reuse.key()} data-protocol={protocol} data-kind={r.kind.label()}
                            data-total={format!("{:.3}", a.phases.total())}
-                           aria-label={describe(r, a)} aria-describedby={(tip_for == Some(id)).then_some("wf-tip")}>
+                           aria-label={describe(r, a)} aria-describedby={(tip_for == Some(id)).then(|| format!("{prefix}-tip"))}>
                             { Html::from_html_unchecked(inner.into()) }
                         </g>
                     };
@@ -378,8 +390,8 @@ fn row_of(e: &Event) -> Option<usize> {
     closest_number(e, "data-row")
 }
 
-fn row_element(id: usize) -> Option<web_sys::SvgElement> {
-    web_sys::window()?.document()?.get_element_by_id(&format!("wf-row-{id}"))?.dyn_into().ok()
+fn row_element(prefix: &str, id: usize) -> Option<web_sys::SvgElement> {
+    web_sys::window()?.document()?.get_element_by_id(&format!("{prefix}-row-{id}"))?.dyn_into().ok()
 }
 
 /// Focuses `el` without the browser scrolling (Firefox would scroll to the chart's top).
@@ -406,8 +418,8 @@ fn reveal(el: &web_sys::Element) {
 
 /// Moves the keyboard focus to row `id` (at `index`): at once where it is drawn; otherwise
 /// the page scrolls to it, and the render that draws it focuses it.
-fn focus_row(id: usize, index: usize, from: Option<web_sys::EventTarget>) {
-    if let Some(el) = row_element(id) {
+fn focus_row(prefix: &str, id: usize, index: usize, from: Option<web_sys::EventTarget>) {
+    if let Some(el) = row_element(prefix, id) {
         focus_in_place(&el);
         reveal(&el);
         return;

@@ -37,6 +37,16 @@ impl Axis {
         Axis { start, end: end.max(start + 1.0), width }
     }
 
+    /// An axis from 0 (or an earlier request) to at least `until` ms: two runs, each moved
+    /// onto a clock that starts at its first request (`compare::from_zero`), drawn on one scale.
+    pub fn covering_until(requests: &[Request], width: f64, until: Option<f64>) -> Axis {
+        let covering = Axis::covering(requests, width);
+        match until.filter(|u| u.is_finite() && u.abs() <= MAX_CLOCK_MS) {
+            Some(until) => Axis { start: covering.start.min(0.0), end: covering.end.max(until), ..covering },
+            None => covering,
+        }
+    }
+
     /// Zooms to `[from, to]` (ms), keeping at least 0.1 ms.
     pub fn zoomed(self, from: f64, to: f64) -> Axis {
         let (a, b) = if from <= to { (from, to) } else { (to, from) };

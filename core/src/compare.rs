@@ -1,0 +1,188 @@
+//! Two runs side by side (`?compare=<a>,<b>`): each run's requests moved onto a clock that
+//! starts at its own first request, so both draw on one time axis, and the difference a class
+//! can see — connections opened, handshakes paid, the time each took, measured — beside the
+//! saving the summary estimates.
+
+use crate::analysis::Analysis;
+use crate::request::Request;
+use crate::text::{format_ms, plural};
+use serde::Serialize;
+
+/// One run's figures in the difference table.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Side {
+    pub label: String,
+    pub requests: usize,
+    /// Requests that opened a connection (as shown: the server's word where it gave one).
+    pub connections: usize,
+    /// Handshakes whose time the browser measured, and that time (TCP and TLS) in all.
+    pub handshakes: usize,
+    pub handshake_ms: f64,
+    /// From the first request's start to the last byte (wall clock, measured).
+    pub total_ms: f64,
+    /// What reuse saved, as the summary estimates it (handshakes avoided × their median).
+    pub estimated_saving_ms: Option<f64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Difference {
+    pub a: Side,
+    pub b: Side,
+    /// b's total time minus a's (measured).
+    pub measured_ms: f64,
+    /// Why the measured and the estimated differ, in one sentence.
+    pub why: String,
+}
+
+/// The requests of a run on a clock that starts at its first request (every time of every
+/// entry moved by the same amount; times that read 0, "not exposed", stay 0).
+pub fn from_zero(requests: &[Request]) -> Vec<Request> {
+    let first = requests
+        .iter()
+        .filter_map(|r| r.timing.as_ref())
+        .map(|t| t.start_time)
+        .filter(|t| t.is_finite())
+        .fold(f64::INFINITY, f64::min);
+    if !first.is_finite() {
+        return requests.to_vec();
+    }
+    requests
+        .iter()
+        .cloned()
+        .map(|mut r| {
+            if let Some(t) = r.timing.as_mut() {
+                let shift = |v: &mut f64| {
+                    if *v != 0.0 {
+                        *v -= first;
+                    }
+                };
+                for v in [
+                    &mut t.redirect_start,
+                    &mut t.redirect_end,
+                    &mut t.fetch_start,
+                    &mut t.domain_lookup_start,
+                    &mut t.domain_lookup_end,
+                    &mut t.connect_start,
+                    &mut t.connect_end,
+                    &mut t.secure_connection_start,
+                    &mut t.request_start,
+                    &mut t.response_start,
+                    &mut t.response_end,
+                ] {
+                    shift(v);
+                }
+                t.start_time -= first;
+            }
+            r
+        })
+        .collect()
+}
+
+fn side(label: &str, analysis: &Analysis) -> Side {
+    let t = &analysis.total;
+    let handshakes = analysis
+        .requests
+        .iter()
+        .filter(|a| a.verdict.reuse == crate::Reuse::New && a.verdict.inference.handshake_ms.is_some_and(|h| h > 0.0))
+        .count();
+    Side {
+        label: label.to_string(),
+        requests: t.requests,
+        connections: t.new_connections,
+        handshakes,
+        handshake_ms: t.tcp_ms + t.tls_ms,
+        total_ms: t.span_ms,
+        estimated_saving_ms: t.saved_ms,
+    }
+}
+
+/// The difference table of runs `a` and `b`.
+pub fn difference(a_label: &str, a: &Analysis, b_label: &str, b: &Analysis) -> Difference {
+    let (a, b) = (side(a_label, a), side(b_label, b));
+    let measured_ms = b.total_ms - a.total_ms;
+    let (fewer, more) = if a.connections <= b.connections { (&a, &b) } else { (&b, &a) };
+    let extra = more.connections.saturating_sub(fewer.connections);
+    let took = more.total_ms - fewer.total_ms;
+    let why = if extra == 0 {
+        format!("Both opened {}: what differs is not connection setup.", plural(a.connections, "connection"))
+    } else {
+        let opened = format!(
+            "{} opened {} more than {} and took {} {}",
+            more.label,
+            plural(extra, "connection"),
+            fewer.label,
+            format_ms(took.abs()),
+            if took >= 0.0 { "longer" } else { "less" }
+        );
+        match fewer.estimated_saving_ms {
+            Some(est) if took < est => format!(
+                "{opened}, less than the {} that reuse saved {} by the estimate: the browser sets up several connections at once, so their handshakes overlap each other and the waits for responses instead of adding up.",
+                format_ms(est),
+                fewer.label
+            ),
+            Some(est) => format!(
+                "{opened}, more than the {} that reuse saved {} by the estimate: a new connection costs more than its measured handshake (the browser's and the server's work to set it up, which timing does not count as handshake), so the estimate, which prices handshakes only, is a lower bound.",
+                format_ms(est),
+                fewer.label
+            ),
+            None => format!("{opened}; {} reused no connection, so no saving was estimated.", fewer.label),
+        }
+    };
+    Difference { a, b, measured_ms, why }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analyse;
+    use crate::testing::req;
+
+    #[test]
+    fn a_run_moves_onto_its_own_clock_and_zeros_stay_zero() {
+        let mut rs = vec![req(0, "http://a", 1000.0, 1010.0, Some(2.0), None, "http/1.1")];
+        if let Some(t) = rs[0].timing.as_mut() {
+            t.secure_connection_start = 0.0;
+        }
+        let z = from_zero(&rs);
+        let t = z[0].timing.as_ref().unwrap();
+        assert_eq!((t.start_time, t.connect_end, t.response_end, t.secure_connection_start), (0.0, 2.0, 10.0, 0.0));
+        assert_eq!(analyse(&z).requests[0].verdict.reuse, analyse(&rs).requests[0].verdict.reuse);
+    }
+
+    #[test]
+    fn the_difference_is_measured_and_said() {
+        // a: keep-alive, one connection then reuse; b: a connection per request, in parallel.
+        let o = "http://k";
+        let a: Vec<Request> = vec![
+            req(0, o, 0.0, 10.0, Some(3.0), None, "http/1.1"),
+            req(1, o, 11.0, 15.0, None, None, "http/1.1"),
+            req(2, o, 16.0, 20.0, None, None, "http/1.1"),
+        ];
+        let c = "http://c";
+        let b: Vec<Request> =
+            (0..3).map(|i| req(i, c, i as f64, 12.0 + i as f64, Some(3.0), None, "http/1.1")).collect();
+        let d = difference("keepalive", &analyse(&a), "close", &analyse(&b));
+        assert_eq!((d.a.connections, d.b.connections), (1, 3));
+        assert_eq!((d.a.handshakes, d.b.handshakes), (1, 3));
+        assert_eq!((d.a.total_ms, d.b.total_ms), (20.0, 14.0));
+        assert_eq!(d.measured_ms, -6.0);
+        assert_eq!(d.a.estimated_saving_ms, Some(6.0));
+        assert!(
+            d.why.starts_with("close opened 2 connections more than keepalive and took 6.0 ms less, less than the 6.0 ms that reuse saved keepalive by the estimate: the browser sets up several connections at once"),
+            "{}",
+            d.why
+        );
+        // Measured beyond the estimate: the estimate is a lower bound.
+        let slow: Vec<Request> =
+            (0..3).map(|i| req(i, c, i as f64 * 10.0, 12.0 + i as f64 * 10.0, Some(3.0), None, "http/1.1")).collect();
+        let d = difference("keepalive", &analyse(&a), "close", &analyse(&slow));
+        assert_eq!(d.measured_ms, 12.0);
+        assert!(
+            d.why.contains("took 12.0 ms longer, more than the 6.0 ms that reuse saved keepalive by the estimate"),
+            "{}",
+            d.why
+        );
+        let same = difference("x", &analyse(&a), "y", &analyse(&a));
+        assert!(same.why.starts_with("Both opened 1 connection"), "{}", same.why);
+    }
+}

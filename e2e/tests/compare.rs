@@ -1,0 +1,170 @@
+//! Comparing two runs in real browsers (Chromium, Firefox, WebKit): `?compare=a,b` runs
+//! both, each from cold connections, and draws them on one time axis with a difference
+//! table. Checked against the testbed's log (which requests each run made, which opened a
+//! connection: the counts exactly where the browser exposes the server's record) and the
+//! browser's own Resource Timing entries (each run's total time, and so the measured
+//! difference).
+
+use anyhow::{ensure, Context, Result};
+use e2e::{Browser, Engine};
+use serde_json::Value;
+use std::collections::BTreeMap;
+use std::time::Duration;
+use testbed::{Config, Served, Testbed};
+
+/// Short idle timeouts, so waiting for cold connections between the runs costs little.
+const IDLE: Duration = Duration::from_millis(1200);
+
+async fn js(b: &Browser, script: &str) -> Result<Value> {
+    Ok(b.client.execute(script, vec![]).await?)
+}
+
+/// The run id in a served target's token (`__connscope=<run>-<n>`).
+fn run_of(s: &Served) -> Option<String> {
+    let token = s.target.split("__connscope=").nth(1)?;
+    Some(token.split(['&', '#']).next()?.rsplit_once('-')?.0.to_string())
+}
+
+async fn compare(b: &Browser, tb: &Testbed, a: &str, b_id: &str) -> Result<String> {
+    let name = b.engine.name();
+    tokio::time::sleep(IDLE + Duration::from_millis(300)).await;
+    tb.take_served();
+    b.client.goto(&format!("{}?compare={a},{b_id}&autorun=1", tb.app_url)).await?;
+    b.wait_until(
+        "the comparison",
+        "return document.querySelector('[data-compare-summary]') !== null && document.querySelectorAll('[data-run-label=\"a\"] .waterfall [data-request-url]').length > 0 && document.querySelectorAll('[data-run-label=\"b\"] .waterfall [data-request-url]').length > 0",
+        Duration::from_secs(90),
+    )
+    .await?;
+    let table: Value = js(
+        b,
+        "const t = document.querySelector('[data-compare-summary]'); return { a_total: +t.dataset.aTotalMs, b_total: +t.dataset.bTotalMs, diff: +t.dataset.measuredDifferenceMs, a_conns: +t.dataset.aConnections, b_conns: +t.dataset.bConnections, a_rows: document.querySelectorAll('[data-run-label=\"a\"] .waterfall [data-request-url]').length, b_rows: document.querySelectorAll('[data-run-label=\"b\"] .waterfall [data-request-url]').length, a_exposed: document.querySelectorAll('[data-run-label=\"a\"] .waterfall [data-server-connection]').length, b_exposed: document.querySelectorAll('[data-run-label=\"b\"] .waterfall [data-server-connection]').length }",
+    )
+    .await?;
+    let num = |k: &str| table[k].as_f64().unwrap_or(f64::NAN);
+    // The browser's own entries, per run token: first start to last byte.
+    let spans: BTreeMap<String, f64> = serde_json::from_value(
+        js(
+            b,
+            r#"const spans = {};
+               for (const e of performance.getEntriesByType('resource')) {
+                 const m = /__connscope=([^&#]+)-\d+/.exec(e.name); if (!m) continue;
+                 const s = spans[m[1]] || (spans[m[1]] = [Infinity, -Infinity]);
+                 s[0] = Math.min(s[0], e.startTime); s[1] = Math.max(s[1], e.responseEnd);
+               }
+               return Object.fromEntries(Object.entries(spans).map(([k, [a, z]]) => [k, z - a]));"#,
+        )
+        .await?,
+    )?;
+    // The app's own warm-up crawl (its built-in page, on its own origin) is not a side.
+    let app = connscope_core::url::origin_of(&tb.app_url).unwrap_or_default();
+    let served: Vec<Served> = tb.take_served().into_iter().filter(|s| s.origin != app).collect();
+    let mut runs: Vec<String> = Vec::new();
+    for s in &served {
+        if let Some(r) = run_of(s) {
+            if !runs.contains(&r) {
+                runs.push(r);
+            }
+        }
+    }
+    ensure!(runs.len() == 2, "{a},{b_id}: {} runs in the log: {runs:?}", runs.len());
+    let (ra, rb) = (&runs[0], &runs[1]);
+    let of = |run: &str| served.iter().filter(|s| run_of(s).as_deref() == Some(run)).collect::<Vec<_>>();
+    let (la, lb) = (of(ra), of(rb));
+    let origin = |id: &str| tb.origin(id).map(str::to_string).unwrap_or_default();
+    ensure!(
+        la.iter().any(|s| s.origin == origin(a)) && lb.iter().any(|s| s.origin == origin(b_id)),
+        "runs in order a, b"
+    );
+    ensure!(
+        num("a_rows") as usize == la.len() && num("b_rows") as usize == lb.len(),
+        "{a},{b_id}: rows {}/{} for {}/{} requests served",
+        num("a_rows"),
+        num("b_rows"),
+        la.len(),
+        lb.len()
+    );
+    // Cold: every origin's first request in b came on a connection of its own.
+    let mut first: BTreeMap<&str, &Served> = BTreeMap::new();
+    for s in &lb {
+        first
+            .entry(s.origin.as_str())
+            .and_modify(|f| {
+                if s.received_ms < f.received_ms {
+                    *f = s
+                }
+            })
+            .or_insert(s);
+    }
+    for (o, s) in &first {
+        ensure!(s.request_number == 1, "{a},{b_id}: b's first request to {o} went on an open connection: {s:?}");
+    }
+    // Connections opened: exactly the log's where every row carries the server's record; no
+    // more than it otherwise (a request the browser's timing cannot tell is not counted).
+    let opened = |l: &[&Served]| l.iter().filter(|s| s.request_number == 1).count() as f64;
+    for (side, log) in [("a", &la), ("b", &lb)] {
+        let (shown, exposed, rows) =
+            (num(&format!("{side}_conns")), num(&format!("{side}_exposed")), num(&format!("{side}_rows")));
+        if exposed == rows {
+            ensure!(shown == opened(log), "{a},{b_id} {side}: {shown} connections shown, the log has {}", opened(log));
+        } else {
+            ensure!(shown <= opened(log), "{a},{b_id} {side}: {shown} connections shown, the log has {}", opened(log));
+        }
+    }
+    // Times: each run's total from the browser's own entries, and their difference.
+    let (sa, sb) = (spans.get(ra).copied().context("a's entries")?, spans.get(rb).copied().context("b's entries")?);
+    ensure!(
+        (num("a_total") - sa).abs() < 0.01 && (num("b_total") - sb).abs() < 0.01,
+        "totals {table} vs entries {sa} {sb}"
+    );
+    ensure!((num("diff") - (sb - sa)).abs() < 0.02, "difference {} vs entries {}", num("diff"), sb - sa);
+    let why = js(b, "return document.querySelector('.compare .why').textContent").await?;
+    b.screenshot(&format!("{name}-compare-{a}-{b_id}")).await?;
+    Ok(format!(
+        "  {a} vs {b_id}: connections {}/{} (log {}/{}), total {:.1}/{:.1} ms, measured difference {:.1} ms — {}\n",
+        num("a_conns"),
+        num("b_conns"),
+        opened(&la),
+        opened(&lb),
+        sa,
+        sb,
+        sb - sa,
+        why.as_str().unwrap_or_default()
+    ))
+}
+
+async fn run(engine: Engine) -> Result<()> {
+    let tb = Testbed::start(Config { dist: Some(e2e::dist()?), idle_timeout: IDLE, ..Config::default() }).await?;
+    let b = Browser::start(engine, &tb).await?;
+    let mut out = format!("compare in {}:\n", engine.name());
+    let mut result = Ok(());
+    for (a, bb) in [("keepalive", "close"), ("h2", "https-keepalive")] {
+        match compare(&b, &tb, a, bb).await {
+            Ok(line) => out.push_str(&line),
+            Err(e) => {
+                let _ = b.screenshot(&format!("{}-compare-failure", engine.name())).await;
+                result = Err(e);
+                break;
+            }
+        }
+    }
+    b.close().await;
+    tb.shutdown(Duration::from_secs(1)).await;
+    println!("{out}");
+    result
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_runs_compare_on_one_axis_in_chromium() -> Result<()> {
+    run(Engine::Chromium).await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_runs_compare_on_one_axis_in_firefox() -> Result<()> {
+    run(Engine::Firefox).await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_runs_compare_on_one_axis_in_webkit() -> Result<()> {
+    run(Engine::WebKit).await
+}
