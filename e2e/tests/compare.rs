@@ -91,7 +91,7 @@ async fn compare(b: &Browser, tb: &Testbed, a: &str, b_id: &str) -> Result<Strin
             .entry(s.origin.as_str())
             .and_modify(|f| {
                 if s.received_ms < f.received_ms {
-                    *f = s
+                    *f = s;
                 }
             })
             .or_insert(s);
