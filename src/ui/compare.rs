@@ -122,7 +122,8 @@ pub fn compare_view(p: &Props) -> Html {
             <p class="measured"><strong>{ format!("B took {} {} than A", format_ms(d.measured_ms.abs()), more_or_less) }</strong>
                 {", measured: the time from each run's first request to its last byte, on one clock."}</p>
             <p class="why">{ &d.why }</p>
-            <p class="hint">{"Both runs are drawn from their own first request (0 ms) on one time axis. Each started from cold connections (the app waited out the servers' idle timeout between them), except the same page twice, where the second finds the first one's connections still open. On one machine (loopback) a handshake costs well under a millisecond, so other work decides the totals: start the testbed with --rtt 30 (cargo xtask run --rtt 30) to see what a network's round trips add."}</p>
+            <p class="hint">{"Both runs are drawn from their own first request (0 ms) on one time axis. Each started from cold connections (the app waited out the servers' idle timeout between them), except the same page twice, where the second finds the first one's connections still open."}
+                { if d.handshakes_negligible() { " Here a handshake cost well under a millisecond (a server on this machine), so other work decides the totals: start the testbed with a round trip (cargo xtask run --rtt 30) to see what a network adds." } else { "" } }</p>
             { side(0) }
             { side(1) }
         </section>

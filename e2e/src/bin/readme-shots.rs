@@ -80,6 +80,23 @@ async fn main() -> Result<()> {
     std::fs::write(&path, png)?;
     println!("{} ({} KB)", path.display(), std::fs::metadata(&path)?.len() / 1024);
     capture_report(&b, &tb, &out).await?;
+    // Two runs compared, with the round trip: keep-alive against closing, over TLS. A tall
+    // window, so the picture holds both runs.
+    b.client.set_window_size(1100, 3200).await?;
+    b.client.goto(&format!("{}?compare=https-keepalive,https-close&limit=14&autorun=1", tb.app_url)).await?;
+    b.wait_until(
+        "the comparison",
+        "return document.querySelectorAll('[data-run-label=\"b\"] .waterfall [data-request-url]').length === 14",
+        Duration::from_secs(90),
+    )
+    .await?;
+    b.client
+        .execute("document.activeElement?.blur(); document.querySelector('.compare').scrollIntoView({block: 'start'});", vec![])
+        .await?;
+    let png = b.client.find(Locator::Css(".compare")).await?.screenshot().await?;
+    let path = out.join("compare-keepalive-close.png");
+    std::fs::write(&path, png)?;
+    println!("{} ({} KB)", path.display(), std::fs::metadata(&path)?.len() / 1024);
     b.close().await;
     tb.shutdown(Duration::from_secs(1)).await;
     Ok(())
