@@ -91,7 +91,10 @@ async fn main() -> Result<()> {
     )
     .await?;
     b.client
-        .execute("document.activeElement?.blur(); document.querySelector('.compare').scrollIntoView({block: 'start'});", vec![])
+        .execute(
+            "document.activeElement?.blur(); document.querySelector('.compare').scrollIntoView({block: 'start'});",
+            vec![],
+        )
         .await?;
     let png = b.client.find(Locator::Css(".compare")).await?.screenshot().await?;
     let path = out.join("compare-keepalive-close.png");
