@@ -199,21 +199,7 @@ fn sane_time(n: f64) -> bool {
 
 /// Every time and size of an entry sane, or the first that is not.
 fn check_timing(t: &Timing) -> Result<(), String> {
-    let times = [
-        ("startTime", t.start_time),
-        ("duration", t.duration),
-        ("redirectStart", t.redirect_start),
-        ("redirectEnd", t.redirect_end),
-        ("fetchStart", t.fetch_start),
-        ("domainLookupStart", t.domain_lookup_start),
-        ("domainLookupEnd", t.domain_lookup_end),
-        ("connectStart", t.connect_start),
-        ("connectEnd", t.connect_end),
-        ("secureConnectionStart", t.secure_connection_start),
-        ("requestStart", t.request_start),
-        ("responseStart", t.response_start),
-        ("responseEnd", t.response_end),
-    ];
+    let times = t.times();
     let sizes = [
         ("transferSize", t.transfer_size),
         ("encodedBodySize", t.encoded_body_size),
@@ -406,17 +392,10 @@ pub fn import(input: &str) -> Result<Captured, CaptureError> {
 
 /// Whether a URL's host is this machine (127.0.0.0/8, `localhost` and its subdomains, `[::1]`).
 fn is_loopback(origin: &str) -> bool {
-    let host = origin.split_once("://").map_or(origin, |(_, h)| h);
-    let host = if host.starts_with('[') { host } else { host.rsplit_once(':').map_or(host, |(h, _)| h) };
+    let Some(host) = crate::url::host_of(origin) else { return false };
     let labels: Vec<&str> = host.split('.').collect();
     let v4 = labels.len() == 4 && labels[0] == "127" && labels.iter().all(|l| l.parse::<u8>().is_ok());
-    v4 || host == "localhost" || host.ends_with(".localhost") || host.starts_with("[::1]")
-}
-
-/// Safari and other WebKit browsers (not Chromium's, whose user agent names AppleWebKit too).
-fn is_webkit(user_agent: &str) -> bool {
-    user_agent.contains("AppleWebKit")
-        && !["Chrome/", "Chromium/", "Edg/", "Firefox/"].iter().any(|b| user_agent.contains(b))
+    v4 || host == "localhost" || host.ends_with(".localhost") || host == "[::1]"
 }
 
 /// Where a reading of "already open" is no evidence of reuse in this capture, marks it so
@@ -427,7 +406,7 @@ fn mark_unreliable_readings(info: &CaptureInfo, requests: &mut [Request], notes:
         Some(r) => r >= COARSE_CLOCK_MS,
         None => info.cross_origin_isolated != Some(true),
     };
-    let webkit = is_webkit(&info.user_agent);
+    let webkit = crate::probe::Browser::from_user_agent(&info.user_agent) == crate::probe::Browser::Safari;
     let mut loopback = 0;
     for r in requests.iter_mut() {
         let Some(t) = r.timing.as_mut() else { continue };

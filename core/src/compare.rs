@@ -4,9 +4,43 @@
 //! saving the summary estimates.
 
 use crate::analysis::Analysis;
+use crate::contract::ScenarioInfo;
 use crate::request::Request;
 use crate::text::{format_ms, plural};
 use serde::Serialize;
+
+/// The pairs a class compares, one click away: (the link's `compare=` value, what it shows).
+pub const PAIRS: [(&str, &str); 4] = [
+    ("keepalive,close", "Keep-alive vs Connection: close"),
+    ("https-keepalive,h2", "HTTP/1.1 vs HTTP/2 (both over TLS)"),
+    ("keepalive,keepalive", "Cold vs warm (the same page twice)"),
+    ("keepalive,https-keepalive", "Without vs with TLS"),
+];
+
+/// The pairs whose scenarios the testbed serves (`ids`).
+pub fn pairs_served(ids: &[String]) -> Vec<(&'static str, &'static str)> {
+    PAIRS.iter().copied().filter(|(pair, _)| pair.split(',').all(|id| ids.iter().any(|s| s == id))).collect()
+}
+
+/// The pages the two sides load, or why they cannot be compared.
+pub fn targets(scenarios: &[ScenarioInfo], a: &str, b: &str) -> Result<[String; 2], String> {
+    let page = |id: &str| scenarios.iter().find(|s| s.id == id).map(|s| format!("{}/page.html", s.origin));
+    match (page(a), page(b)) {
+        (Some(pa), Some(pb)) => Ok([pa, pb]),
+        (pa, _) => {
+            let unknown = if pa.is_none() { a } else { b };
+            let known: Vec<&str> = scenarios.iter().map(|s| s.id.as_str()).collect();
+            Err(format!("compare= names {unknown}, which the testbed does not serve; it serves {}.", known.join(", ")))
+        }
+    }
+}
+
+/// How long to wait before a side so that it starts from cold connections (ms): the longest
+/// idle timeout of the persistent origins (the test pages share the cdn origin), and a margin.
+pub fn cold_after_ms(scenarios: &[ScenarioInfo]) -> u32 {
+    let idle = scenarios.iter().filter(|s| s.keep_alive).filter_map(|s| s.idle_timeout_ms).max().unwrap_or(0);
+    (idle + 500).min(30_000) as u32
+}
 
 /// One run's figures in the difference table.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -30,6 +64,8 @@ pub struct Difference {
     pub b: Side,
     /// b's total time minus a's (measured).
     pub measured_ms: f64,
+    /// The measured difference in words ("B took 110 ms longer than A").
+    pub measured: String,
     /// Why the measured and the estimated differ, in one sentence.
     pub why: String,
 }
@@ -60,25 +96,9 @@ pub fn from_zero(requests: &[Request]) -> Vec<Request> {
         .cloned()
         .map(|mut r| {
             if let Some(t) = r.timing.as_mut() {
-                let shift = |v: &mut f64| {
-                    if *v != 0.0 {
-                        *v -= first;
-                    }
-                };
-                for v in [
-                    &mut t.redirect_start,
-                    &mut t.redirect_end,
-                    &mut t.fetch_start,
-                    &mut t.domain_lookup_start,
-                    &mut t.domain_lookup_end,
-                    &mut t.connect_start,
-                    &mut t.connect_end,
-                    &mut t.secure_connection_start,
-                    &mut t.request_start,
-                    &mut t.response_start,
-                    &mut t.response_end,
-                ] {
-                    shift(v);
+                // 0 means "not exposed" and stays so.
+                for v in t.moments_mut().into_iter().filter(|v| **v != 0.0) {
+                    *v -= first;
                 }
                 t.start_time -= first;
             }
@@ -137,7 +157,12 @@ pub fn difference(a_label: &str, a: &Analysis, b_label: &str, b: &Analysis) -> D
             None => format!("{opened}; {} reused no connection, so no saving was estimated.", fewer.label),
         }
     };
-    Difference { a, b, measured_ms, why }
+    let measured = format!(
+        "B took {} {} than A",
+        format_ms(measured_ms.abs()),
+        if measured_ms >= 0.0 { "longer" } else { "less" }
+    );
+    Difference { a, b, measured_ms, measured, why }
 }
 
 #[cfg(test)]
@@ -174,7 +199,7 @@ mod tests {
         assert_eq!((d.a.connections, d.b.connections), (1, 3));
         assert_eq!((d.a.handshakes, d.b.handshakes), (1, 3));
         assert_eq!((d.a.total_ms, d.b.total_ms), (20.0, 14.0));
-        assert_eq!(d.measured_ms, -6.0);
+        assert_eq!((d.measured_ms, d.measured.as_str()), (-6.0, "B took 6.0 ms less than A"));
         assert_eq!(d.a.estimated_saving_ms, Some(6.0));
         assert!(
             d.why.starts_with("close opened 2 connections more than keepalive and took 6.0 ms less, less than the 6.0 ms that reuse saved keepalive by the estimate: the browser sets up several connections at once"),
@@ -194,5 +219,40 @@ mod tests {
         assert!(!d.handshakes_negligible(), "3 ms handshakes count");
         let same = difference("x", &analyse(&a), "y", &analyse(&a));
         assert!(same.why.starts_with("Both opened 1 connection"), "{}", same.why);
+    }
+
+    #[test]
+    fn pairs_targets_and_the_cold_wait_come_from_the_scenario_list() {
+        let info = |id: &str, idle: Option<u64>| ScenarioInfo {
+            id: id.into(),
+            title: id.into(),
+            explanation: String::new(),
+            origin: format!("http://{id}.test"),
+            protocol: "http/1.1".into(),
+            tls: false,
+            keep_alive: idle.is_some(),
+            idle_timeout_ms: idle,
+            max_requests: None,
+            timing_allow_origin: true,
+            policy: String::new(),
+        };
+        let list = vec![info("keepalive", Some(5000)), info("close", None), info("short-idle", Some(1000))];
+        assert_eq!(
+            targets(&list, "keepalive", "close"),
+            Ok(["http://keepalive.test/page.html".into(), "http://close.test/page.html".into()])
+        );
+        let err = targets(&list, "keepalive", "h3").unwrap_err();
+        assert!(
+            err.starts_with(
+                "compare= names h3, which the testbed does not serve; it serves keepalive, close, short-idle"
+            ),
+            "{err}"
+        );
+        assert_eq!(cold_after_ms(&list), 5500);
+        let ids: Vec<String> = list.iter().map(|s| s.id.clone()).collect();
+        assert_eq!(
+            pairs_served(&ids).iter().map(|p| p.0).collect::<Vec<_>>(),
+            ["keepalive,close", "keepalive,keepalive"]
+        );
     }
 }

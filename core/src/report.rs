@@ -81,12 +81,8 @@ pub struct SiteReport {
 /// The registrable part of a host, roughly: the last two labels (three under a common
 /// two-level suffix such as `co.uk`); an IP address or a single label is its own site.
 fn site_of(origin: &str) -> String {
-    let (scheme, rest) = origin.split_once("://").unwrap_or(("", origin));
-    let host = if rest.starts_with('[') {
-        rest.find(']').map_or(rest, |end| &rest[..=end])
-    } else {
-        rest.rsplit_once(':').map_or(rest, |(h, _)| h)
-    };
+    let scheme = origin.split_once("://").map_or("", |(s, _)| s);
+    let host = crate::url::host_of(origin).unwrap_or_else(|| origin.to_string());
     let labels: Vec<&str> = host.split('.').collect();
     let ip = labels.len() == 4 && labels.iter().all(|l| l.parse::<u8>().is_ok());
     let site = if ip || labels.len() <= 2 || host.starts_with('[') {
@@ -118,10 +114,12 @@ pub fn site_report(requests: &[Request], analysis: &Analysis, capture: Option<&C
 
     for s in &analysis.origins {
         let ids = of_origin(&s.origin);
-        let hidden = ids
+        let hidden_ids: Vec<usize> = ids
             .iter()
-            .filter(|&&i| verdict(i).is_some_and(|v| v.inference.reason == Some(UnknownReason::NoTimingAllowOrigin)))
-            .count();
+            .copied()
+            .filter(|&i| verdict(i).is_some_and(|v| v.inference.reason == Some(UnknownReason::NoTimingAllowOrigin)))
+            .collect();
+        let hidden = hidden_ids.len();
         report.origins.push(OriginLine {
             origin: s.origin.clone(),
             protocol: s.protocols.join(", "),
@@ -215,11 +213,7 @@ pub fn site_report(requests: &[Request], analysis: &Analysis, capture: Option<&C
                     s.origin,
                     page_origin.as_deref().unwrap_or("<this page's origin>")
                 ),
-                evidence: ids
-                    .iter()
-                    .copied()
-                    .filter(|&i| verdict(i).is_some_and(|v| v.inference.reason == Some(UnknownReason::NoTimingAllowOrigin)))
-                    .collect(),
+                evidence: hidden_ids,
             });
         }
     }

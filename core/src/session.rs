@@ -142,7 +142,16 @@ impl Session {
     pub fn apply(&mut self, event: Event) {
         match event {
             Event::Started { target, time_origin_ms } => {
-                *self = Session { state: RunState::Running, target, time_origin_ms, ..Session::default() };
+                // What was said before any run (a link's unreadable parts) is about the
+                // page, not a run: the first run keeps it in view.
+                let before = if self.state == RunState::Idle { std::mem::take(&mut self.messages) } else { Vec::new() };
+                *self = Session {
+                    state: RunState::Running,
+                    target,
+                    time_origin_ms,
+                    messages: before,
+                    ..Session::default()
+                };
             }
             Event::Discovered { url, kind, parent, depth } => {
                 let id = self.requests.len();
@@ -232,6 +241,17 @@ impl Session {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn what_the_link_said_stays_through_the_first_run_but_not_the_next() {
+        let mut s = Session::default();
+        s.apply(Event::Note { level: Level::Warning, text: "capture=\"nope\" is not the origin of a page".into() });
+        s.apply(Event::Started { target: "a".into(), time_origin_ms: 0.0 });
+        assert_eq!(s.messages.len(), 1, "the link's warning is still shown");
+        s.apply(Event::Finished);
+        s.apply(Event::Started { target: "b".into(), time_origin_ms: 0.0 });
+        assert!(s.messages.is_empty(), "a run's messages end with it");
+    }
 
     #[test]
     fn a_file_that_cannot_be_imported_loses_nothing() {

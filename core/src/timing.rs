@@ -148,6 +148,43 @@ pub fn one_at_a_time(protocol: &str) -> bool {
 }
 
 impl Timing {
+    /// Every moment of the entry (ms from the page's time origin, 0 where not exposed), and
+    /// the duration, by their attribute names.
+    pub fn times(&self) -> [(&'static str, f64); 13] {
+        [
+            ("startTime", self.start_time),
+            ("duration", self.duration),
+            ("redirectStart", self.redirect_start),
+            ("redirectEnd", self.redirect_end),
+            ("fetchStart", self.fetch_start),
+            ("domainLookupStart", self.domain_lookup_start),
+            ("domainLookupEnd", self.domain_lookup_end),
+            ("connectStart", self.connect_start),
+            ("connectEnd", self.connect_end),
+            ("secureConnectionStart", self.secure_connection_start),
+            ("requestStart", self.request_start),
+            ("responseStart", self.response_start),
+            ("responseEnd", self.response_end),
+        ]
+    }
+
+    /// Every moment of the entry after `startTime` (not the duration), to move them all.
+    pub fn moments_mut(&mut self) -> [&mut f64; 11] {
+        [
+            &mut self.redirect_start,
+            &mut self.redirect_end,
+            &mut self.fetch_start,
+            &mut self.domain_lookup_start,
+            &mut self.domain_lookup_end,
+            &mut self.connect_start,
+            &mut self.connect_end,
+            &mut self.secure_connection_start,
+            &mut self.request_start,
+            &mut self.response_start,
+            &mut self.response_end,
+        ]
+    }
+
     /// The server's account of the connection, when the response carried one.
     pub fn server_truth(&self) -> Option<ServerTruth> {
         ServerTruth::from_metrics(&self.server_timing)

@@ -16,6 +16,21 @@ pub fn origin_of(url: &str) -> Option<String> {
     (!host.is_empty()).then(|| format!("{}://{}", scheme.to_ascii_lowercase(), host.to_ascii_lowercase()))
 }
 
+/// The host of a URL or origin, without its port (`[::1]` keeps its brackets); None when
+/// it has no origin.
+pub fn host_of(url: &str) -> Option<String> {
+    let origin = origin_of(url)?;
+    let authority = origin.split_once("://").map_or(origin.as_str(), |(_, a)| a);
+    let host = match authority.find(']') {
+        Some(end) if authority.starts_with('[') => &authority[..=end],
+        _ => authority
+            .rsplit_once(':')
+            .filter(|(_, p)| p.bytes().all(|c| c.is_ascii_digit()))
+            .map_or(authority, |(h, _)| h),
+    };
+    Some(host.to_string())
+}
+
 /// The URL's port, explicit or the scheme's default (http 80, https 443); None for other
 /// schemes without one.
 pub fn port_of(url: &str) -> Option<String> {
@@ -96,6 +111,15 @@ mod tests {
         assert_eq!(strip_token("http://h/a.css?__connscope=3-7"), "http://h/a.css");
         assert_eq!(strip_token("http://h/a.css?size=5&__connscope=3-7#f"), "http://h/a.css?size=5#f");
         assert_eq!(strip_token("http://h/a.css"), "http://h/a.css");
+    }
+
+    #[test]
+    fn hosts_lose_their_port_but_not_their_brackets() {
+        assert_eq!(host_of("http://127.0.0.1:9001/x").as_deref(), Some("127.0.0.1"));
+        assert_eq!(host_of("https://[::1]:8443").as_deref(), Some("[::1]"));
+        assert_eq!(host_of("https://[::1]").as_deref(), Some("[::1]"));
+        assert_eq!(host_of("https://Example.com/").as_deref(), Some("example.com"));
+        assert_eq!(host_of("nope"), None);
     }
 
     #[test]

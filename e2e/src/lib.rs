@@ -224,6 +224,11 @@ impl Browser {
         }
     }
 
+    /// Runs `script` (a function body with a `return`) in the page and gives its value.
+    pub async fn js(&self, script: &str) -> Result<Value> {
+        Ok(self.client.execute(script, vec![]).await?)
+    }
+
     /// Waits until the app's root says `data-run-state` is one of `states`.
     pub async fn wait_for_state(&self, states: &[&str], timeout: Duration) -> Result<String> {
         let script = format!(

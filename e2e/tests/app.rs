@@ -31,10 +31,6 @@ async fn ui(engine: Engine) -> Result<()> {
     result
 }
 
-async fn js(b: &Browser, script: &str) -> Result<serde_json::Value> {
-    Ok(b.client.execute(script, vec![]).await?)
-}
-
 async fn checks(b: &Browser, tb: &Testbed) -> Result<()> {
     let name = b.engine.name();
 
@@ -52,7 +48,7 @@ async fn checks(b: &Browser, tb: &Testbed) -> Result<()> {
     }
     ensure!(b.text(".summary .reading").await?.contains("34 requests"));
     let meaning =
-        js(b, "return document.querySelector('.summary th abbr[title^=\"Time in TCP and TLS\"]')?.textContent").await?;
+        b.js("return document.querySelector('.summary th abbr[title^=\"Time in TCP and TLS\"]')?.textContent").await?;
     ensure!(meaning == "Handshakes", "the Handshakes column says what it sums: {meaning}");
     b.screenshot(&format!("{name}-waterfall-light")).await?;
 
@@ -60,22 +56,22 @@ async fn checks(b: &Browser, tb: &Testbed) -> Result<()> {
     let theme = |t: &str| format!("return document.documentElement.getAttribute('data-theme') === '{t}'");
     b.client.find(Locator::Css(".top-actions button")).await?.click().await?;
     b.wait_until("the dark theme", &theme("dark"), SOON).await?;
-    let bg = js(b, "return getComputedStyle(document.body).backgroundColor").await?;
+    let bg = b.js("return getComputedStyle(document.body).backgroundColor").await?;
     ensure!(bg.as_str() != Some("rgb(255, 255, 255)"), "dark background, got {bg}");
     b.screenshot(&format!("{name}-waterfall-dark")).await?;
-    js(b, "document.querySelector('.connections').scrollIntoView()").await?;
-    let lanes = js(b, "return document.querySelectorAll('.connections .lane').length").await?;
+    b.js("document.querySelector('.connections').scrollIntoView()").await?;
+    let lanes = b.js("return document.querySelectorAll('.connections .lane').length").await?;
     ensure!(lanes.as_u64().unwrap_or(0) >= 2, "lanes: {lanes}");
     b.screenshot(&format!("{name}-connections-dark")).await?;
     b.client.find(Locator::Css(".top-actions button")).await?.click().await?;
     b.wait_until("the light theme", &theme("light"), SOON).await?;
     b.client.find(Locator::Css(".top-actions button")).await?.click().await?;
     b.wait_until("the system theme", "return !document.documentElement.hasAttribute('data-theme')", SOON).await?;
-    js(b, "document.querySelector('.connections').scrollIntoView()").await?;
+    b.js("document.querySelector('.connections').scrollIntoView()").await?;
     b.screenshot(&format!("{name}-connections-light")).await?;
 
     // Keyboard: a focused row shows its tooltip and pins its details.
-    js(b, "document.querySelectorAll('.waterfall .row')[3].focus()").await?;
+    b.js("document.querySelectorAll('.waterfall .row')[3].focus()").await?;
     let tip = b.wait_for_text("#wf-tip", "/r/", SOON).await?;
     ensure!(tip.contains("ms"), "tooltip: {tip}");
     b.wait_for_text(".details", "Evidence", SOON).await?;
@@ -98,20 +94,20 @@ async fn checks(b: &Browser, tb: &Testbed) -> Result<()> {
     // Zoom to the page's own request: the rest lie after the window, and each row says so
     // ("later ▸") instead of drawing a sliver at the edge. "Whole run" brings them back.
     let count = |css: &str| format!("return document.querySelectorAll('{css}').length");
-    let hidden_before = js(b, &count(".waterfall .seg.hidden-detail")).await?;
-    js(b, "document.querySelectorAll('.waterfall .row')[0].focus()").await?;
+    let hidden_before = b.js(&count(".waterfall .seg.hidden-detail")).await?;
+    b.js("document.querySelectorAll('.waterfall .row')[0].focus()").await?;
     b.client.find(Locator::XPath("//button[text()='Fit selected']")).await?.click().await?;
     let hint = b.wait_for_text(".waterfall .hint", "Showing 0.00 ms to", SOON).await?;
     ensure!(hint.starts_with("Showing 0.00 ms to"), "the window is named first: {hint}");
-    let later: Vec<String> =
-        js(b, "return [...document.querySelectorAll('.waterfall .conn.off')].map(t => t.textContent)")
-            .await?
-            .as_array()
-            .map(|a| a.iter().filter_map(|t| t.as_str().map(str::to_string)).collect())
-            .unwrap_or_default();
+    let later: Vec<String> = b
+        .js("return [...document.querySelectorAll('.waterfall .conn.off')].map(t => t.textContent)")
+        .await?
+        .as_array()
+        .map(|a| a.iter().filter_map(|t| t.as_str().map(str::to_string)).collect())
+        .unwrap_or_default();
     ensure!(later.len() >= 20, "rows after the page's own request: {later:?}");
     ensure!(later.iter().all(|t| t.ends_with("later ▸") && t.starts_with('#')), "{later:?}");
-    ensure!(js(b, &count(".waterfall .seg.hidden-detail")).await? == hidden_before, "no slivers at the edge");
+    ensure!(b.js(&count(".waterfall .seg.hidden-detail")).await? == hidden_before, "no slivers at the edge");
     b.screenshot(&format!("{name}-zoomed")).await?;
     b.client.find(Locator::XPath("//button[text()='Whole run']")).await?.click().await?;
     b.wait_until(
@@ -120,7 +116,7 @@ async fn checks(b: &Browser, tb: &Testbed) -> Result<()> {
         SOON,
     )
     .await?;
-    js(b, "window.scrollTo(0, 0)").await?;
+    b.js("window.scrollTo(0, 0)").await?;
 
     // A link with a URL of one's own (encoded), sequential.
     let page = format!("{}/page.html?img=3&cdn=0", tb.origin("keepalive").unwrap_or_default());
@@ -133,11 +129,11 @@ async fn checks(b: &Browser, tb: &Testbed) -> Result<()> {
     let rows = b.rows().await?;
     ensure!(rows.len() == 13, "url mode: {} rows", rows.len());
     ensure!(rows.iter().skip(1).all(|r| r.reuse == "reused"), "sequential keep-alive: {rows:?}");
-    let field = js(b, "return document.querySelector('input[type=url]').value").await?;
+    let field = b.js("return document.querySelector('input[type=url]').value").await?;
     ensure!(field.as_str() == Some(page.as_str()), "the URL field shows the link's URL: {field}");
 
     // Changing a field puts it in the shareable link (the same rules as the link itself).
-    js(b, "const i = document.querySelector('.options input'); i.value = '2'; i.dispatchEvent(new Event('change', {bubbles: true}))").await?;
+    b.js("const i = document.querySelector('.options input'); i.value = '2'; i.dispatchEvent(new Event('change', {bubbles: true}))").await?;
     b.wait_until("the link to follow the form", "return location.search.includes('concurrency=2')", SOON).await?;
 
     // Bad input: a clear message, and the state says failed.
@@ -225,7 +221,7 @@ async fn checks(b: &Browser, tb: &Testbed) -> Result<()> {
     for (w, h) in [(1280, 720), (1920, 1080)] {
         b.client.set_window_size(w, h).await?;
         for theme in ["light", "dark"] {
-            js(b, &format!("document.documentElement.setAttribute('data-theme', '{theme}'); window.scrollTo(0, 0);"))
+            b.js(&format!("document.documentElement.setAttribute('data-theme', '{theme}'); window.scrollTo(0, 0);"))
                 .await?;
             let first_screen = b
                 .wait_until(
@@ -242,7 +238,7 @@ async fn checks(b: &Browser, tb: &Testbed) -> Result<()> {
             b.screenshot(&format!("{name}-presenting-{w}x{h}-{theme}")).await?;
         }
     }
-    js(b, "document.documentElement.removeAttribute('data-theme')").await?;
+    b.js("document.documentElement.removeAttribute('data-theme')").await?;
     b.client.find(Locator::XPath("//button[text()='Presentation mode']")).await?.click().await?;
 
     // From a small phone to a 4K screen: nothing spills sideways out of the page (the
@@ -253,7 +249,7 @@ async fn checks(b: &Browser, tb: &Testbed) -> Result<()> {
         b.wait_for_state(DONE, Duration::from_secs(60)).await?;
         // clientWidth, not innerWidth: the vertical scrollbar takes part of the window.
         let overflow =
-            js(b, "return document.documentElement.scrollWidth - document.documentElement.clientWidth").await?;
+            b.js("return document.documentElement.scrollWidth - document.documentElement.clientWidth").await?;
         ensure!(overflow.as_f64().unwrap_or(1e9) <= 1.0, "page is {overflow} px wider than a {w} px window");
         b.screenshot(&format!("{name}-{shot}")).await?;
     }

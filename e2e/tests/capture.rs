@@ -18,10 +18,6 @@ const SOON: Duration = Duration::from_secs(20);
 /// page starts with no connection left open by the one before.
 const IDLE: Duration = Duration::from_millis(1200);
 
-async fn js(b: &Browser, script: &str) -> Result<Value> {
-    Ok(b.client.execute(script, vec![]).await?)
-}
-
 /// What the connscope window showed for one capture, and what the testbed served.
 struct Shown {
     /// The rows drawn (every row, up to 200).
@@ -90,8 +86,7 @@ async fn capture(b: &Browser, tb: &Testbed, main: &WindowHandle, code: &str, pag
         }
         if started.elapsed() > SOON {
             let panel =
-                js(b, "const p = document.querySelector('[data-connscope-capture]'); return p && p.textContent")
-                    .await?;
+                b.js("const p = document.querySelector('[data-connscope-capture]'); return p && p.textContent").await?;
             bail!("the bookmarklet opened no connscope window; the page says: {panel}");
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
@@ -116,15 +111,14 @@ async fn read_capture(b: &Browser) -> Result<Shown> {
     .await?;
     let rows = b.rows().await?;
     let findings: Vec<(String, String, String)> = serde_json::from_value(
-        js(
-            b,
-            "return Array.from(document.querySelectorAll('[data-finding]')).map(f => [f.getAttribute('data-finding'), f.getAttribute('data-origin') || '', f.getAttribute('data-evidence') || ''])",
+        b.js(
+                        "return Array.from(document.querySelectorAll('[data-finding]')).map(f => [f.getAttribute('data-finding'), f.getAttribute('data-origin') || '', f.getAttribute('data-evidence') || ''])",
         )
         .await?,
     )?;
-    let messages = js(b, "return document.querySelector('.messages')?.textContent || ''").await?;
+    let messages = b.js("return document.querySelector('.messages')?.textContent || ''").await?;
     let row_count =
-        js(b, "return +document.querySelector('main').getAttribute('data-row-count')").await?.as_u64().unwrap_or(0);
+        b.js("return +document.querySelector('main').getAttribute('data-row-count')").await?.as_u64().unwrap_or(0);
     Ok(Shown {
         rows,
         row_count,
@@ -362,7 +356,7 @@ async fn checks(b: &Browser, tb: &Testbed) -> Result<String> {
             SOON,
         )
         .await?;
-    let offer = js(b, "return document.querySelector('[data-connscope-capture=offer]').textContent").await?;
+    let offer = b.js("return document.querySelector('[data-connscope-capture=offer]').textContent").await?;
     ensure!(offer.as_str().unwrap_or_default().contains("Open connscope"), "{offer}");
     b.client.goto(&tb.app_url).await?;
     b.wait_for_state(&["done", "failed"], Duration::from_secs(60)).await?;
@@ -370,7 +364,7 @@ async fn checks(b: &Browser, tb: &Testbed) -> Result<String> {
     let mut shown = read_capture(b).await?;
     shown.served = served;
     check_against_log("pasted", &shown, None, &mut Vec::new())?;
-    let source = js(b, "return document.querySelector('main').getAttribute('data-source')").await?;
+    let source = b.js("return document.querySelector('main').getAttribute('data-source')").await?;
     ensure!(source == "capture");
 
     // Bad captures: a clear message, and the capture shown stays.

@@ -15,10 +15,6 @@ use testbed::{Config, Served, Testbed};
 /// Short idle timeouts, so waiting for cold connections between the runs costs little.
 const IDLE: Duration = Duration::from_millis(1200);
 
-async fn js(b: &Browser, script: &str) -> Result<Value> {
-    Ok(b.client.execute(script, vec![]).await?)
-}
-
 /// The run id in a served target's token (`__connscope=<run>-<n>`).
 fn run_of(s: &Served) -> Option<String> {
     let token = s.target.split("__connscope=").nth(1)?;
@@ -36,25 +32,21 @@ async fn compare(b: &Browser, tb: &Testbed, a: &str, b_id: &str) -> Result<Strin
         Duration::from_secs(90),
     )
     .await?;
-    let table: Value = js(
-        b,
-        "const t = document.querySelector('[data-compare-summary]'); return { a_total: +t.dataset.aTotalMs, b_total: +t.dataset.bTotalMs, diff: +t.dataset.measuredDifferenceMs, a_conns: +t.dataset.aConnections, b_conns: +t.dataset.bConnections, a_rows: document.querySelectorAll('[data-run-label=\"a\"] .waterfall [data-request-url]').length, b_rows: document.querySelectorAll('[data-run-label=\"b\"] .waterfall [data-request-url]').length, a_exposed: document.querySelectorAll('[data-run-label=\"a\"] .waterfall [data-server-connection]').length, b_exposed: document.querySelectorAll('[data-run-label=\"b\"] .waterfall [data-server-connection]').length }",
+    let table: Value = b.js(
+                "const t = document.querySelector('[data-compare-summary]'); return { a_total: +t.dataset.aTotalMs, b_total: +t.dataset.bTotalMs, diff: +t.dataset.measuredDifferenceMs, a_conns: +t.dataset.aConnections, b_conns: +t.dataset.bConnections, a_rows: document.querySelectorAll('[data-run-label=\"a\"] .waterfall [data-request-url]').length, b_rows: document.querySelectorAll('[data-run-label=\"b\"] .waterfall [data-request-url]').length, a_exposed: document.querySelectorAll('[data-run-label=\"a\"] .waterfall [data-server-connection]').length, b_exposed: document.querySelectorAll('[data-run-label=\"b\"] .waterfall [data-server-connection]').length }",
     )
     .await?;
     let num = |k: &str| table[k].as_f64().unwrap_or(f64::NAN);
     // The browser's own entries, per run token: first start to last byte.
     let spans: BTreeMap<String, f64> = serde_json::from_value(
-        js(
-            b,
-            r#"const spans = {};
+        b.js(r#"const spans = {};
                for (const e of performance.getEntriesByType('resource')) {
                  const m = /__connscope=([^&#]+)-\d+/.exec(e.name); if (!m) continue;
                  const s = spans[m[1]] || (spans[m[1]] = [Infinity, -Infinity]);
                  s[0] = Math.min(s[0], e.startTime); s[1] = Math.max(s[1], e.responseEnd);
                }
-               return Object.fromEntries(Object.entries(spans).map(([k, [a, z]]) => [k, z - a]));"#,
-        )
-        .await?,
+               return Object.fromEntries(Object.entries(spans).map(([k, [a, z]]) => [k, z - a]));"#)
+            .await?,
     )?;
     // The app's own warm-up crawl (its built-in page, on its own origin) is not a side.
     let app = connscope_core::url::origin_of(&tb.app_url).unwrap_or_default();
@@ -118,7 +110,7 @@ async fn compare(b: &Browser, tb: &Testbed, a: &str, b_id: &str) -> Result<Strin
         "totals {table} vs entries {sa} {sb}"
     );
     ensure!((num("diff") - (sb - sa)).abs() < 0.02, "difference {} vs entries {}", num("diff"), sb - sa);
-    let why = js(b, "return document.querySelector('.compare .why').textContent").await?;
+    let why = b.js("return document.querySelector('.compare .why').textContent").await?;
     b.screenshot(&format!("{name}-compare-{a}-{b_id}")).await?;
     Ok(format!(
         "  {a} vs {b_id}: connections {}/{} (log {}/{}), total {:.1}/{:.1} ms, measured difference {:.1} ms — {}\n",

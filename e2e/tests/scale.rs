@@ -11,12 +11,8 @@ use std::time::Duration;
 
 const SOON: Duration = Duration::from_secs(30);
 
-async fn js(b: &Browser, script: &str) -> Result<serde_json::Value> {
-    Ok(b.client.execute(script, vec![]).await?)
-}
-
 async fn count(b: &Browser, css: &str) -> Result<u64> {
-    js(b, &format!("return document.querySelectorAll({}).length", serde_json::json!(css)))
+    b.js(&format!("return document.querySelectorAll({}).length", serde_json::json!(css)))
         .await?
         .as_u64()
         .context("a count")
@@ -58,20 +54,18 @@ async fn checks(b: &Browser, app_url: &str) -> Result<()> {
         // Only rows near view are drawn, and every one of them keeps the contract.
         let drawn = count(b, ".waterfall [data-request-url]").await?;
         ensure!(drawn > 0 && drawn < 300, "{n} rows: {drawn} drawn (expected the ones near view)");
-        let whole = js(
-            b,
-            "return [...document.querySelectorAll('.waterfall [data-request-url]')].every(r =>
+        let whole = b.js(
+                        "return [...document.querySelectorAll('.waterfall [data-request-url]')].every(r =>
                 ['data-reuse', 'data-connection', 'data-inferred-reuse', 'data-agreement', 'data-protocol', 'data-kind', 'data-total', 'aria-label', 'aria-posinset', 'aria-setsize']
                   .every(a => r.hasAttribute(a)) && r.querySelector('.seg'))",
         )
         .await?;
         ensure!(whole == serde_json::Value::Bool(true), "a drawn row misses part of the contract");
         let setsize =
-            js(b, "return document.querySelector('.waterfall [data-request-url]').getAttribute('aria-setsize')")
-                .await?;
+            b.js("return document.querySelector('.waterfall [data-request-url]').getAttribute('aria-setsize')").await?;
         ensure!(setsize.as_str() == Some(n.to_string().as_str()), "aria-setsize {setsize}");
 
-        js(b, "document.querySelector('.waterfall').scrollIntoView()").await?;
+        b.js("document.querySelector('.waterfall').scrollIntoView()").await?;
         b.wait_until(
             "the rows in view",
             "return document.querySelector('.waterfall [aria-posinset=\"1\"]') !== null",
@@ -81,7 +75,7 @@ async fn checks(b: &Browser, app_url: &str) -> Result<()> {
         b.screenshot(&format!("{name}-scale-{n}-waterfall")).await?;
 
         // Scrolled to its end, the chart draws its last rows.
-        js(b, "const s = document.querySelector('.waterfall svg.chart'); const r = s.getBoundingClientRect(); window.scrollBy(0, r.bottom - window.innerHeight + 10);").await?;
+        b.js("const s = document.querySelector('.waterfall svg.chart'); const r = s.getBoundingClientRect(); window.scrollBy(0, r.bottom - window.innerHeight + 10);").await?;
         b.wait_until(
             "the last row, drawn once scrolled to",
             &format!("return document.querySelector('.waterfall [aria-posinset=\"{n}\"]') !== null"),
@@ -93,7 +87,7 @@ async fn checks(b: &Browser, app_url: &str) -> Result<()> {
 
         // The keyboard reaches every request: Home, End and the arrows move the focus.
         let focused = "const a = document.activeElement; return (a && a.getAttribute('aria-posinset'))";
-        js(b, &format!("document.querySelector('.waterfall [aria-posinset=\"{n}\"]').focus()")).await?;
+        b.js(&format!("document.querySelector('.waterfall [aria-posinset=\"{n}\"]').focus()")).await?;
         b.client.active_element().await?.send_keys(&Key::Home.to_string()).await?;
         b.wait_until("Home: the first request", &format!("{focused} === '1' || null;"), SOON).await?;
         b.client.active_element().await?.send_keys(&Key::Down.to_string()).await?;
@@ -103,10 +97,10 @@ async fn checks(b: &Browser, app_url: &str) -> Result<()> {
         b.wait_for_text(".details", &format!("/r/{}.svg", n - 1), SOON).await?;
 
         // The connection view: lanes near view, the total named.
-        js(b, "document.querySelector('.connections').scrollIntoView()").await?;
+        b.js("document.querySelector('.connections').scrollIntoView()").await?;
         let lanes = count(b, ".connections .lane").await? as usize;
         ensure!(lanes > 0 && lanes < lanes_total, "{lanes} of {lanes_total} lanes drawn");
-        let label = js(b, "return document.querySelector('.connections svg.chart').getAttribute('aria-label')").await?;
+        let label = b.js("return document.querySelector('.connections svg.chart').getAttribute('aria-label')").await?;
         ensure!(label.as_str() == Some(format!("{lanes_total} connections").as_str()), "{label}");
         b.screenshot(&format!("{name}-scale-{n}-connections")).await?;
     }

@@ -168,30 +168,23 @@ pub fn app() -> Html {
         use_callback((), move |(a, b): (String, String), _| {
             let state = latest.borrow().clone();
             let dispatch = state.dispatcher();
-            let list: Vec<connscope_core::ScenarioInfo> = match &state.scenarios {
-                Scenarios::Testbed(list) => list.as_ref().clone(),
-                _ => Vec::new(),
+            let list: &[_] = match &state.scenarios {
+                Scenarios::Testbed(list) => list,
+                _ => &[],
             };
-            let unknown: Vec<&str> =
-                [a.as_str(), b.as_str()].into_iter().filter(|id| !list.iter().any(|s| &s.id == id)).collect();
-            if !unknown.is_empty() {
-                let known: Vec<&str> = list.iter().map(|s| s.id.as_str()).collect();
-                dispatch.dispatch(Action::Note(
-                    Level::Warning,
-                    format!(
-                        "compare= names {}, which the testbed does not serve; it serves {}.",
-                        unknown.join(" and "),
-                        known.join(", ")
-                    ),
-                ));
-                return;
-            }
+            let pages = match connscope_core::compare::targets(list, &a, &b) {
+                Ok(pages) => pages,
+                Err(why) => {
+                    dispatch.dispatch(Action::Note(Level::Warning, why));
+                    return;
+                }
+            };
+            let cold_ms = connscope_core::compare::cold_after_ms(list);
             cancel.borrow().cancel();
             let fresh = Cancel::default();
             *cancel.borrow_mut() = fresh.clone();
-            let cold_ms =
-                list.iter().filter(|s| s.keep_alive).filter_map(|s| s.idle_timeout_ms).max().unwrap_or(0) + 500;
-            let warm_after = state.session.requests.is_empty();
+            // A page that has run nothing has no connection open yet.
+            let fresh_page = state.session.requests.is_empty();
             let limits = Limits::from(&state.config);
             let runs = runs.clone();
             dispatch.dispatch(Action::CompareBegan([a.clone(), b.clone()]));
@@ -203,14 +196,14 @@ pub fn app() -> Html {
                 dispatch.dispatch(Action::Waiting(Some("Getting ready to compare…".into())));
                 loader::load(warm_up, limits, fresh.clone(), |_| {}).await;
                 dispatch.dispatch(Action::Waiting(None));
-                for (k, id) in [a.clone(), b.clone()].into_iter().enumerate() {
-                    let wait = if k == 0 { !warm_after } else { a != b };
+                for (k, (id, target)) in [a.clone(), b.clone()].into_iter().zip(pages).enumerate() {
+                    let wait = if k == 0 { !fresh_page } else { a != b };
                     if wait {
                         dispatch.dispatch(Action::Waiting(Some(format!(
                             "Letting connections go cold before running {id} ({:.1} s, the servers' idle timeout)…",
                             cold_ms as f64 / 1000.0
                         ))));
-                        crate::browser::sleep_ms(cold_ms.min(30_000) as u32).await;
+                        crate::browser::sleep_ms(cold_ms).await;
                         dispatch.dispatch(Action::Waiting(None));
                     }
                     if fresh.is_cancelled() {
@@ -218,8 +211,6 @@ pub fn app() -> Html {
                     }
                     let run = mint(&runs);
                     dispatch.dispatch(Action::RunBegan { run, probe: None });
-                    let target =
-                        list.iter().find(|s| s.id == id).map(|s| format!("{}/page.html", s.origin)).unwrap_or_default();
                     let report = {
                         let dispatch = dispatch.clone();
                         move |events| dispatch.dispatch(Action::Loader { run, events })
@@ -381,6 +372,9 @@ pub fn app() -> Html {
     }))
     .clone();
     let on_order_compare = on_order.clone();
+    // Compared, the table says what each side did: the last run's own summary would read as
+    // the whole comparison's.
+    let comparing = compared.is_some();
     let on_source_compare = on_source.clone();
 
     {
@@ -438,7 +432,7 @@ pub fn app() -> Html {
             { report.map(|(report, labels)| html! {
                 <ui::report::SiteReportView {report} {labels} on_select={on_select.clone()} />
             }).unwrap_or_default() }
-            <ui::summary::SummaryView analysis={analysis.clone()} />
+            { if comparing { html! {} } else { html! { <ui::summary::SummaryView analysis={analysis.clone()} /> } } }
             { if let Some((ids, requests, analyses, difference)) = compared {
                 let title = |id: &str| scenarios.as_ref().and_then(|l| l.iter().find(|s| s.id == id).map(|s| s.title.clone())).unwrap_or_else(|| id.to_string());
                 let titles = [title(&ids[0]), title(&ids[1])];

@@ -3,19 +3,11 @@
 //! pairs worth comparing, one click away.
 
 use super::Shared;
-use connscope_core::compare::{Difference, Side};
+use connscope_core::compare::{pairs_served, Difference, Side};
 use connscope_core::geometry::Order;
 use connscope_core::text::format_ms;
 use connscope_core::{Analysis, Request, Source};
 use yew::prelude::*;
-
-/// The pairs a class compares: (link query, what it shows).
-pub const PAIRS: [(&str, &str); 4] = [
-    ("keepalive,close", "Keep-alive vs Connection: close"),
-    ("https-keepalive,h2", "HTTP/1.1 vs HTTP/2 (both over TLS)"),
-    ("keepalive,keepalive", "Cold vs warm (the same page twice)"),
-    ("keepalive,https-keepalive", "Without vs with TLS"),
-];
 
 #[derive(Properties, PartialEq)]
 pub struct PairsProps {
@@ -25,11 +17,9 @@ pub struct PairsProps {
 
 #[function_component(Pairs)]
 pub fn pairs(p: &PairsProps) -> Html {
-    let served = |pair: &str| pair.split(',').all(|id| p.ids.iter().any(|s| s == id));
-    let links: Vec<Html> = PAIRS
-        .iter()
-        .filter(|(pair, _)| served(pair))
-        .map(|(pair, label)| html! { <a href={format!("?compare={pair}&autorun=1")} data-compare-link={*pair}>{*label}</a> })
+    let links: Vec<Html> = pairs_served(&p.ids)
+        .into_iter()
+        .map(|(pair, label)| html! { <a href={format!("?compare={pair}&autorun=1")} data-compare-link={pair}>{label}</a> })
         .collect();
     if links.is_empty() {
         return html! {};
@@ -99,7 +89,6 @@ pub fn compare_view(p: &Props) -> Html {
             </div>
         }
     };
-    let more_or_less = if d.measured_ms >= 0.0 { "longer" } else { "less" };
     html! {
         <section class="compare" aria-labelledby="compare-h">
             <h2 id="compare-h">{ format!("A: {} vs B: {}", p.titles[0], p.titles[1]) }</h2>
@@ -119,7 +108,7 @@ pub fn compare_view(p: &Props) -> Html {
                     </tbody>
                 </table>
             </div>
-            <p class="measured"><strong>{ format!("B took {} {} than A", format_ms(d.measured_ms.abs()), more_or_less) }</strong>
+            <p class="measured"><strong>{ &d.measured }</strong>
                 {", measured: the time from each run's first request to its last byte, on one clock."}</p>
             <p class="why">{ &d.why }</p>
             <p class="hint">{"Both runs are drawn from their own first request (0 ms) on one time axis. Each started from cold connections (the app waited out the servers' idle timeout between them), except the same page twice, where the second finds the first one's connections still open."}

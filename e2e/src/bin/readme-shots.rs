@@ -27,6 +27,18 @@ const SHOTS: [Shot; 3] = [
     ("h2", "scenario=h2&limit=14", true, &[(".connections", "connections-dark")]),
 ];
 
+/// Saves a picture of the first element matching `css` as `path`: scrolled to, with
+/// nothing hovered or focused (the picture shows the chart, not a tooltip).
+async fn shoot(b: &Browser, css: &str, path: &std::path::Path) -> Result<()> {
+    let show =
+        format!("document.activeElement?.blur(); document.querySelector('{css}').scrollIntoView({{block: 'start'}});");
+    b.client.execute(&show, vec![]).await?;
+    let png = b.client.find(Locator::Css(css)).await?.screenshot().await?;
+    std::fs::write(path, png)?;
+    println!("{} ({} KB)", path.display(), std::fs::metadata(path)?.len() / 1024);
+    Ok(())
+}
+
 #[tokio::main]
 async fn main() -> Result<()> {
     let out = workspace().join("docs/img");
@@ -48,15 +60,7 @@ async fn main() -> Result<()> {
             .await?;
         }
         for (part, suffix) in parts {
-            // Nothing hovered or focused: the picture shows the chart, not a tooltip.
-            let show = format!(
-                "document.activeElement?.blur(); document.querySelector('{part}').scrollIntoView({{block: 'start'}});"
-            );
-            b.client.execute(&show, vec![]).await?;
-            let png = b.client.find(Locator::Css(part)).await?.screenshot().await?;
-            let path = out.join(format!("{name}-{suffix}.png"));
-            std::fs::write(&path, png)?;
-            println!("{} ({} KB)", path.display(), std::fs::metadata(&path)?.len() / 1024);
+            shoot(&b, part, &out.join(format!("{name}-{suffix}.png"))).await?;
         }
     }
     // A probe of the max-3 origin (idle timeout 5 s, at most 3 requests per connection).
@@ -69,16 +73,7 @@ async fn main() -> Result<()> {
         Duration::from_secs(120),
     )
     .await?;
-    b.client
-        .execute(
-            "document.activeElement?.blur(); document.querySelector('.probe').scrollIntoView({block: 'start'});",
-            vec![],
-        )
-        .await?;
-    let png = b.client.find(Locator::Css(".probe")).await?.screenshot().await?;
-    let path = out.join("probe-max-3.png");
-    std::fs::write(&path, png)?;
-    println!("{} ({} KB)", path.display(), std::fs::metadata(&path)?.len() / 1024);
+    shoot(&b, ".probe", &out.join("probe-max-3.png")).await?;
     capture_report(&b, &tb, &out).await?;
     // Two runs compared, with the round trip: keep-alive against closing, over TLS. A tall
     // window, so the picture holds both runs.
@@ -90,16 +85,7 @@ async fn main() -> Result<()> {
         Duration::from_secs(90),
     )
     .await?;
-    b.client
-        .execute(
-            "document.activeElement?.blur(); document.querySelector('.compare').scrollIntoView({block: 'start'});",
-            vec![],
-        )
-        .await?;
-    let png = b.client.find(Locator::Css(".compare")).await?.screenshot().await?;
-    let path = out.join("compare-keepalive-close.png");
-    std::fs::write(&path, png)?;
-    println!("{} ({} KB)", path.display(), std::fs::metadata(&path)?.len() / 1024);
+    shoot(&b, ".compare", &out.join("compare-keepalive-close.png")).await?;
     b.close().await;
     tb.shutdown(Duration::from_secs(1)).await;
     Ok(())
@@ -140,16 +126,7 @@ async fn capture_report(b: &Browser, tb: &Testbed, out: &std::path::Path) -> Res
         Duration::from_secs(20),
     )
     .await?;
-    b.client
-        .execute(
-            "document.activeElement?.blur(); document.querySelector('.site-report').scrollIntoView({block: 'start'});",
-            vec![],
-        )
-        .await?;
-    let png = b.client.find(Locator::Css(".site-report")).await?.screenshot().await?;
-    let path = out.join("site-report.png");
-    std::fs::write(&path, png)?;
-    println!("{} ({} KB)", path.display(), std::fs::metadata(&path)?.len() / 1024);
+    shoot(b, ".site-report", &out.join("site-report.png")).await?;
     b.client.close_window().await?;
     b.client.switch_to_window(main).await?;
     Ok(())
