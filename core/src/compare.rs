@@ -235,6 +235,7 @@ mod tests {
             max_requests: None,
             timing_allow_origin: true,
             policy: String::new(),
+            rtt_ms: None,
         };
         let list = vec![info("keepalive", Some(5000)), info("close", None), info("short-idle", Some(1000))];
         assert_eq!(

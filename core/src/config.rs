@@ -28,6 +28,10 @@ pub struct RunConfig {
     /// `?compare=<a>,<b>`: two scenarios run one after the other, each from cold
     /// connections (or, the same scenario twice, the second warm), drawn on one time axis.
     pub compare: Option<(String, String)>,
+    /// `?lesson=<id>&step=<n>`: a lesson's step (1-based); the run is the step's, and the
+    /// link names nothing else.
+    pub lesson: Option<String>,
+    pub step: usize,
 }
 
 /// Where the built-in static test page lives, relative to the app (used without a testbed).
@@ -66,6 +70,8 @@ impl Default for RunConfig {
             max_idle_s: DEFAULT_MAX_IDLE_S,
             capture: None,
             compare: None,
+            lesson: None,
+            step: 1,
         }
     }
 }
@@ -80,6 +86,16 @@ impl RunConfig {
             if let Err(problem) = c.set(&k, &v) {
                 problems.push(problem);
             }
+        }
+        if let Some(lesson) = c.lesson.as_deref().and_then(crate::lesson::find) {
+            if c.step > lesson.steps.len() {
+                problems.push(format!(
+                    "step={} is past the lesson's last step; showing step {}.",
+                    c.step,
+                    lesson.steps.len()
+                ));
+            }
+            c = RunConfig::for_step(lesson, c.step);
         }
         (c, problems)
     }
@@ -125,6 +141,17 @@ impl RunConfig {
                 ))
                 }
             },
+            "lesson" => match crate::lesson::find(v) {
+                Some(l) => self.lesson = Some(l.id.to_string()),
+                None => {
+                    let ids: Vec<&str> = crate::lesson::LESSONS.iter().map(|l| l.id).collect();
+                    return Err(format!("lesson={v:?} is not a lesson; the lessons are: {}.", ids.join(", ")));
+                }
+            },
+            "step" => match v.parse::<usize>() {
+                Ok(n) => self.step = n.max(1),
+                Err(_) => return Err(format!("step={v:?} is not a step number; showing step {}.", self.step)),
+            },
             "max_idle" => match v.parse::<u32>() {
                 Ok(n) => self.max_idle_s = n.clamp(1, MAX_IDLE_S),
                 Err(_) => {
@@ -140,8 +167,23 @@ impl RunConfig {
         Ok(())
     }
 
+    /// The run of step `n` (1-based, clamped to the lesson's steps) of `lesson`.
+    pub fn for_step(lesson: &crate::lesson::Lesson, n: usize) -> RunConfig {
+        let n = n.clamp(1, lesson.steps.len().max(1));
+        let mut c = lesson.steps.get(n - 1).map(|s| s.config()).unwrap_or_default();
+        c.lesson = Some(lesson.id.to_string());
+        c.step = n;
+        c
+    }
+
     pub fn to_query(&self) -> String {
         let mut q = form_urlencoded::Serializer::new(String::new());
+        if let Some(lesson) = &self.lesson {
+            // A step's link names the step; its run is the step's.
+            q.append_pair("lesson", lesson);
+            q.append_pair("step", &self.step.to_string());
+            return format!("?{}", q.finish());
+        }
         if let Some(u) = &self.url {
             q.append_pair("url", u);
         } else if let Some(s) = &self.scenario {
@@ -248,6 +290,21 @@ mod tests {
     }
 
     #[test]
+    fn a_lesson_link_names_its_step_and_sets_the_steps_run() {
+        let (c, problems) = RunConfig::from_query("?step=4&lesson=persistence&scenario=h2");
+        assert!(problems.is_empty(), "{problems:?}");
+        assert_eq!((c.lesson.as_deref(), c.step), (Some("persistence"), 4));
+        assert_eq!((c.scenario.as_deref(), c.concurrency, c.pause_ms), (Some("short-idle"), Some(1), 1500));
+        assert_eq!(c.to_query(), "?lesson=persistence&step=4");
+        let (c, problems) = RunConfig::from_query("?lesson=persistence&step=99");
+        assert_eq!(c.step, 9);
+        assert_eq!(problems, ["step=99 is past the lesson's last step; showing step 9."]);
+        let (c, problems) = RunConfig::from_query("?lesson=nope");
+        assert_eq!(c.lesson, None);
+        assert_eq!(problems, ["lesson=\"nope\" is not a lesson; the lessons are: persistence."]);
+    }
+
+    #[test]
     fn urls_are_decoded_and_encoded() {
         let (c, _) = RunConfig::from_query("?url=https%3A%2F%2Fexample.com%2Fa%3Fb%3D1%26c");
         assert_eq!(c.url.as_deref(), Some("https://example.com/a?b=1&c"));
@@ -290,6 +347,7 @@ mod tests {
             max_requests: None,
             timing_allow_origin: true,
             policy: String::new(),
+            rtt_ms: None,
         };
         let mut c = RunConfig { scenario: Some("close".into()), ..RunConfig::default() };
         assert_eq!(c.target(std::slice::from_ref(&s), "/testpage/page.html"), "http://127.0.0.1:9002/page.html");

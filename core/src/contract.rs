@@ -90,6 +90,9 @@ pub struct ScenarioInfo {
     /// The policy in numbers ("HTTP/1.1, idle timeout 5 s").
     #[serde(default)]
     pub policy: String,
+    /// The round trip built into the origin (ms), where it has one.
+    #[serde(default)]
+    pub rtt_ms: Option<u64>,
 }
 
 #[cfg(test)]

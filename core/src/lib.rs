@@ -18,6 +18,7 @@ pub mod export;
 pub mod failure;
 pub mod geometry;
 pub mod har;
+pub mod lesson;
 pub mod phases;
 pub mod probe;
 pub mod report;

@@ -164,7 +164,7 @@ pub fn app() -> Html {
     // origin), so b starts from cold connections too. The same scenario twice is the warm
     // comparison: no wait. Each run is kept as its side when it ends.
     let start_compare = {
-        let (latest, cancel, runs) = (latest, cancel.clone(), runs.clone());
+        let (latest, cancel, runs) = (latest.clone(), cancel.clone(), runs.clone());
         use_callback((), move |(a, b): (String, String), _| {
             let state = latest.borrow().clone();
             let dispatch = state.dispatcher();
@@ -224,6 +224,108 @@ pub fn app() -> Html {
             });
         })
     };
+
+    // When each origin was last used by a run: a lesson's step starts from cold connections,
+    // so a step whose server a recent run used (the same step again, or the first screen's
+    // run) waits out that server's idle timeout first.
+    let last_used = use_mut_ref(std::collections::HashMap::<String, f64>::new);
+    {
+        let (last_used, requests) = (last_used.clone(), state.session.requests.clone());
+        let ended = matches!(state.session.state, RunState::Done | RunState::Failed);
+        use_effect_with((ended, state.run), move |(ended, _)| {
+            if *ended {
+                let now = page::now_ms();
+                let mut used = last_used.borrow_mut();
+                for r in requests.iter() {
+                    used.insert(r.origin.clone(), now);
+                }
+            }
+        });
+    }
+
+    // A lesson step's run, with the prediction made (or none): the step's scenario from cold.
+    let start_lesson = {
+        let (latest, cancel, runs, last_used) = (latest.clone(), cancel.clone(), runs.clone(), last_used);
+        use_callback((), move |choice: Option<usize>, _| {
+            let state = latest.borrow().clone();
+            let dispatch = state.dispatcher();
+            let Some(step) = state
+                .config
+                .lesson
+                .as_deref()
+                .and_then(connscope_core::lesson::find)
+                .and_then(|l| l.steps.get(state.config.step - 1))
+            else {
+                return;
+            };
+            if let Some(k) = choice {
+                dispatch.dispatch(Action::LessonPick(k));
+            }
+            let list: &[_] = match &state.scenarios {
+                Scenarios::Testbed(list) => list,
+                _ => &[],
+            };
+            let target = state.config.target(list, &page::static_page_url());
+            let idle_ms = list.iter().find(|s| s.id == step.scenario && s.keep_alive).and_then(|s| s.idle_timeout_ms);
+            let since_ms = connscope_core::url::origin_of(&target)
+                .and_then(|origin| last_used.borrow().get(&origin).copied())
+                .map(|at| page::now_ms() - at);
+            let wait_ms = match (idle_ms, since_ms) {
+                (Some(idle), Some(since)) => (idle as f64 + 500.0 - since).max(0.0) as u32,
+                _ => 0,
+            };
+            cancel.borrow().cancel();
+            let fresh = Cancel::default();
+            *cancel.borrow_mut() = fresh.clone();
+            let run = mint(&runs);
+            let limits = Limits::from(&state.config);
+            wasm_bindgen_futures::spawn_local(async move {
+                if wait_ms > 0 {
+                    dispatch.dispatch(Action::Waiting(Some(format!(
+                        "Letting the last run's connections go cold first ({:.1} s, the server's idle timeout)…",
+                        wait_ms as f64 / 1000.0
+                    ))));
+                    crate::browser::sleep_ms(wait_ms).await;
+                    dispatch.dispatch(Action::Waiting(None));
+                    if fresh.is_cancelled() {
+                        return;
+                    }
+                }
+                dispatch.dispatch(Action::CompareEnded);
+                dispatch.dispatch(Action::RunBegan { run, probe: None });
+                dispatch.dispatch(Action::LessonRan(run));
+                let report = move |events| dispatch.dispatch(Action::Loader { run, events });
+                loader::load(target, limits, fresh, report).await;
+            });
+        })
+    };
+    // Moving to another step ends the step's run, if it is still going.
+    let on_lesson_go = {
+        let (cancel, dispatch) = (cancel.clone(), state.dispatcher());
+        use_callback((), move |n: usize, _| {
+            cancel.borrow().cancel();
+            dispatch.dispatch(Action::Waiting(None));
+            dispatch.dispatch(Action::LessonGo(n));
+        })
+    };
+    // ← and → move between a lesson's steps.
+    {
+        let (latest, go) = (latest, on_lesson_go.clone());
+        let in_lesson = state.config.lesson.is_some();
+        let listener = use_mut_ref(|| None);
+        use_effect_with(in_lesson, move |in_lesson| {
+            *listener.borrow_mut() = in_lesson
+                .then(|| {
+                    page::on_arrow_keys(move |d| {
+                        let step = latest.borrow().config.step as i64 + i64::from(d);
+                        if step >= 1 {
+                            go.emit(step as usize);
+                        }
+                    })
+                })
+                .flatten();
+        });
+    }
 
     // Autorun once the scenario list is known: a probe link probes; `autorun=1` runs; a link
     // that names nothing runs the first scenario (a newcomer sees a waterfall at once).
@@ -371,6 +473,28 @@ pub fn app() -> Html {
         Some((c.ids.clone(), [ra, rb], [aa, ab], difference))
     }))
     .clone();
+    // The lesson's step, and once its run is done, what the run shows.
+    let lesson = state.config.lesson.as_deref().and_then(connscope_core::lesson::find);
+    let reveal = (*use_memo(
+        (
+            analysis.clone(),
+            state.lesson.clone(),
+            state.run,
+            run_state_key(&state),
+            state.config.step,
+            lesson.map(|l| l.id),
+        ),
+        |(analysis, progress, run, done, step, _)| {
+            let step = lesson?.steps.get(step.checked_sub(1)?)?;
+            if progress.run != Some(*run) || !progress.started || !done {
+                return None;
+            }
+            let Scenarios::Testbed(list) = &state.scenarios else { return None };
+            let info = list.iter().find(|s| s.id == step.scenario)?;
+            Some(ui::Shared::new(connscope_core::lesson::reveal(step, info, &requests, analysis)))
+        },
+    ))
+    .clone();
     let on_order_compare = on_order.clone();
     // Compared, the table says what each side did: the last run's own summary would read as
     // the whole comparison's.
@@ -394,7 +518,7 @@ pub fn app() -> Html {
     };
 
     html! {
-        <main id="connscope" class={classes!("app", state.presenting.then_some("presenting"))}
+        <main id="connscope" class={classes!("app", state.presenting.then_some("presenting"), lesson.is_some().then_some("in-lesson"))}
               data-run-state={run_state.key()} data-source={source.key()} data-row-count={requests.len().to_string()} aria-busy={(run_state == RunState::Running).to_string()}>
             // The hatching that marks time the browser hid, shared by every chart (CSS: url(#hatch)).
             <svg class="defs" width="0" height="0" aria-hidden="true" focusable="false">
@@ -414,6 +538,11 @@ pub fn app() -> Html {
                         onclick={dispatch.to_callback().reform(|_| Action::TogglePresenting)}>{"Presentation mode"}</button>
                 </div>
             </header>
+            { lesson.map(|lesson| html! {
+                <ui::lesson::LessonView {lesson} step={state.config.step} picked={state.lesson.picked}
+                    running={run_state == RunState::Running || state.importing.is_some()} ran={state.lesson.run.is_some()}
+                    reveal={reveal} on_run={start_lesson} on_go={on_lesson_go} />
+            }).unwrap_or_default() }
             <ui::controls::Controls
                 scenarios={scenarios.clone()}
                 no_testbed={no_testbed}
@@ -423,9 +552,13 @@ pub fn app() -> Html {
                 on_run={start_run}
                 on_probe={start_probe}
                 on_cancel={on_cancel} />
-            { scenarios.as_ref().map(|list| html! {
-                <ui::compare::Pairs ids={list.iter().map(|s| s.id.clone()).collect::<Vec<_>>()} />
-            }).unwrap_or_default() }
+            { match (lesson, scenarios.as_ref()) {
+                (None, Some(list)) => html! { <>
+                    <ui::compare::Pairs ids={list.iter().map(|s| s.id.clone()).collect::<Vec<_>>()} />
+                    <ui::lesson::LessonLinks />
+                </> },
+                _ => html! {},
+            } }
             <ui::progress::Progress importing={state.importing.clone()} state={run_state} done={done} discovered={discovered} target={state.session.target.clone()} />
             <ui::messages::Messages messages={state.session.messages.clone()} />
             { state.session.probe.clone().map(|status| html! { <ui::probe::ProbeView {status} browser={browser} /> }).unwrap_or_default() }
@@ -463,4 +596,9 @@ pub fn app() -> Html {
             <ui::capture::CapturePanel {bookmarklet} {snippet} {on_paste} />
         </main>
     }
+}
+
+/// Whether the run shown has ended well (a lesson's reveal waits for it).
+fn run_state_key(state: &AppState) -> bool {
+    state.session.state == RunState::Done
 }

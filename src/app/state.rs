@@ -63,6 +63,18 @@ pub struct Compared {
     pub runs: [Option<Session>; 2],
 }
 
+/// Where a lesson's step stands (the step itself is `config.step`).
+#[derive(Clone, PartialEq, Debug, Default)]
+pub struct LessonState {
+    /// The choice predicted, before the run.
+    pub picked: Option<usize>,
+    /// The step's run, once begun: its end reveals the answer.
+    pub run: Option<RunId>,
+    /// The step's run has reported its start: the session shown is its own (until then it
+    /// is the last run's, which has ended too).
+    pub started: bool,
+}
+
 #[derive(Clone, PartialEq)]
 pub struct AppState {
     pub session: Session,
@@ -80,6 +92,8 @@ pub struct AppState {
     pub importing: Option<String>,
     /// A comparison in progress or shown.
     pub compare: Option<Compared>,
+    /// The step of the lesson the link names (`config.lesson`), as far as it went.
+    pub lesson: LessonState,
 }
 
 impl Default for AppState {
@@ -96,6 +110,7 @@ impl Default for AppState {
             presenting: false,
             importing: None,
             compare: None,
+            lesson: LessonState::default(),
         }
     }
 }
@@ -144,6 +159,12 @@ pub enum Action {
     Waiting(Option<String>),
     /// A run, an import or a probe that is not part of a comparison began: the comparison ends.
     CompareEnded,
+    /// Go to step `n` (1-based) of the lesson shown: its run's settings, no prediction yet.
+    LessonGo(usize),
+    /// The prediction made at the lesson's step.
+    LessonPick(usize),
+    /// Run `run` is the lesson step's run.
+    LessonRan(RunId),
     /// A file was not read: `error` says why (it is larger than an import may be).
     FileRefused {
         name: String,
@@ -203,6 +224,9 @@ impl Reducible for AppState {
                 if run != s.run {
                     return self;
                 }
+                if s.lesson.run == Some(run) && events.iter().any(|e| matches!(e, Event::Started { .. })) {
+                    s.lesson.started = true;
+                }
                 for event in events {
                     s.session.apply(event);
                 }
@@ -222,6 +246,8 @@ impl Reducible for AppState {
                 }
                 if key == "scenario" {
                     s.config.url = None;
+                    // Another scenario is no longer the lesson's step.
+                    s.config.lesson = None;
                 }
             }
             Action::Select(i) => s.selected = i,
@@ -250,6 +276,15 @@ impl Reducible for AppState {
             }
             Action::Waiting(what) => s.importing = what,
             Action::CompareEnded => s.compare = None,
+            Action::LessonGo(n) => {
+                if let Some(lesson) = s.config.lesson.as_deref().and_then(connscope_core::lesson::find) {
+                    s.config = RunConfig::for_step(lesson, n);
+                    s.lesson = LessonState::default();
+                    s.compare = None;
+                }
+            }
+            Action::LessonPick(k) => s.lesson.picked = Some(k),
+            Action::LessonRan(run) => s.lesson = LessonState { run: Some(run), started: false, ..s.lesson },
         }
         Rc::new(s)
     }
@@ -300,6 +335,32 @@ mod tests {
         assert_eq!((s.config.scenario.as_deref(), s.config.autorun, s.config.pause_ms), (Some("close"), true, 0));
         assert_eq!(s.session.messages.len(), 1);
         assert!(s.session.messages[0].text.starts_with("pause=\"soon\""), "{}", s.session.messages[0].text);
+    }
+
+    #[test]
+    fn a_lesson_moves_between_steps_forgetting_the_last_steps_prediction_and_run() {
+        let s = Rc::new(AppState::from_link("?lesson=persistence&step=2"));
+        assert_eq!((s.config.step, s.config.scenario.as_deref()), (2, Some("keepalive")));
+        let s = s.reduce(Action::LessonPick(1)).reduce(Action::RunBegan { run: 4, probe: None });
+        let s = s.reduce(Action::LessonRan(4));
+        assert_eq!(s.lesson, LessonState { picked: Some(1), run: Some(4), started: false });
+        // Until the step's run reports its start, the session shown is the last run's.
+        let started = Event::Started { target: "http://127.0.0.1:8091/page.html".into(), time_origin_ms: 0.0 };
+        let s = s.reduce(Action::Loader { run: 4, events: vec![started] });
+        assert!(s.lesson.started);
+        let s = s.reduce(Action::LessonGo(3));
+        assert_eq!((s.config.step, s.config.scenario.as_deref()), (3, Some("queue")));
+        assert_eq!(s.lesson, LessonState::default());
+        assert_eq!(s.config.to_query(), "?lesson=persistence&step=3");
+        // Steps past either end stay on the lesson.
+        assert_eq!(s.clone().reduce(Action::LessonGo(0)).config.step, 1);
+        assert_eq!(s.clone().reduce(Action::LessonGo(40)).config.step, 9);
+        // Picking another scenario leaves the lesson.
+        let s = s.reduce(Action::SetField { key: "scenario", value: "h2".into() });
+        assert_eq!((s.config.lesson.as_deref(), s.config.to_query().as_str()), (None, "?scenario=h2"));
+        // Without a lesson, a step does nothing.
+        let plain = Rc::new(AppState::default()).reduce(Action::LessonGo(3));
+        assert_eq!(plain.config, RunConfig::default());
     }
 
     #[test]

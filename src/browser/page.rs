@@ -115,3 +115,35 @@ pub fn set_theme(theme: Option<&str>) {
 pub fn user_agent() -> String {
     web_sys::window().and_then(|w| w.navigator().user_agent().ok()).unwrap_or_default()
 }
+
+/// Calls `step` with -1 for ← and +1 for → pressed on the page, except where the key already
+/// means something: a text field or a list to pick from, and the charts (whose rows and
+/// lanes it moves through). None where the page has no document.
+pub fn on_arrow_keys(step: impl Fn(i32) + 'static) -> Option<gloo_events::EventListener> {
+    let document = web_sys::window()?.document()?;
+    Some(gloo_events::EventListener::new(&document, "keydown", move |e| {
+        let Some(e) = e.dyn_ref::<web_sys::KeyboardEvent>() else { return };
+        if e.default_prevented() || e.alt_key() || e.ctrl_key() || e.meta_key() || e.shift_key() {
+            return;
+        }
+        let delta = match e.key().as_str() {
+            "ArrowLeft" => -1,
+            "ArrowRight" => 1,
+            _ => return,
+        };
+        let taken = e
+            .target()
+            .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+            .and_then(|el| el.closest("input, textarea, select, svg, [contenteditable]").ok().flatten())
+            .is_some();
+        if !taken {
+            e.prevent_default();
+            step(delta);
+        }
+    }))
+}
+
+/// Now on the page's clock (ms since the epoch).
+pub fn now_ms() -> f64 {
+    js_sys::Date::now()
+}

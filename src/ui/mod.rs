@@ -9,6 +9,7 @@ pub mod controls;
 pub mod details;
 pub mod export;
 pub mod legend;
+pub mod lesson;
 pub mod messages;
 pub mod probe;
 pub mod progress;

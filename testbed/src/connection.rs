@@ -166,7 +166,7 @@ async fn serve_connection(
     info!(conn = id, %peer, origin = policy.id, "connection opened");
     shared.log.opened(Opened { origin: shared.origin_url(site), connection: id, accepted_ms });
     let activity = io::Activity::new();
-    let io = io::TrackedIo::new(stream, activity.clone(), shared.rtt);
+    let io = io::TrackedIo::new(stream, activity.clone(), shared.rtt + policy.rtt);
     let make_ctx = |alpn_h2| {
         Arc::new(ConnCtx {
             id,

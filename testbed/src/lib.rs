@@ -241,6 +241,7 @@ impl Testbed {
             page: "",
             alias_host: None,
             upstream: None,
+            rtt: Duration::ZERO,
         };
         let log = Arc::new(ServedLog::default());
         let shared = Arc::new(Shared {

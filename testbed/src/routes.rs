@@ -158,7 +158,12 @@ async fn route_scenario(
 ) -> Response<Body> {
     let (scenario, _) = &shared.scenarios[index];
     if let Some(upstream) = scenario.upstream.filter(|_| path != "/") {
-        return proxy(upstream, target, shared).await;
+        // `/via/<id>/<path>` is told another upstream: the page's relative links keep the
+        // prefix, so everything it names goes the same way.
+        return match target.strip_prefix("/via/").map(|rest| rest.split_once('/').unwrap_or((rest, ""))) {
+            Some((id, rest)) => proxy(id, &format!("/{rest}"), shared).await,
+            None => proxy(upstream, target, shared).await,
+        };
     }
     if let Some(ms) = query.get("delay") {
         match ms.parse::<u64>() {

@@ -51,6 +51,10 @@ pub struct Scenario {
     /// A proxy: every request (but `/`) is forwarded to this scenario's origin through the
     /// testbed's own upstream pool, and the answer says both hops (`up-conn`, `up-req`).
     pub upstream: Option<&'static str>,
+    /// A round trip built into this origin: every flight it sends after reading one (a TLS
+    /// handshake's answer, a response) waits this long first, so handshakes and requests
+    /// cost what they cost on a network, with no flag (the testbed's `--rtt` adds to it).
+    pub rtt: Duration,
 }
 
 const KEEPALIVE_IDLE: Duration = Duration::from_secs(5);
@@ -70,6 +74,7 @@ pub fn all() -> Vec<Scenario> {
         page: "",
         alias_host: None,
         upstream: None,
+        rtt: Duration::ZERO,
     };
     vec![
         Scenario {
@@ -159,6 +164,15 @@ pub fn all() -> Vec<Scenario> {
             title: "Keep-alive proxy in front of a closing server",
             explanation: "A proxy that keeps the browser's connections open and forwards every request to the Connection: close origin through a pool of its own: the browser reuses its connections to the proxy while the origin behind it opens a new connection for every request. Persistence is per hop.",
             upstream: Some("close"),
+            ..base.clone()
+        },
+        Scenario {
+            id: "https-rtt",
+            title: "HTTPS/1.1 keep-alive, 50 ms away",
+            explanation: "HTTP/1.1 over TLS with persistent connections, on a server that answers each flight after a 50 ms round trip (as a server across a country would): a new connection pays a round trip for its TLS handshake before its request can go, a reused one pays none.",
+            tls: true,
+            rtt: Duration::from_millis(50),
+            page: "css=1&js=1&fonts=0&img=10&cdn=0",
             ..base
         },
     ]
@@ -188,8 +202,11 @@ impl Scenario {
         if !self.timing_allow_origin {
             parts.push("no Timing-Allow-Origin".into());
         }
+        if !self.rtt.is_zero() {
+            parts.push(format!("round trip {} ms", self.rtt.as_millis()));
+        }
         if let Some(up) = self.upstream {
-            parts.push(format!("forwards to {up}"));
+            parts.push(format!("forwards to {up} (or to <id> under /via/<id>/)"));
         }
         parts.join(", ")
     }
@@ -207,6 +224,7 @@ impl Scenario {
             max_requests: self.max_requests,
             timing_allow_origin: self.timing_allow_origin,
             policy: self.policy_summary(),
+            rtt_ms: (!self.rtt.is_zero()).then_some(self.rtt.as_millis() as u64),
         }
     }
 
@@ -248,6 +266,7 @@ mod tests {
         assert_eq!(find("max-3"), "HTTP/1.1, idle timeout 5 s, at most 3 requests per connection");
         assert_eq!(find("https-close"), "HTTP/1.1 over TLS, Connection: close after every response");
         assert_eq!(find("opaque"), "HTTP/1.1, idle timeout 5 s, no Timing-Allow-Origin");
+        assert_eq!(find("https-rtt"), "HTTP/1.1 over TLS, idle timeout 5 s, round trip 50 ms");
     }
 
     #[test]

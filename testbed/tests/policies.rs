@@ -278,6 +278,73 @@ async fn rtt_adds_a_round_trip_to_each_exchange() {
     slow.shutdown(Duration::from_secs(1)).await;
 }
 
+/// The `https-rtt` origin has its round trip built in, with no flag: its TLS handshake's
+/// answer and each response wait 50 ms, while the same exchange on `https-keepalive` does not.
+#[tokio::test]
+async fn https_rtt_pays_a_round_trip_for_the_handshake_and_for_each_exchange() {
+    let (_dir, pem, config) = cert_files();
+    let tb = start(config).await;
+    assert_eq!(tb.scenarios.iter().find(|s| s.id == "https-rtt").and_then(|s| s.rtt_ms), Some(50));
+    let mut times = Vec::new();
+    for id in ["https-keepalive", "https-rtt"] {
+        let tcp = TcpStream::connect(host_port(tb.origin(id).unwrap())).await.unwrap();
+        let began = Instant::now();
+        let tls =
+            tls_client(&pem).connect(rustls::pki_types::ServerName::try_from("localhost").unwrap(), tcp).await.unwrap();
+        let handshake = began.elapsed();
+        let (mut s, conn) = http1::handshake(TokioIo::new(tls)).await.unwrap();
+        tokio::spawn(conn);
+        drain(get(&mut s, "/r/a.css").await).await;
+        let began = Instant::now();
+        let resp = get(&mut s, "/r/b.css").await;
+        assert_eq!(truth(&resp).req, 2, "{id}: the second request reused the connection");
+        drain(resp).await;
+        times.push((handshake, began.elapsed()));
+    }
+    let ((tls_plain, ex_plain), (tls_rtt, ex_rtt)) = (times[0], times[1]);
+    let rtt = Duration::from_millis(50);
+    assert!(tls_plain < Duration::from_millis(40) && ex_plain < Duration::from_millis(40), "{times:?}");
+    assert!(tls_rtt >= rtt && tls_rtt < rtt * 3, "the handshake took {tls_rtt:?}");
+    assert!(ex_rtt >= rtt && ex_rtt < rtt * 3, "a reused exchange took {ex_rtt:?}");
+    tb.shutdown(Duration::from_secs(1)).await;
+}
+
+/// The proxy is told another upstream by a path: `/via/<id>/<path>` goes to that
+/// scenario's origin (here keep-alive, whose log shows the proxy's pool reusing its
+/// connection), anything else to `close`; an unknown id is a 502 that says so.
+#[tokio::test]
+async fn the_proxy_forwards_under_via_to_the_origin_it_names() {
+    use connscope_core::contract::UpstreamTruth;
+    use connscope_core::ServerTimingEntry;
+    let tb = start(Config::default()).await;
+    let proxy = tb.origin("proxy").unwrap().to_string();
+    let keepalive = tb.origin("keepalive").unwrap().to_string();
+    let (mut s, _c) = h1_connect(&proxy).await;
+    let mut hops = Vec::new();
+    for path in ["/via/keepalive/r/a.css", "/via/keepalive/r/b.css?x=1"] {
+        let resp = get(&mut s, path).await;
+        assert_eq!(resp.status(), 200, "{path}");
+        let metrics: Vec<ServerTimingEntry> = resp
+            .headers()
+            .get_all("server-timing")
+            .iter()
+            .flat_map(|v| ServerTimingEntry::parse_header(v.to_str().unwrap()))
+            .collect();
+        drain(resp).await;
+        hops.push(UpstreamTruth::from_metrics(&metrics).unwrap());
+    }
+    assert_eq!((hops[0].origin.as_str(), hops[1].origin.as_str()), (keepalive.as_str(), keepalive.as_str()));
+    assert_eq!(hops[0].hop.connection, hops[1].hop.connection, "the proxy's pool kept its keep-alive connection");
+    assert_eq!((hops[0].hop.request_number, hops[1].hop.request_number), (1, 2));
+    let served = tb.take_served();
+    assert!(served.iter().any(|r| r.origin == keepalive && r.target == "/r/b.css?x=1"), "the origin saw the path");
+    let resp = get(&mut s, "/via/nope/r/a.css").await;
+    assert_eq!(resp.status(), 502);
+    let body = String::from_utf8_lossy(&drain(resp).await).to_string();
+    assert!(body.contains("\"nope\" is not a scenario"), "{body}");
+    tb.shutdown(Duration::from_secs(1)).await;
+}
+
 #[tokio::test]
 async fn every_response_carries_the_contract_headers_but_opaque_hides_timing() {
     let tb = start(Config::default()).await;
@@ -324,7 +391,8 @@ async fn api_lists_every_scenario_with_its_policy() {
             "opaque",
             "coalesce",
             "queue",
-            "proxy"
+            "proxy",
+            "https-rtt"
         ]
     );
     let max3 = &list[3];
