@@ -22,17 +22,38 @@ pub fn pairs_served(ids: &[String]) -> Vec<(&'static str, &'static str)> {
     PAIRS.iter().copied().filter(|(pair, _)| pair.split(',').all(|id| ids.iter().any(|s| s == id))).collect()
 }
 
-/// The pages the two sides load, or why they cannot be compared.
+/// The pages the two sides load, or why they cannot be compared: each side is a scenario
+/// id (its test page) or the URL of any page.
 pub fn targets(scenarios: &[ScenarioInfo], a: &str, b: &str) -> Result<[String; 2], String> {
-    let page = |id: &str| scenarios.iter().find(|s| s.id == id).map(|s| format!("{}/page.html", s.origin));
-    match (page(a), page(b)) {
-        (Some(pa), Some(pb)) => Ok([pa, pb]),
-        (pa, _) => {
-            let unknown = if pa.is_none() { a } else { b };
-            let known: Vec<&str> = scenarios.iter().map(|s| s.id.as_str()).collect();
-            Err(format!("compare= names {unknown}, which the testbed does not serve; it serves {}.", known.join(", ")))
+    let page = |side: &str| -> Result<String, String> {
+        if crate::url::is_http(side) {
+            return crate::url::origin_of(side)
+                .map(|_| side.to_string())
+                .ok_or_else(|| format!("compare= names {side}, which is not the URL of a page."));
         }
-    }
+        scenarios.iter().find(|s| s.id == side).map(|s| format!("{}/page.html", s.origin)).ok_or_else(|| {
+            let known: Vec<&str> = scenarios.iter().map(|s| s.id.as_str()).collect();
+            format!(
+                "compare= names {side}, which the testbed does not serve; it serves {} (or name a page by its URL).",
+                known.join(", ")
+            )
+        })
+    };
+    Ok([page(a)?, page(b)?])
+}
+
+/// The two sides of `compare=<a>,<b>`, where either may be a URL (which may hold commas of
+/// its own): the second side starts at the last comma followed by `http`, or else at the
+/// first comma.
+pub fn split_sides(v: &str) -> Option<(String, String)> {
+    let at = v
+        .match_indices(',')
+        .map(|(i, _)| i)
+        .rfind(|&i| v[i + 1..].trim_start().starts_with("http://") || v[i + 1..].trim_start().starts_with("https://"))
+        .or_else(|| v.find(','))?;
+    let (a, b) = (v[..at].trim(), v[at + 1..].trim());
+    let one_side = |s: &str| !s.is_empty() && (crate::url::is_http(s) || !s.contains(','));
+    (one_side(a) && one_side(b)).then(|| (a.to_string(), b.to_string()))
 }
 
 /// How long to wait before a side so that it starts from cold connections (ms): the longest
@@ -144,6 +165,14 @@ pub fn difference(a_label: &str, a: &Analysis, b_label: &str, b: &Analysis) -> D
             if took >= 0.0 { "longer" } else { "less" }
         );
         match fewer.estimated_saving_ms {
+            _ if took < 0.0 => format!(
+                "{} opened {} more than {} and yet took {} less: the browser sets up several connections at once, so their handshakes overlap each other and the waits for responses instead of adding up{}.",
+                more.label,
+                plural(extra, "connection"),
+                fewer.label,
+                format_ms(-took),
+                if a.requests == b.requests { "" } else { " (and the two loaded different numbers of files)" }
+            ),
             Some(est) if took < est => format!(
                 "{opened}, less than the {} that reuse saved {} by the estimate: the browser sets up several connections at once, so their handshakes overlap each other and the waits for responses instead of adding up.",
                 format_ms(est),
@@ -202,10 +231,14 @@ mod tests {
         assert_eq!((d.measured_ms, d.measured.as_str()), (-6.0, "B took 6.0 ms less than A"));
         assert_eq!(d.a.estimated_saving_ms, Some(6.0));
         assert!(
-            d.why.starts_with("close opened 2 connections more than keepalive and took 6.0 ms less, less than the 6.0 ms that reuse saved keepalive by the estimate: the browser sets up several connections at once"),
+            d.why.starts_with("close opened 2 connections more than keepalive and yet took 6.0 ms less: the browser sets up several connections at once"),
             "{}",
             d.why
         );
+        // Fewer files on the faster side: said too.
+        let fewer_files = &b[..2];
+        let d = difference("keepalive", &analyse(&a), "close", &analyse(fewer_files));
+        assert!(d.why.ends_with("instead of adding up (and the two loaded different numbers of files)."), "{}", d.why);
         // Measured beyond the estimate: the estimate is a lower bound.
         let slow: Vec<Request> =
             (0..3).map(|i| req(i, c, i as f64 * 10.0, 12.0 + i as f64 * 10.0, Some(3.0), None, "http/1.1")).collect();
@@ -219,6 +252,23 @@ mod tests {
         assert!(!d.handshakes_negligible(), "3 ms handshakes count");
         let same = difference("x", &analyse(&a), "y", &analyse(&a));
         assert!(same.why.starts_with("Both opened 1 connection"), "{}", same.why);
+    }
+
+    #[test]
+    fn sides_may_be_urls_with_commas_of_their_own() {
+        let split = |v| split_sides(v);
+        assert_eq!(split("keepalive,close"), Some(("keepalive".into(), "close".into())));
+        assert_eq!(
+            split("keepalive, https://a.test/?x=1,2"),
+            Some(("keepalive".into(), "https://a.test/?x=1,2".into()))
+        );
+        assert_eq!(
+            split("https://a.test/?x=1,2,https://b.test/"),
+            Some(("https://a.test/?x=1,2".into(), "https://b.test/".into()))
+        );
+        for bad in ["keepalive", "a,b,c", ",close", "keepalive,"] {
+            assert_eq!(split(bad), None, "{bad}");
+        }
     }
 
     #[test]
@@ -241,6 +291,10 @@ mod tests {
         assert_eq!(
             targets(&list, "keepalive", "close"),
             Ok(["http://keepalive.test/page.html".into(), "http://close.test/page.html".into()])
+        );
+        assert_eq!(
+            targets(&list, "keepalive", "https://example.com/a,b"),
+            Ok(["http://keepalive.test/page.html".into(), "https://example.com/a,b".into()])
         );
         let err = targets(&list, "keepalive", "h3").unwrap_err();
         assert!(

@@ -123,14 +123,12 @@ impl RunConfig {
                 Err(_) => return Err(format!("depth={v:?} is not a number; keeping {}.", self.depth)),
             },
             "probe" => self.probe = Some(v.to_string()).filter(|u| !u.is_empty()),
-            "compare" => match v.split_once(',').map(|(a, b)| (a.trim(), b.trim())) {
-                Some((a, b)) if !a.is_empty() && !b.is_empty() && !b.contains(',') => {
-                    self.compare = Some((a.to_string(), b.to_string()));
-                }
-                _ => {
+            "compare" => match crate::compare::split_sides(v) {
+                Some(sides) => self.compare = Some(sides),
+                None => {
                     return Err(format!(
-                    "compare={v:?} does not name two scenarios (such as compare=keepalive,close); nothing is compared."
-                ))
+                        "compare={v:?} does not name two scenarios or pages (such as compare=keepalive,close or compare=keepalive,https://example.com/); nothing is compared."
+                    ))
                 }
             },
             "capture" => match crate::url::origin_of(v).filter(|o| o == v && crate::url::is_http(o)) {

@@ -21,6 +21,11 @@ fn run_of(s: &Served) -> Option<String> {
     Some(token.split(['&', '#']).next()?.rsplit_once('-')?.0.to_string())
 }
 
+/// A side's origin: a scenario's, or a URL's own.
+fn origin_of(tb: &Testbed, side: &str) -> String {
+    connscope_core::url::origin_of(side).or_else(|| tb.origin(side).map(str::to_string)).unwrap_or_default()
+}
+
 async fn compare(b: &Browser, tb: &Testbed, a: &str, b_id: &str) -> Result<String> {
     let name = b.engine.name();
     tokio::time::sleep(IDLE + Duration::from_millis(300)).await;
@@ -63,7 +68,7 @@ async fn compare(b: &Browser, tb: &Testbed, a: &str, b_id: &str) -> Result<Strin
     let (ra, rb) = (&runs[0], &runs[1]);
     let of = |run: &str| served.iter().filter(|s| run_of(s).as_deref() == Some(run)).collect::<Vec<_>>();
     let (la, lb) = (of(ra), of(rb));
-    let origin = |id: &str| tb.origin(id).map(str::to_string).unwrap_or_default();
+    let origin = |id: &str| origin_of(tb, id);
     ensure!(
         la.iter().any(|s| s.origin == origin(a)) && lb.iter().any(|s| s.origin == origin(b_id)),
         "runs in order a, b"
@@ -111,7 +116,8 @@ async fn compare(b: &Browser, tb: &Testbed, a: &str, b_id: &str) -> Result<Strin
     );
     ensure!((num("diff") - (sb - sa)).abs() < 0.02, "difference {} vs entries {}", num("diff"), sb - sa);
     let why = b.js("return document.querySelector('.compare .why').textContent").await?;
-    b.screenshot(&format!("{name}-compare-{a}-{b_id}")).await?;
+    let shot: String = format!("{a}-{b_id}").chars().filter(|c| c.is_ascii_alphanumeric() || *c == '-').collect();
+    b.screenshot(&format!("{name}-compare-{shot}")).await?;
     Ok(format!(
         "  {a} vs {b_id}: connections {}/{} (log {}/{}), total {:.1}/{:.1} ms, measured difference {:.1} ms — {}\n",
         num("a_conns"),
@@ -130,7 +136,9 @@ async fn run(engine: Engine) -> Result<()> {
     let b = Browser::start(engine, &tb).await?;
     let mut out = format!("compare in {}:\n", engine.name());
     let mut result = Ok(());
-    for (a, bb) in [("keepalive", "close"), ("h2", "https-keepalive")] {
+    // A page named by its URL is a side like a scenario.
+    let close_page = format!("{}/page.html?img=6", tb.origin("close").unwrap_or_default());
+    for (a, bb) in [("keepalive", "close"), ("h2", "https-keepalive"), ("keepalive", close_page.as_str())] {
         match compare(&b, &tb, a, bb).await {
             Ok(line) => out.push_str(&line),
             Err(e) => {
@@ -140,10 +148,58 @@ async fn run(engine: Engine) -> Result<()> {
             }
         }
     }
+    if result.is_ok() {
+        match recording_against_a_run(&b, &tb).await {
+            Ok(line) => out.push_str(&line),
+            Err(e) => {
+                let _ = b.screenshot(&format!("{}-compare-failure", engine.name())).await;
+                result = Err(e);
+            }
+        }
+    }
     b.close().await;
     tb.shutdown(Duration::from_secs(1)).await;
     println!("{out}");
     result
+}
+
+/// A HAR recorded in Chromium's DevTools, imported, against a new run of the close
+/// scenario: A is the recording as imported (every entry a row), B the run as the log saw it.
+async fn recording_against_a_run(b: &Browser, tb: &Testbed) -> Result<String> {
+    b.client.goto(&format!("{}?scenario=close", tb.app_url)).await?;
+    b.wait_until("the form", "return document.querySelector('[data-compare-shown]') !== null", Duration::from_secs(20))
+        .await?;
+    let har = e2e::workspace().join("core/tests/fixtures/chromium-devtools-h2.har");
+    b.client.find(fantoccini::Locator::Css("input[type=file]")).await?.send_keys(&har.display().to_string()).await?;
+    b.wait_until("the HAR", "return document.querySelector('main').dataset.source === 'har' && +document.querySelector('main').dataset.rowCount", Duration::from_secs(20)).await?;
+    let imported = b.js("return +document.querySelector('main').dataset.rowCount").await?.as_u64().unwrap_or(0);
+    tokio::time::sleep(IDLE + Duration::from_millis(300)).await;
+    tb.take_served();
+    b.js("document.querySelector('[data-compare-shown]').click()").await?;
+    b.wait_until(
+        "the recording against the run",
+        "return document.querySelector('[data-compare-summary]') !== null && document.querySelectorAll('[data-run-label=\"b\"] .waterfall [data-request-url]').length > 0 && document.querySelector('main').dataset.runState === 'done'",
+        Duration::from_secs(60),
+    )
+    .await?;
+    let v = b
+        .js("const t = document.querySelector('[data-compare-summary]'); return { a_rows: document.querySelectorAll('[data-run-label=\"a\"] .waterfall [data-request-url]').length, b_rows: document.querySelectorAll('[data-run-label=\"b\"] .waterfall [data-request-url]').length, b_conns: +t.dataset.bConnections, title: document.querySelector('#compare-h').textContent }")
+        .await?;
+    let close = tb.origin("close").unwrap_or_default().to_string();
+    let app = connscope_core::url::origin_of(&tb.app_url).unwrap_or_default();
+    let served: Vec<Served> = tb.take_served().into_iter().filter(|s| s.origin != app).collect();
+    ensure!(v["a_rows"].as_u64() == Some(imported), "A shows {} rows of the {imported} imported", v["a_rows"]);
+    ensure!(v["b_rows"].as_u64() == Some(served.len() as u64), "B shows {} rows, {} served", v["b_rows"], served.len());
+    let opened = served.iter().filter(|s| s.request_number == 1).count() as u64;
+    ensure!(v["b_conns"].as_u64().is_some_and(|c| c <= opened), "B: {} connections shown, log {opened}", v["b_conns"]);
+    ensure!(served.iter().any(|s| s.origin == close), "B ran the close scenario");
+    let title = v["title"].as_str().unwrap_or_default();
+    ensure!(title.starts_with("A: the imported HAR vs B: "), "{title}");
+    b.screenshot(&format!("{}-compare-har-vs-run", b.engine.name())).await?;
+    Ok(format!(
+        "  the imported HAR ({imported} rows) vs a run of close ({} rows, {opened} connections in the log)\n",
+        served.len()
+    ))
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

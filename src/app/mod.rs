@@ -187,7 +187,7 @@ pub fn app() -> Html {
             let fresh_page = state.session.requests.is_empty();
             let limits = Limits::from(&state.config);
             let runs = runs.clone();
-            dispatch.dispatch(Action::CompareBegan([a.clone(), b.clone()]));
+            dispatch.dispatch(Action::CompareBegan { ids: [a.clone(), b.clone()], recorded: false });
             let warm_up = page::static_page_url();
             wasm_bindgen_futures::spawn_local(async move {
                 // The app's own first crawl in a page runs slower (its code compiles as it
@@ -220,6 +220,53 @@ pub fn app() -> Html {
                         return;
                     }
                     dispatch.dispatch(Action::CompareRunDone(k));
+                }
+            });
+        })
+    };
+
+    // What is shown (an imported HAR, a capture, or the last run) as side A, against a new
+    // run of the form's page as side B, drawn on one axis like any comparison.
+    let start_compare_shown = {
+        let (latest, cancel, runs) = (latest.clone(), cancel.clone(), runs.clone());
+        use_callback((), move |_: (), _| {
+            let state = latest.borrow().clone();
+            let dispatch = state.dispatcher();
+            if state.session.requests.is_empty() || state.session.state == RunState::Running {
+                dispatch.dispatch(Action::Note(
+                    Level::Warning,
+                    "Nothing finished is shown to compare: import a HAR or a capture, or let a run end, first.".into(),
+                ));
+                return;
+            }
+            let list: &[_] = match &state.scenarios {
+                Scenarios::Testbed(list) => list,
+                _ => &[],
+            };
+            let target = state.config.target(list, &page::static_page_url());
+            let shown = match state.session.source {
+                RunSource::Har => "the imported HAR",
+                RunSource::Capture => "the capture",
+                RunSource::Live => "the last run",
+            };
+            let b_label =
+                state.config.url.clone().or_else(|| state.config.scenario.clone()).unwrap_or_else(|| target.clone());
+            cancel.borrow().cancel();
+            let fresh = Cancel::default();
+            *cancel.borrow_mut() = fresh.clone();
+            let run = mint(&runs);
+            let limits = Limits::from(&state.config);
+            dispatch.dispatch(Action::CompareBegan { ids: [shown.to_string(), b_label], recorded: true });
+            dispatch.dispatch(Action::CompareRunDone(0));
+            wasm_bindgen_futures::spawn_local(async move {
+                dispatch.dispatch(Action::RunBegan { run, probe: None });
+                let report = {
+                    let dispatch = dispatch.clone();
+                    move |events| dispatch.dispatch(Action::Loader { run, events })
+                };
+                loader::load(target, limits, fresh.clone(), report).await;
+                if !fresh.is_cancelled() {
+                    dispatch.dispatch(Action::CompareRunDone(1));
                 }
             });
         })
@@ -470,7 +517,7 @@ pub fn app() -> Html {
         let (ra, rb) = (zero(a), zero(b));
         let (aa, ab) = (ui::Shared::new(analyse(&ra)), ui::Shared::new(analyse(&rb)));
         let difference = ui::Shared::new(connscope_core::compare::difference(&c.ids[0], &aa, &c.ids[1], &ab));
-        Some((c.ids.clone(), [ra, rb], [aa, ab], difference))
+        Some((c.ids.clone(), c.recorded, [ra, rb], [aa, ab], difference))
     }))
     .clone();
     // The lesson's step, and once its run is done, what the run shows.
@@ -566,11 +613,11 @@ pub fn app() -> Html {
                 <ui::report::SiteReportView {report} {labels} on_select={on_select.clone()} />
             }).unwrap_or_default() }
             { if comparing { html! {} } else { html! { <ui::summary::SummaryView analysis={analysis.clone()} /> } } }
-            { if let Some((ids, requests, analyses, difference)) = compared {
+            { if let Some((ids, recorded, requests, analyses, difference)) = compared {
                 let title = |id: &str| scenarios.as_ref().and_then(|l| l.iter().find(|s| s.id == id).map(|s| s.title.clone())).unwrap_or_else(|| id.to_string());
                 let titles = [title(&ids[0]), title(&ids[1])];
                 html! {
-                    <ui::compare::CompareView ids={ids} {titles} {requests} {analyses} {difference}
+                    <ui::compare::CompareView ids={ids} {titles} {recorded} {requests} {analyses} {difference}
                         order={state.order} on_order={on_order_compare} lanes={state.lanes} on_source={on_source_compare} />
                 }
             } else { html! { <>
@@ -592,7 +639,7 @@ pub fn app() -> Html {
                 on_source={on_source} />
             </> } } }
             <ui::legend::Explainer />
-            <ui::export::Export empty={requests.is_empty()} on_export={on_export} on_file={on_file} />
+            <ui::export::Export empty={requests.is_empty() || run_state == RunState::Running} on_export={on_export} on_file={on_file} on_compare={start_compare_shown} />
             <ui::capture::CapturePanel {bookmarklet} {snippet} {on_paste} />
         </main>
     }

@@ -60,6 +60,8 @@ pub enum Scenarios {
 #[derive(Clone, PartialEq, Debug)]
 pub struct Compared {
     pub ids: [String; 2],
+    /// A is what was shown (a recording or the last run), not a run made for the comparison.
+    pub recorded: bool,
     pub runs: [Option<Session>; 2],
 }
 
@@ -152,7 +154,10 @@ pub enum Action {
     /// or refused).
     Importing(String),
     /// A comparison of two scenarios began (its runs follow as ordinary runs).
-    CompareBegan([String; 2]),
+    CompareBegan {
+        ids: [String; 2],
+        recorded: bool,
+    },
     /// Run `0` or `1` of the comparison ended: the run shown is kept as that side.
     CompareRunDone(usize),
     /// Something the user waits for that is no run (connections going cold), or its end.
@@ -268,7 +273,7 @@ impl Reducible for AppState {
                 Err(error) => s.session.apply(Event::ImportFailed { file: name, error }),
             },
             Action::FileRefused { name, error } => s.session.apply(Event::ImportFailed { file: name, error }),
-            Action::CompareBegan(ids) => s.compare = Some(Compared { ids, runs: [None, None] }),
+            Action::CompareBegan { ids, recorded } => s.compare = Some(Compared { ids, recorded, runs: [None, None] }),
             Action::CompareRunDone(i) => {
                 if let Some(run) = s.compare.as_mut().and_then(|c| c.runs.get_mut(i)) {
                     *run = Some(s.session.clone());
@@ -361,6 +366,28 @@ mod tests {
         // Without a lesson, a step does nothing.
         let plain = Rc::new(AppState::default()).reduce(Action::LessonGo(3));
         assert_eq!(plain.config, RunConfig::default());
+    }
+
+    #[test]
+    fn what_is_shown_becomes_side_a_and_the_next_run_side_b() {
+        let made_up = connscope_core::synthetic::requests(5);
+        let har = connscope_core::export::Format::Har
+            .write("made up", &made_up, &connscope_core::analyse(&made_up), 0.0, None)
+            .unwrap_or_default();
+        let s = Rc::new(AppState::default()).reduce(Action::FileRead { run: 1, name: "x.har".into(), text: har });
+        assert_eq!(s.session.requests.len(), 5);
+        let s = s.reduce(Action::CompareBegan { ids: ["the imported HAR".into(), "close".into()], recorded: true });
+        let s = s.reduce(Action::CompareRunDone(0)).reduce(Action::RunBegan { run: 2, probe: None });
+        let started = Event::Started { target: "http://127.0.0.1:8082/page.html".into(), time_origin_ms: 0.0 };
+        let s = s.reduce(Action::Loader { run: 2, events: vec![started, Event::Finished] });
+        let s = s.reduce(Action::CompareRunDone(1));
+        let c = s.compare.as_ref().expect("a comparison");
+        assert!(c.recorded);
+        assert_eq!(c.runs[0].as_ref().map(|r| (r.source, r.requests.len())), Some((RunSource::Har, 5)));
+        assert_eq!(
+            c.runs[1].as_ref().map(|r| (r.source, r.target.as_str())),
+            Some((RunSource::Live, "http://127.0.0.1:8082/page.html"))
+        );
     }
 
     #[test]

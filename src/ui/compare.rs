@@ -32,6 +32,8 @@ pub struct Props {
     /// Each side's scenario id and title.
     pub ids: [String; 2],
     pub titles: [String; 2],
+    /// A is what was shown (a recording or the last run) as it was, not a run made now.
+    pub recorded: bool,
     /// Each run on a clock starting at its first request, and its analysis.
     pub requests: [Shared<Vec<Request>>; 2],
     pub analyses: [Shared<Analysis>; 2],
@@ -111,7 +113,11 @@ pub fn compare_view(p: &Props) -> Html {
             <p class="measured"><strong>{ &d.measured }</strong>
                 {", measured: the time from each run's first request to its last byte, on one clock."}</p>
             <p class="why">{ &d.why }</p>
-            <p class="hint">{"Both runs are drawn from their own first request (0 ms) on one time axis. Each started from cold connections (the app waited out the servers' idle timeout between them), except the same page twice, where the second finds the first one's connections still open."}
+            <p class="hint">{ if p.recorded {
+                    "Both are drawn from their own first request (0 ms) on one time axis. A is as it was recorded; B is a new run, started at once, so a page the last run loaded may find its connections still open (the last run against the same page again is the cold-versus-warm comparison)."
+                } else {
+                    "Both runs are drawn from their own first request (0 ms) on one time axis. Each started from cold connections (the app waited out the servers' idle timeout between them), except the same page twice, where the second finds the first one's connections still open."
+                } }
                 { if d.handshakes_negligible() { " Here a handshake cost well under a millisecond (a server on this machine), so other work decides the totals: start the testbed with a round trip (cargo xtask run --rtt 30) to see what a network adds." } else { "" } }</p>
             { side(0) }
             { side(1) }

@@ -12,6 +12,8 @@ pub struct Props {
     pub on_export: Callback<Format>,
     /// A file was picked or dropped to import.
     pub on_file: Callback<web_sys::File>,
+    /// Compare what is shown with a new run of the form's page.
+    pub on_compare: Callback<()>,
 }
 
 #[function_component(Export)]
@@ -60,6 +62,9 @@ pub fn export(p: &Props) -> Html {
             <div class="buttons">
                 <button type="button" onclick={on_har} disabled={empty}>{"Download HAR"}</button>
                 <button type="button" onclick={on_json} disabled={empty}>{"Download JSON"}</button>
+                <button type="button" data-compare-shown="" onclick={p.on_compare.reform(|_: MouseEvent| ())} disabled={empty}
+                    title="What is shown (an imported HAR, a capture or the last run) as A, a new run of the page chosen above as B, on one time axis">
+                    {"Compare with a new run"}</button>
                 <label class="file-button">
                     <span>{"Import a HAR…"}</span>
                     <input type="file" accept=".har,application/json" onchange={on_pick} />
