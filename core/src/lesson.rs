@@ -194,6 +194,19 @@ pub struct Reveal {
     pub measured: String,
 }
 
+impl Step {
+    /// The reveal's first line: the prediction against what the run bears out.
+    pub fn verdict(&self, picked: Option<usize>, answer: Option<usize>) -> String {
+        let said = |k: usize| self.choices.get(k).copied().unwrap_or_default();
+        match (picked, answer) {
+            (Some(k), Some(a)) if k == a => format!("You predicted “{}”, and this run bears it out.", said(k)),
+            (Some(k), Some(a)) => format!("You predicted “{}”; this run shows “{}”.", said(k), said(a)),
+            (None, Some(a)) => format!("This run shows “{}”.", said(a)),
+            (_, None) => "This run cannot settle the question in this browser: see why below.".to_string(),
+        }
+    }
+}
+
 fn count(key: &'static str, label: &'static str, n: usize) -> Fact {
     Fact { key, label, value: n as f64, text: n.to_string() }
 }
@@ -535,6 +548,15 @@ mod tests {
         let r = reveal(step("keepalive"), &info("http/1.1", None), &warm, &analyse(&warm));
         assert_eq!(r.answer, None);
         assert!(r.measured.starts_with("This run did not start from cold"), "{}", r.measured);
+    }
+
+    #[test]
+    fn the_verdict_sets_the_prediction_against_the_run() {
+        let s = step("queue");
+        assert_eq!(s.verdict(Some(1), Some(1)), "You predicted “6”, and this run bears it out.");
+        assert_eq!(s.verdict(Some(0), Some(1)), "You predicted “All 18”; this run shows “6”.");
+        assert_eq!(s.verdict(None, Some(2)), "This run shows “1”.");
+        assert!(s.verdict(Some(0), None).starts_with("This run cannot settle the question"));
     }
 
     #[test]

@@ -40,13 +40,7 @@ pub fn lesson_view(p: &Props) -> Html {
         }
     });
     let reveal = p.reveal.as_ref().map(|r| {
-        let said = |k: usize| step.choices.get(k).copied().unwrap_or_default();
-        let verdict = match (p.picked, r.answer) {
-            (Some(k), Some(a)) if k == a => format!("You predicted “{}”, and this run bears it out.", said(k)),
-            (Some(k), Some(a)) => format!("You predicted “{}”; this run shows “{}”.", said(k), said(a)),
-            (None, Some(a)) => format!("This run shows “{}”.", said(a)),
-            (_, None) => "This run cannot settle the question in this browser: see why below.".to_string(),
-        };
+        let verdict = step.verdict(p.picked, r.answer);
         html! {
             <div class={classes!("reveal", r.answer.is_none().then_some("untold"))} data-reveal="" data-answer={r.answer.map(|a| a.to_string()).unwrap_or_default()}
                  data-picked={p.picked.map(|a| a.to_string()).unwrap_or_default()}>

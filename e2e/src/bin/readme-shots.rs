@@ -88,6 +88,34 @@ async fn main() -> Result<()> {
     shoot(&b, ".compare", &out.join("compare-keepalive-close.png")).await?;
     b.close().await;
     tb.shutdown(Duration::from_secs(1)).await;
+    lesson_shots(&out).await
+}
+
+/// Lesson steps on a projector (presentation mode, a 1280×720 window), each predicted, run
+/// and revealed, on a testbed without the added round trip: the step's own origin has the
+/// round trip it says it has.
+async fn lesson_shots(out: &std::path::Path) -> Result<()> {
+    let tb = Testbed::start(Config { dist: Some(dist()?), ..Config::default() }).await?;
+    let b = Browser::start(Engine::Chromium, &tb).await?;
+    b.client.set_window_size(1280, 720).await?;
+    for (step, key) in [(3, "queue"), (6, "tls"), (9, "proxy")] {
+        b.client.goto(&format!("{}?lesson=persistence&step={step}", tb.app_url)).await?;
+        b.wait_until(
+            "the step",
+            "return document.querySelector('[data-lesson-step]') !== null",
+            Duration::from_secs(20),
+        )
+        .await?;
+        b.js("Array.from(document.querySelectorAll('.top-actions button')).find(e => e.textContent === 'Presentation mode').click(); document.querySelector('[data-choice=\"1\"]').click()").await?;
+        b.wait_until("the reveal", "return document.querySelector('[data-reveal]') !== null", Duration::from_secs(60))
+            .await?;
+        b.js("document.activeElement?.blur(); window.scrollTo(0, 0)").await?;
+        let path = out.join(format!("lesson-{key}.png"));
+        std::fs::write(&path, b.client.screenshot().await?)?;
+        println!("{} ({} KB)", path.display(), std::fs::metadata(&path)?.len() / 1024);
+    }
+    b.close().await;
+    tb.shutdown(Duration::from_secs(1)).await;
     Ok(())
 }
 
