@@ -242,16 +242,25 @@ async fn checks(b: &Browser, tb: &Testbed) -> Result<()> {
     b.client.find(Locator::XPath("//button[text()='Presentation mode']")).await?.click().await?;
 
     // From a small phone to a 4K screen: nothing spills sideways out of the page (the
-    // charts scroll inside their own frame).
+    // charts scroll inside their own frame), the start page after its run or a lesson's step.
     for (w, h, shot) in [(320, 800, "narrow"), (3840, 2160, "4k")] {
         b.client.set_window_size(w, h).await?;
-        b.client.goto(&tb.app_url).await?;
-        b.wait_for_state(DONE, Duration::from_secs(60)).await?;
-        // clientWidth, not innerWidth: the vertical scrollbar takes part of the window.
-        let overflow =
-            b.js("return document.documentElement.scrollWidth - document.documentElement.clientWidth").await?;
-        ensure!(overflow.as_f64().unwrap_or(1e9) <= 1.0, "page is {overflow} px wider than a {w} px window");
-        b.screenshot(&format!("{name}-{shot}")).await?;
+        for (query, ready) in [("", "run"), ("?lesson=persistence&step=6", "lesson")] {
+            b.client.goto(&format!("{}{query}", tb.app_url)).await?;
+            if ready == "run" {
+                b.wait_for_state(DONE, Duration::from_secs(60)).await?;
+            } else {
+                b.wait_until("the step", "return document.querySelector('[data-lesson-step]') !== null", SOON).await?;
+            }
+            // clientWidth, not innerWidth: the vertical scrollbar takes part of the window.
+            let overflow =
+                b.js("return document.documentElement.scrollWidth - document.documentElement.clientWidth").await?;
+            if overflow.as_f64().unwrap_or(1e9) > 1.0 {
+                let wide = b.js("const w = document.documentElement.clientWidth; return Array.from(document.querySelectorAll('body *')).filter(e => { if (e.getBoundingClientRect().right <= w + 1) return false; for (let a = e.parentElement; a; a = a.parentElement) if (getComputedStyle(a).overflowX !== 'visible') return false; return true; }).slice(0, 6).map(e => e.tagName + '.' + e.className + ' ' + (e.textContent || '').slice(0, 50)).join('; ')").await?;
+                anyhow::bail!("{query}: the page is {overflow} px wider than a {w} px window, by {wide}");
+            }
+            b.screenshot(&format!("{name}-{shot}{}", if ready == "run" { "" } else { "-lesson" })).await?;
+        }
     }
     Ok(())
 }

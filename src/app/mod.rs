@@ -522,6 +522,11 @@ pub fn app() -> Html {
     .clone();
     // The lesson's step, and once its run is done, what the run shows.
     let lesson = state.config.lesson.as_deref().and_then(connscope_core::lesson::find);
+    let lesson_server =
+        lesson.and_then(|l| l.steps.get(state.config.step.checked_sub(1)?)).and_then(|step| match &state.scenarios {
+            Scenarios::Testbed(list) => list.iter().find(|s| s.id == step.scenario).cloned(),
+            _ => None,
+        });
     let reveal = (*use_memo(
         (
             analysis.clone(),
@@ -588,7 +593,8 @@ pub fn app() -> Html {
             { lesson.map(|lesson| html! {
                 <ui::lesson::LessonView {lesson} step={state.config.step} picked={state.lesson.picked}
                     running={run_state == RunState::Running || state.importing.is_some()} ran={state.lesson.run.is_some()}
-                    reveal={reveal} on_run={start_lesson} on_go={on_lesson_go} />
+                    reveal={reveal} on_run={start_lesson} on_go={on_lesson_go}
+                    certificate_origin={lesson_server.filter(|s| s.tls).map(|s| AttrValue::from(s.origin.clone()))} />
             }).unwrap_or_default() }
             <ui::controls::Controls
                 scenarios={scenarios.clone()}

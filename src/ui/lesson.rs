@@ -15,6 +15,9 @@ pub struct Props {
     /// The step's run has begun (the choices are locked until the next step or run).
     pub ran: bool,
     pub reveal: Option<Shared<Reveal>>,
+    /// The step's server, when it speaks HTTPS with the testbed's own certificate: a browser
+    /// that has not accepted it yet cannot load the step.
+    pub certificate_origin: Option<AttrValue>,
     /// A prediction made (the run starts with it), or None: run without one.
     pub on_run: Callback<Option<usize>>,
     pub on_go: Callback<usize>,
@@ -77,6 +80,14 @@ pub fn lesson_view(p: &Props) -> Html {
                     onclick={p.on_run.reform(|_: MouseEvent| None)}>{ action }</button>
                 <span class="hint">{ if p.running { "Running…" } else if p.ran { "" } else { "Pick an answer to run the step, or run it first. ← and → move between steps." } }</span>
             </div>
+            { match (&p.certificate_origin, &p.reveal) {
+                (Some(origin), None) => html! {
+                    <p class="cert-note">{"This step's server speaks HTTPS with the testbed's own certificate. If your browser has not accepted it yet, the run cannot load the page: open "}
+                        <a href={origin.clone()} target="_blank" rel="noopener">{ origin.clone() }</a>
+                        {" once, accept the warning, then run the step."}</p>
+                },
+                _ => html! {},
+            } }
             <div aria-live="polite">{ reveal.unwrap_or_default() }</div>
         </section>
     }
