@@ -7,6 +7,7 @@
 
 use crate::analysis::Analysis;
 use crate::config::RunConfig;
+use crate::connections::Source;
 use crate::contract::ScenarioInfo;
 use crate::request::Request;
 use crate::reuse::Reuse;
@@ -47,6 +48,8 @@ pub struct Step {
     pub measure: Measure,
     /// What the step shows, said once the figures are in.
     pub lesson: &'static str,
+    /// The connection view's lanes the step opens with (behind the proxy, for the proxy).
+    pub lanes: Source,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -74,6 +77,7 @@ pub const LESSONS: &[Lesson] = &[Lesson {
             choices: HOW_MANY,
             measure: Measure::Connections,
             lesson: "Without persistence every request pays for a new connection: a TCP handshake (and on HTTPS a TLS one) before its first byte can be sent. That is what HTTP/1.0 did by default.",
+            lanes: Source::Truth,
         },
         Step {
             key: "keepalive",
@@ -84,6 +88,7 @@ pub const LESSONS: &[Lesson] = &[Lesson {
             choices: HOW_MANY,
             measure: Measure::Connections,
             lesson: "HTTP/1.1 keeps a connection open after a response, so the next request to the origin skips the handshake. The browser still opens a few in parallel, because an HTTP/1.1 connection carries one request at a time.",
+            lanes: Source::Truth,
         },
         Step {
             key: "queue",
@@ -94,6 +99,7 @@ pub const LESSONS: &[Lesson] = &[Lesson {
             choices: &["All 18", "6", "1"],
             measure: Measure::InFlight,
             lesson: "Browsers open at most six HTTP/1.1 connections per host. With each connection busy for a whole response, the other requests wait in the browser's queue: the grey bars before each request in the waterfall.",
+            lanes: Source::Truth,
         },
         Step {
             key: "idle",
@@ -104,6 +110,7 @@ pub const LESSONS: &[Lesson] = &[Lesson {
             choices: &["Yes, each reuses it", "No, each opens a new one"],
             measure: Measure::AfterIdle,
             lesson: "A persistent connection is kept only while both sides want it: servers close idle ones (here after 1 s; nginx's default is 75 s), and a request after a longer pause pays for a new handshake.",
+            lanes: Source::Truth,
         },
         Step {
             key: "cap",
@@ -114,6 +121,7 @@ pub const LESSONS: &[Lesson] = &[Lesson {
             choices: &["All of the page's files", "3", "1"],
             measure: Measure::PerConnection,
             lesson: "Servers limit how many requests a connection may carry, to spread load and free memory; after the cap, the next request opens a new connection and pays its handshake again.",
+            lanes: Source::Truth,
         },
         Step {
             key: "tls",
@@ -124,6 +132,7 @@ pub const LESSONS: &[Lesson] = &[Lesson {
             choices: &["No longer", "About one round trip (50 ms)", "About three round trips (150 ms)"],
             measure: Measure::HandshakeCost,
             lesson: "A new HTTPS connection pays a TLS handshake (one round trip with TLS 1.3) on top of TCP's. The testbed delays only what the server sends, so TCP's own handshake, done by this machine's kernel, is free here; on a real network it costs one more round trip. Reuse skips both.",
+            lanes: Source::Truth,
         },
         Step {
             key: "h2",
@@ -134,6 +143,7 @@ pub const LESSONS: &[Lesson] = &[Lesson {
             choices: HOW_MANY,
             measure: Measure::Connections,
             lesson: "HTTP/2 multiplexes: one connection carries many requests at the same time, as streams, so the browser needs only one per origin and pays one handshake.",
+            lanes: Source::Truth,
         },
         Step {
             key: "hidden",
@@ -144,6 +154,7 @@ pub const LESSONS: &[Lesson] = &[Lesson {
             choices: &["Yes, as for the other origins", "No, the browser hides the connection's timings"],
             measure: Measure::Hidden,
             lesson: "Resource Timing hides a cross-origin request's DNS, connect, TLS and waiting times unless the server sends Timing-Allow-Origin: what a page can measure about a third party's connections is up to that third party.",
+            lanes: Source::Truth,
         },
         Step {
             key: "proxy",
@@ -154,6 +165,7 @@ pub const LESSONS: &[Lesson] = &[Lesson {
             choices: &["As few as the browser opened to the proxy", "One for every request"],
             measure: Measure::BehindProxy,
             lesson: "Keep-alive is agreed hop by hop: the browser's connections to the proxy persist, while the server behind it closes each of the proxy's. A fast first hop says nothing about the next.",
+            lanes: Source::Upstream,
         },
     ],
 }];
@@ -309,7 +321,7 @@ pub fn reveal(step: &Step, scenario: &ScenarioInfo, requests: &[Request], analys
                 reused,
                 format_ms(paid)
             );
-            (answer, format!("Of {}, {measured}", plural(n, "request")))
+            (answer, format!("Of {} to {}, {measured}", plural(n, "request"), scenario.origin))
         }
         Measure::InFlight => {
             let peak = summary.and_then(|s| s.peak_in_use);

@@ -301,7 +301,7 @@ pub fn app() -> Html {
                 .lesson
                 .as_deref()
                 .and_then(connscope_core::lesson::find)
-                .and_then(|l| l.steps.get(state.config.step - 1))
+                .and_then(|l| l.steps.get(state.config.step.saturating_sub(1)))
             else {
                 return;
             };

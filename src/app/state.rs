@@ -182,7 +182,13 @@ impl AppState {
     /// and a warning for each part of the link that could not be read.
     pub fn from_link(search: &str) -> AppState {
         let (config, problems) = RunConfig::from_query(search);
-        let mut s = AppState { config, ..AppState::default() };
+        let lanes = config
+            .lesson
+            .as_deref()
+            .and_then(connscope_core::lesson::find)
+            .and_then(|l| l.steps.get(config.step.saturating_sub(1)))
+            .map_or(Source::Truth, |step| step.lanes);
+        let mut s = AppState { config, lanes, ..AppState::default() };
         for text in problems {
             s.session.apply(Event::Note { level: Level::Warning, text });
         }
@@ -284,6 +290,9 @@ impl Reducible for AppState {
             Action::LessonGo(n) => {
                 if let Some(lesson) = s.config.lesson.as_deref().and_then(connscope_core::lesson::find) {
                     s.config = RunConfig::for_step(lesson, n);
+                    if let Some(step) = lesson.steps.get(s.config.step.saturating_sub(1)) {
+                        s.lanes = step.lanes;
+                    }
                     s.lesson = LessonState::default();
                     s.compare = None;
                 }
@@ -359,7 +368,9 @@ mod tests {
         assert_eq!(s.config.to_query(), "?lesson=persistence&step=3");
         // Steps past either end stay on the lesson.
         assert_eq!(s.clone().reduce(Action::LessonGo(0)).config.step, 1);
-        assert_eq!(s.clone().reduce(Action::LessonGo(40)).config.step, 9);
+        let last = s.clone().reduce(Action::LessonGo(40));
+        assert_eq!((last.config.step, last.lanes), (9, Source::Upstream), "the proxy's step opens behind the proxy");
+        assert_eq!(AppState::from_link("?lesson=persistence&step=9").lanes, Source::Upstream);
         // Picking another scenario leaves the lesson.
         let s = s.reduce(Action::SetField { key: "scenario", value: "h2".into() });
         assert_eq!((s.config.lesson.as_deref(), s.config.to_query().as_str()), (None, "?scenario=h2"));
