@@ -104,9 +104,11 @@ pub fn analyse(requests: &[Request]) -> Analysis {
             inferred_connection: None,
         })
         .collect();
-    let truth_connections = truth_connections(requests, &mut analysed);
-    let inferred_connections = inferred_connections(requests, &mut analysed);
-    let upstream_connections = crate::connections::upstream_connections(requests);
+    // Start order, sorted once for the three kinds of lanes.
+    let order = crate::connections::ordered(requests);
+    let truth_connections = truth_connections(requests, &order, &mut analysed);
+    let inferred_connections = inferred_connections(requests, &order, &mut analysed);
+    let upstream_connections = crate::connections::upstream_connections(requests, &order);
     let mut grouped: rustc_hash::FxHashMap<&str, Vec<usize>> = rustc_hash::FxHashMap::default();
     // Positions, not `Request::id`: the analysis indexes by position, whatever the ids say.
     for (i, r) in requests.iter().enumerate() {

@@ -108,7 +108,8 @@ fn protocol_of(r: &Request) -> String {
     r.timing.as_ref().and_then(|t| t.protocol()).unwrap_or("unknown").to_string()
 }
 
-fn ordered(requests: &[Request]) -> Vec<usize> {
+/// The requests' positions in start order (ties by position): every lane builder walks it.
+pub(crate) fn ordered(requests: &[Request]) -> Vec<usize> {
     let mut order: Vec<usize> = (0..requests.len()).collect();
     order.sort_by(|a, b| start_of(&requests[*a]).total_cmp(&start_of(&requests[*b])).then(a.cmp(b)));
     order
@@ -117,10 +118,10 @@ fn ordered(requests: &[Request]) -> Vec<usize> {
 /// Connections as the server (or the browser's own HAR) identified them.
 /// The connections of the hop behind a proxy, as the proxy reported them: one per upstream
 /// connection id (per origin it forwarded to), its requests in start order.
-pub(crate) fn upstream_connections(requests: &[Request]) -> Vec<Connection> {
+pub(crate) fn upstream_connections(requests: &[Request], order: &[usize]) -> Vec<Connection> {
     let mut conns: Vec<Connection> = Vec::new();
     let mut index: rustc_hash::FxHashMap<(String, String), usize> = rustc_hash::FxHashMap::default();
-    for i in ordered(requests) {
+    for &i in order {
         let Some(up) = requests[i].timing.as_ref().and_then(Timing::upstream_truth) else { continue };
         let k = *index.entry((up.origin.clone(), up.hop.connection.clone())).or_insert_with(|| {
             conns.push(Connection {
@@ -141,7 +142,7 @@ pub(crate) fn upstream_connections(requests: &[Request]) -> Vec<Connection> {
     conns
 }
 
-pub(crate) fn truth_connections(requests: &[Request], analysed: &mut [Analysed]) -> Vec<Connection> {
+pub(crate) fn truth_connections(requests: &[Request], order: &[usize], analysed: &mut [Analysed]) -> Vec<Connection> {
     let mut conns: Vec<Connection> = Vec::new();
     // Keyed by (server, whose id, id), all borrowed: no string is built per request.
     let mut index: rustc_hash::FxHashMap<(&str, bool, &str), usize> = rustc_hash::FxHashMap::default();
@@ -153,7 +154,7 @@ pub(crate) fn truth_connections(requests: &[Request], analysed: &mut [Analysed])
             format!("{scheme}://*:{}", port.unwrap_or_default())
         });
     }
-    for i in ordered(requests) {
+    for &i in order {
         let r = &requests[i];
         let (shown, witness) = match (&analysed[i].verdict.truth, &r.recorded_connection) {
             (Some(t), _) => (t.connection.as_str(), Witness::Server),
@@ -205,7 +206,11 @@ pub(crate) fn truth_connections(requests: &[Request], analysed: &mut [Analysed])
 /// that shows a handshake opens a lane and a reused one takes the lane that fell free most
 /// recently before it was sent (browsers reuse the most recently used idle socket). h2/h3
 /// multiplex: one lane per origin until a request shows a new handshake.
-pub(crate) fn inferred_connections(requests: &[Request], analysed: &mut [Analysed]) -> Vec<Connection> {
+pub(crate) fn inferred_connections(
+    requests: &[Request],
+    order: &[usize],
+    analysed: &mut [Analysed],
+) -> Vec<Connection> {
     /// One pool of lanes: HTTP/1.x lanes ordered by when they fall free, so a request finds
     /// the one freed most recently before it was sent in O(log n); for h2/h3, the newest.
     #[derive(Default)]
@@ -217,7 +222,7 @@ pub(crate) fn inferred_connections(requests: &[Request], analysed: &mut [Analyse
     let mut busy_until: Vec<f64> = Vec::new();
     // Lanes by (origin, protocol), so each request looks only at its own pool.
     let mut pools: rustc_hash::FxHashMap<(&str, &str), Pool> = rustc_hash::FxHashMap::default();
-    for i in ordered(requests) {
+    for &i in order {
         let r = &requests[i];
         let Some(t) = r.timing.as_ref() else { continue };
         let reuse = analysed[i].verdict.inference.reuse;
