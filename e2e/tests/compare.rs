@@ -193,6 +193,22 @@ async fn recording_against_a_run(b: &Browser, tb: &Testbed) -> Result<String> {
     let opened = served.iter().filter(|s| s.request_number == 1).count() as u64;
     ensure!(v["b_conns"].as_u64().is_some_and(|c| c <= opened), "B: {} connections shown, log {opened}", v["b_conns"]);
     ensure!(served.iter().any(|s| s.origin == close), "B ran the close scenario");
+    // A is the recording (its rows on the HAR's own origins), B the new run (the testbed's).
+    let har_origins: std::collections::BTreeSet<String> =
+        serde_json::from_str::<Value>(&std::fs::read_to_string(&har)?)?["log"]["entries"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|e| connscope_core::url::origin_of(e["request"]["url"].as_str()?))
+            .collect();
+    let origins_of = |side: &str| {
+        format!("return Array.from(document.querySelectorAll('[data-run-label=\"{side}\"] .waterfall [data-request-url]')).map(r => new URL(r.dataset.requestUrl).origin)")
+    };
+    let (oa, ob) = (b.js(&origins_of("a")).await?, b.js(&origins_of("b")).await?);
+    let all_in =
+        |v: &Value, f: &dyn Fn(&str) -> bool| v.as_array().is_some_and(|l| l.iter().all(|o| o.as_str().is_some_and(f)));
+    ensure!(all_in(&oa, &|o| har_origins.contains(o)), "A's rows are not the HAR's: {oa}");
+    ensure!(all_in(&ob, &|o| served.iter().any(|s| s.origin == o)), "B's rows are not the run's: {ob}");
     let title = v["title"].as_str().unwrap_or_default();
     ensure!(title.starts_with("A: the imported HAR vs B: "), "{title}");
     b.screenshot(&format!("{}-compare-har-vs-run", b.engine.name())).await?;
