@@ -26,6 +26,9 @@ pub fn pairs_served(ids: &[String]) -> Vec<(&'static str, &'static str)> {
 /// id (its test page) or the URL of any page.
 pub fn targets(scenarios: &[ScenarioInfo], a: &str, b: &str) -> Result<[String; 2], String> {
     let page = |side: &str| -> Result<String, String> {
+        if side.contains("://") && !crate::url::is_http(side) {
+            return Err(format!("compare= names {side}: connscope loads pages over http:// or https:// only."));
+        }
         if crate::url::is_http(side) {
             return crate::url::origin_of(side)
                 .map(|_| side.to_string())
@@ -295,6 +298,10 @@ mod tests {
         assert_eq!(
             targets(&list, "keepalive", "https://example.com/a,b"),
             Ok(["http://keepalive.test/page.html".into(), "https://example.com/a,b".into()])
+        );
+        assert_eq!(
+            targets(&list, "keepalive", "ftp://x/").unwrap_err(),
+            "compare= names ftp://x/: connscope loads pages over http:// or https:// only."
         );
         let err = targets(&list, "keepalive", "h3").unwrap_err();
         assert!(

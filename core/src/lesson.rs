@@ -11,6 +11,7 @@ use crate::connections::Source;
 use crate::contract::ScenarioInfo;
 use crate::request::Request;
 use crate::reuse::Reuse;
+use crate::summary::{median, most_at_once};
 use crate::text::{format_ms, plural};
 use std::collections::BTreeSet;
 
@@ -186,6 +187,17 @@ impl Step {
     }
 }
 
+/// How long a step's run waits before it starts (ms), so that it starts from cold
+/// connections: the server's idle timeout and a margin, less the time since a run of this
+/// page last used that server (`since_ms`); nothing for a server that keeps no connection
+/// idle or that no run has used.
+pub fn cold_wait_ms(idle_timeout_ms: Option<u64>, since_ms: Option<f64>) -> u32 {
+    match (idle_timeout_ms, since_ms) {
+        (Some(idle), Some(since)) => (idle as f64 + 500.0 - since).clamp(0.0, 60_000.0) as u32,
+        _ => 0,
+    }
+}
+
 /// One figure of a reveal (`[data-fact=<key>]`, `data-value`).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Fact {
@@ -227,28 +239,9 @@ fn time(key: &'static str, label: &'static str, ms: f64) -> Fact {
     Fact { key, label, value: ms, text: format_ms(ms) }
 }
 
-fn median(mut v: Vec<f64>) -> Option<f64> {
-    v.sort_by(f64::total_cmp);
-    let n = v.len();
-    (n > 0).then(|| if n % 2 == 1 { v[n / 2] } else { (v[n / 2 - 1] + v[n / 2]) / 2.0 })
-}
-
 /// The index of the value nearest to `x`.
 fn nearest(values: &[f64], x: f64) -> Option<usize> {
     values.iter().enumerate().min_by(|a, b| (a.1 - x).abs().total_cmp(&(b.1 - x).abs())).map(|(i, _)| i)
-}
-
-/// Requests in flight at once at most, among `spans` (start, end).
-fn most_at_once(spans: &[(f64, f64)]) -> usize {
-    let mut edges: Vec<(f64, i32)> = spans.iter().flat_map(|&(s, e)| [(s, 1), (e, -1)]).collect();
-    // An end before a start at the same moment: a request handed its connection on.
-    edges.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
-    let (mut now, mut most) = (0i32, 0i32);
-    for (_, d) in edges {
-        now += d;
-        most = most.max(now);
-    }
-    most.max(0) as usize
 }
 
 /// What the run of `step` on `scenario`'s origin shows. Only the requests to that origin
@@ -299,7 +292,7 @@ pub fn reveal(step: &Step, scenario: &ScenarioInfo, requests: &[Request], analys
                     .filter_map(|&i| requests.get(i)?.timing.as_ref())
                     .map(|t| (t.request_start.max(t.start_time), t.response_end))
                     .collect();
-                most_at_once(&spans)
+                most_at_once(spans)
             });
             if let Some(most) = multiplexed.max().filter(|_| scenario.protocol == "h2") {
                 facts.push(count("at-once", "at once on one connection, at most", most));
@@ -563,6 +556,14 @@ mod tests {
     }
 
     #[test]
+    fn a_step_waits_out_only_what_is_left_of_its_servers_idle_timeout() {
+        assert_eq!(cold_wait_ms(Some(5000), Some(1000.0)), 4500);
+        assert_eq!(cold_wait_ms(Some(5000), Some(9000.0)), 0);
+        assert_eq!(cold_wait_ms(Some(5000), None), 0, "no run used it");
+        assert_eq!(cold_wait_ms(None, Some(10.0)), 0, "it keeps nothing open");
+    }
+
+    #[test]
     fn the_verdict_sets_the_prediction_against_the_run() {
         let s = step("queue");
         assert_eq!(s.verdict(Some(1), Some(1)), "You predicted “6”, and this run bears it out.");
@@ -669,11 +670,5 @@ mod tests {
         }
         let r = reveal(step("proxy"), &info("http/1.1", None), &run, &analyse(&run));
         assert_eq!((r.answer, fact(&r, "upstream"), fact(&r, "new")), (Some(1), Some(3.0), Some(1.0)), "{r:?}");
-    }
-
-    #[test]
-    fn most_at_once_counts_overlap_not_handovers() {
-        assert_eq!(most_at_once(&[(0.0, 2.0), (2.0, 4.0), (1.0, 3.0)]), 2);
-        assert_eq!(most_at_once(&[]), 0);
     }
 }

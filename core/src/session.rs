@@ -119,6 +119,15 @@ impl RunSource {
             RunSource::Capture => "capture",
         }
     }
+
+    /// What is shown, as a comparison names it when it is side A.
+    pub fn shown(self) -> &'static str {
+        match self {
+            RunSource::Live => "the last run",
+            RunSource::Har => "the imported HAR",
+            RunSource::Capture => "the capture",
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Default)]

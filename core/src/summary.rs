@@ -63,7 +63,7 @@ pub const QUEUED_MS: f64 = 10.0;
 pub const PER_HOST_LIMIT: usize = 6;
 
 /// The most intervals `[start, end)` open at one moment.
-fn most_at_once(mut spans: Vec<(f64, f64)>) -> usize {
+pub(crate) fn most_at_once(mut spans: Vec<(f64, f64)>) -> usize {
     let mut edges: Vec<(f64, i32)> = Vec::with_capacity(spans.len() * 2);
     for (a, b) in spans.drain(..) {
         if b > a {
@@ -81,7 +81,7 @@ fn most_at_once(mut spans: Vec<(f64, f64)>) -> usize {
     most.max(0) as usize
 }
 
-fn median(mut v: Vec<f64>) -> Option<f64> {
+pub(crate) fn median(mut v: Vec<f64>) -> Option<f64> {
     if v.is_empty() {
         return None;
     }

@@ -25,6 +25,35 @@ const SHOW_PROGRESS_BYTES: f64 = 4.0 * 1024.0 * 1024.0;
 /// after its first paint and the scenario list, before a person can pick a file.
 const WARM_UP_AFTER_MS: u32 = 300;
 
+/// Ends the run in progress, if any, and hands out the cancel token of the next one.
+fn take_over(cancel: &RefCell<Cancel>) -> Cancel {
+    cancel.borrow().cancel();
+    let fresh = Cancel::default();
+    *cancel.borrow_mut() = fresh.clone();
+    fresh
+}
+
+/// Loads `target` as run `run`: its events reach the reducer as that run's.
+async fn load_run(
+    dispatch: &UseReducerDispatcher<AppState>,
+    run: RunId,
+    target: String,
+    limits: Limits,
+    cancel: Cancel,
+) {
+    dispatch.dispatch(Action::RunBegan { run, probe: None });
+    let d = dispatch.clone();
+    loader::load(target, limits, cancel, move |events| d.dispatch(Action::Loader { run, events })).await;
+}
+
+/// Waits `ms`, saying why in the progress line; false when the wait was cancelled.
+async fn wait_shown(dispatch: &UseReducerDispatcher<AppState>, ms: u32, why: String, cancel: &Cancel) -> bool {
+    dispatch.dispatch(Action::Waiting(Some(why)));
+    crate::browser::sleep_ms(ms).await;
+    dispatch.dispatch(Action::Waiting(None));
+    !cancel.is_cancelled()
+}
+
 /// Mints the id of each run or import, so late events of an older one are told apart.
 fn mint(counter: &RefCell<RunId>) -> RunId {
     let mut c = counter.borrow_mut();
@@ -112,23 +141,17 @@ pub fn app() -> Html {
         let (latest, cancel, runs) = (latest.clone(), cancel.clone(), runs.clone());
         use_callback((), move |_: (), _| {
             let state = latest.borrow().clone();
-            cancel.borrow().cancel();
-            let fresh = Cancel::default();
-            *cancel.borrow_mut() = fresh.clone();
+            let fresh = take_over(&cancel);
             let run = mint(&runs);
             let dispatch = state.dispatcher();
             dispatch.dispatch(Action::CompareEnded);
-            dispatch.dispatch(Action::RunBegan { run, probe: None });
             let scenarios: &[_] = match &state.scenarios {
                 Scenarios::Testbed(list) => list,
                 _ => &[],
             };
             let target = state.config.target(scenarios, &page::static_page_url());
             let limits = Limits::from(&state.config);
-            wasm_bindgen_futures::spawn_local(async move {
-                let report = move |events| dispatch.dispatch(Action::Loader { run, events });
-                loader::load(target, limits, fresh, report).await;
-            });
+            wasm_bindgen_futures::spawn_local(async move { load_run(&dispatch, run, target, limits, fresh).await });
         })
     };
 
@@ -144,9 +167,7 @@ pub fn app() -> Html {
                 state.dispatch(Action::Note(Level::Warning, "Type the URL of a resource on the server to probe (any small file it serves, such as https://example.com/favicon.ico).".into()));
                 return;
             };
-            cancel.borrow().cancel();
-            let fresh = Cancel::default();
-            *cancel.borrow_mut() = fresh.clone();
+            let fresh = take_over(&cancel);
             let run = mint(&runs);
             let dispatch = state.dispatcher();
             dispatch.dispatch(Action::CompareEnded);
@@ -180,9 +201,7 @@ pub fn app() -> Html {
                 }
             };
             let cold_ms = connscope_core::compare::cold_after_ms(list);
-            cancel.borrow().cancel();
-            let fresh = Cancel::default();
-            *cancel.borrow_mut() = fresh.clone();
+            let fresh = take_over(&cancel);
             // A page that has run nothing has no connection open yet.
             let fresh_page = state.session.requests.is_empty();
             let limits = Limits::from(&state.config);
@@ -198,24 +217,14 @@ pub fn app() -> Html {
                 dispatch.dispatch(Action::Waiting(None));
                 for (k, (id, target)) in [a.clone(), b.clone()].into_iter().zip(pages).enumerate() {
                     let wait = if k == 0 { !fresh_page } else { a != b };
-                    if wait {
-                        dispatch.dispatch(Action::Waiting(Some(format!(
-                            "Letting connections go cold before running {id} ({:.1} s, the servers' idle timeout)…",
-                            cold_ms as f64 / 1000.0
-                        ))));
-                        crate::browser::sleep_ms(cold_ms).await;
-                        dispatch.dispatch(Action::Waiting(None));
-                    }
-                    if fresh.is_cancelled() {
+                    let why = format!(
+                        "Letting connections go cold before running {id} ({:.1} s, the servers' idle timeout)…",
+                        cold_ms as f64 / 1000.0
+                    );
+                    if (wait && !wait_shown(&dispatch, cold_ms, why, &fresh).await) || fresh.is_cancelled() {
                         return;
                     }
-                    let run = mint(&runs);
-                    dispatch.dispatch(Action::RunBegan { run, probe: None });
-                    let report = {
-                        let dispatch = dispatch.clone();
-                        move |events| dispatch.dispatch(Action::Loader { run, events })
-                    };
-                    loader::load(target, limits, fresh.clone(), report).await;
+                    load_run(&dispatch, mint(&runs), target, limits, fresh.clone()).await;
                     if fresh.is_cancelled() {
                         return;
                     }
@@ -244,27 +253,16 @@ pub fn app() -> Html {
                 _ => &[],
             };
             let target = state.config.target(list, &page::static_page_url());
-            let shown = match state.session.source {
-                RunSource::Har => "the imported HAR",
-                RunSource::Capture => "the capture",
-                RunSource::Live => "the last run",
-            };
+            let shown = state.session.source.shown();
             let b_label =
                 state.config.url.clone().or_else(|| state.config.scenario.clone()).unwrap_or_else(|| target.clone());
-            cancel.borrow().cancel();
-            let fresh = Cancel::default();
-            *cancel.borrow_mut() = fresh.clone();
+            let fresh = take_over(&cancel);
             let run = mint(&runs);
             let limits = Limits::from(&state.config);
             dispatch.dispatch(Action::CompareBegan { ids: [shown.to_string(), b_label], recorded: true });
             dispatch.dispatch(Action::CompareRunDone(0));
             wasm_bindgen_futures::spawn_local(async move {
-                dispatch.dispatch(Action::RunBegan { run, probe: None });
-                let report = {
-                    let dispatch = dispatch.clone();
-                    move |events| dispatch.dispatch(Action::Loader { run, events })
-                };
-                loader::load(target, limits, fresh.clone(), report).await;
+                load_run(&dispatch, run, target, limits, fresh.clone()).await;
                 if !fresh.is_cancelled() {
                     dispatch.dispatch(Action::CompareRunDone(1));
                 }
@@ -317,32 +315,21 @@ pub fn app() -> Html {
             let since_ms = connscope_core::url::origin_of(&target)
                 .and_then(|origin| last_used.borrow().get(&origin).copied())
                 .map(|at| page::now_ms() - at);
-            let wait_ms = match (idle_ms, since_ms) {
-                (Some(idle), Some(since)) => (idle as f64 + 500.0 - since).max(0.0) as u32,
-                _ => 0,
-            };
-            cancel.borrow().cancel();
-            let fresh = Cancel::default();
-            *cancel.borrow_mut() = fresh.clone();
+            let wait_ms = connscope_core::lesson::cold_wait_ms(idle_ms, since_ms);
+            let fresh = take_over(&cancel);
             let run = mint(&runs);
             let limits = Limits::from(&state.config);
             wasm_bindgen_futures::spawn_local(async move {
-                if wait_ms > 0 {
-                    dispatch.dispatch(Action::Waiting(Some(format!(
-                        "Letting the last run's connections go cold first ({:.1} s, the server's idle timeout)…",
-                        wait_ms as f64 / 1000.0
-                    ))));
-                    crate::browser::sleep_ms(wait_ms).await;
-                    dispatch.dispatch(Action::Waiting(None));
-                    if fresh.is_cancelled() {
-                        return;
-                    }
+                let why = format!(
+                    "Letting the last run's connections go cold first ({:.1} s, the server's idle timeout)…",
+                    wait_ms as f64 / 1000.0
+                );
+                if wait_ms > 0 && !wait_shown(&dispatch, wait_ms, why, &fresh).await {
+                    return;
                 }
                 dispatch.dispatch(Action::CompareEnded);
-                dispatch.dispatch(Action::RunBegan { run, probe: None });
                 dispatch.dispatch(Action::LessonRan(run));
-                let report = move |events| dispatch.dispatch(Action::Loader { run, events });
-                loader::load(target, limits, fresh, report).await;
+                load_run(&dispatch, run, target, limits, fresh).await;
             });
         })
     };
@@ -532,7 +519,7 @@ pub fn app() -> Html {
             analysis.clone(),
             state.lesson.clone(),
             state.run,
-            run_state_key(&state),
+            state.session.state == RunState::Done,
             state.config.step,
             lesson.map(|l| l.id),
         ),
@@ -649,9 +636,4 @@ pub fn app() -> Html {
             <ui::capture::CapturePanel {bookmarklet} {snippet} {on_paste} />
         </main>
     }
-}
-
-/// Whether the run shown has ended well (a lesson's reveal waits for it).
-fn run_state_key(state: &AppState) -> bool {
-    state.session.state == RunState::Done
 }

@@ -54,6 +54,15 @@ async fn get(sender: &mut http1::SendRequest<Empty<Bytes>>, path: &str) -> hyper
     sender.send_request(req).await.expect("response")
 }
 
+/// Every `Server-Timing` metric of a response, as the app reads them.
+fn server_timing(resp: &hyper::Response<hyper::body::Incoming>) -> Vec<connscope_core::ServerTimingEntry> {
+    resp.headers()
+        .get_all("server-timing")
+        .iter()
+        .flat_map(|v| connscope_core::ServerTimingEntry::parse_header(v.to_str().unwrap()))
+        .collect()
+}
+
 async fn drain(resp: hyper::Response<hyper::body::Incoming>) -> Bytes {
     resp.into_body().collect().await.unwrap().to_bytes()
 }
@@ -315,7 +324,6 @@ async fn https_rtt_pays_a_round_trip_for_the_handshake_and_for_each_exchange() {
 #[tokio::test]
 async fn the_proxy_forwards_under_via_to_the_origin_it_names() {
     use connscope_core::contract::UpstreamTruth;
-    use connscope_core::ServerTimingEntry;
     let tb = start(Config::default()).await;
     let proxy = tb.origin("proxy").unwrap().to_string();
     let keepalive = tb.origin("keepalive").unwrap().to_string();
@@ -324,12 +332,7 @@ async fn the_proxy_forwards_under_via_to_the_origin_it_names() {
     for path in ["/via/keepalive/r/a.css", "/via/keepalive/r/b.css?x=1"] {
         let resp = get(&mut s, path).await;
         assert_eq!(resp.status(), 200, "{path}");
-        let metrics: Vec<ServerTimingEntry> = resp
-            .headers()
-            .get_all("server-timing")
-            .iter()
-            .flat_map(|v| ServerTimingEntry::parse_header(v.to_str().unwrap()))
-            .collect();
+        let metrics = server_timing(&resp);
         drain(resp).await;
         hops.push(UpstreamTruth::from_metrics(&metrics).unwrap());
     }
@@ -742,7 +745,7 @@ async fn coalesce_serves_two_host_names_on_one_h2_connection_and_logs_each() {
 #[tokio::test]
 async fn the_proxy_keeps_the_browsers_connection_while_the_origin_behind_it_closes_each() {
     use connscope_core::contract::UpstreamTruth;
-    use connscope_core::{ServerTimingEntry, ServerTruth};
+    use connscope_core::ServerTruth;
     let tb = start(Config::default()).await;
     let proxy = tb.origin("proxy").unwrap().to_string();
     let close = tb.origin("close").unwrap().to_string();
@@ -752,12 +755,7 @@ async fn the_proxy_keeps_the_browsers_connection_while_the_origin_behind_it_clos
     for path in ["/r/a.css?x=1", "/r/b.css?x=2"] {
         let resp = get(&mut s, path).await;
         assert_eq!(resp.status(), 200);
-        let metrics: Vec<ServerTimingEntry> = resp
-            .headers()
-            .get_all("server-timing")
-            .iter()
-            .flat_map(|v| ServerTimingEntry::parse_header(v.to_str().unwrap()))
-            .collect();
+        let metrics = server_timing(&resp);
         assert!(resp.headers().get("connection").is_none(), "the proxy's hop stays open");
         assert!(drain(resp).await.len() > 100, "the origin's body, forwarded");
         hops.push((ServerTruth::from_metrics(&metrics).unwrap(), UpstreamTruth::from_metrics(&metrics).unwrap()));
