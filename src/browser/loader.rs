@@ -21,9 +21,10 @@ use std::rc::Rc;
 type Fetched = (usize, Result<connscope_core::effect::Response, FetchFailure>);
 
 /// Fetches started in one task at most: a page that names hundreds of resources has them
-/// started a few dozen at a time, each batch in a task of its own, so no task runs long
-/// (a `fetch()` call costs the page about 0.2 ms) and responses are handled in between.
-const STARTS_PER_TASK: usize = 24;
+/// started a batch at a time, each batch in a task of its own, so no task runs long (a
+/// start costs the page about 0.1 ms) and responses are handled in between. A typical page
+/// names fewer, and has them all started in one go.
+const STARTS_PER_TASK: usize = 64;
 type Timed = (usize, Option<Timing>);
 
 /// Loads `target` and its resource graph, reporting its steps through `report`, in order,
@@ -40,6 +41,47 @@ pub async fn probe(url: String, limits: ProbeLimits, cancel: Cancel, report: imp
     let (time_origin_ms, run) = clock_and_token();
     let (probe, first) = Probe::start(&url, &run, time_origin_ms, limits, &BrowserUrls);
     drive(probe, first, cancel, report).await;
+}
+
+/// Runs the crawl once over a made-up page, with made-up responses and no network: the
+/// browser compiles WebAssembly a function at a time on first use, and the first run would
+/// otherwise pay for compiling discovery (the HTML reader, the CSS parser, the crawl's
+/// bookkeeping) between a parent's last byte and its references' start. Called while the
+/// app waits for the user.
+pub fn warm_up() {
+    const PAGE: &str = r#"<!DOCTYPE html><html><head><link rel="stylesheet" href="a.css"><link rel="preload" as="font" href="f.woff2" crossorigin><script src="s.js" defer></script><style>body{background:url(i.svg)}</style></head><body><img src="i.png" srcset="i2.png 2x" alt=""><picture><source srcset="i.webp" type="image/webp"><img src="i.jpg" alt=""></picture><iframe src="frame.html"></iframe></body></html>"#;
+    const SHEET: &str = r#"@import url("b.css") screen; @font-face { font-family: w; src: url(w.woff2) format("woff2"), url('w.woff') format("woff"); } .a { background: url(bg.svg) no-repeat, image-set("x.png" 1x, "x2.png" 2x); } @media (min-width: 1px) { .b { mask: url(#m); cursor: url(c.cur), auto; } }"#;
+    let (mut crawl, mut effects) =
+        Crawl::start("http://warm-up.invalid/page.html", "0", 0.0, Limits::default(), viewport(), &BrowserUrls);
+    for _ in 0..200 {
+        let Some(effect) = effects.pop() else { break };
+        let more = match effect {
+            Effect::Fetch { id, url, read, .. } => {
+                let (content_type, body) = match read {
+                    connscope_core::crawl::Read::Html => {
+                        ("text/html", connscope_core::crawl::Body::Html(super::dom::read_html(PAGE)))
+                    }
+                    connscope_core::crawl::Read::Text => ("text/css", connscope_core::crawl::Body::Text(SHEET.into())),
+                    connscope_core::crawl::Read::Discard => ("image/svg+xml", connscope_core::crawl::Body::Discarded),
+                };
+                let response = connscope_core::effect::Response {
+                    status: 200,
+                    final_url: url.clone(),
+                    redirected: false,
+                    content_type: content_type.into(),
+                    body,
+                    cut_at: None,
+                };
+                let timing = Timing { name: url, start_time: 1.0, response_end: 2.0, ..Timing::default() };
+                let mut more = crawl.fetched(id, Ok(response), &BrowserUrls);
+                more.extend(crawl.timed(id, Some(timing)));
+                more
+            }
+            Effect::LookUpTiming { .. } | Effect::Report(_) => Vec::new(),
+            Effect::Pause { .. } => crawl.paused(),
+        };
+        effects.extend(more);
+    }
 }
 
 /// The page's clock origin, and a token unique to a run.

@@ -21,9 +21,18 @@ pub fn to_timing(entry: &JsValue) -> Option<Timing> {
     serde_json::from_str(&text).ok()
 }
 
+/// How often a look-up that the observer has not answered also asks the performance
+/// timeline itself (ms): the observer wakes a look-up as soon as its entry arrives, this is
+/// only the fallback for an entry the observer missed.
+const POLL_MS: u32 = 100;
+
+/// Look-ups waiting for the observer, by URL.
+type Waiting = Rc<RefCell<HashMap<String, Vec<futures::channel::oneshot::Sender<()>>>>>;
+
 /// Entries of one run, by URL.
 pub struct Collector {
     entries: Rc<RefCell<HashMap<String, Timing>>>,
+    waiting: Waiting,
     observer: Option<web_sys::PerformanceObserver>,
     _callback: Option<Closure<dyn FnMut(web_sys::PerformanceObserverEntryList)>>,
     performance: Option<web_sys::Performance>,
@@ -37,6 +46,8 @@ impl Collector {
         }
         let entries: Rc<RefCell<HashMap<String, Timing>>> = Rc::default();
         let sink = entries.clone();
+        let waiting: Waiting = Rc::default();
+        let wake = waiting.clone();
         let callback = Closure::<dyn FnMut(web_sys::PerformanceObserverEntryList)>::new(
             move |list: web_sys::PerformanceObserverEntryList| {
                 for entry in list.get_entries().iter() {
@@ -46,7 +57,11 @@ impl Collector {
                         .unwrap_or_default();
                     if name.contains(&token_prefix) {
                         if let Some(t) = to_timing(&entry) {
+                            let woken = wake.borrow_mut().remove(&name);
                             sink.borrow_mut().insert(name, t);
+                            for w in woken.into_iter().flatten() {
+                                let _ = w.send(());
+                            }
                         }
                     }
                 }
@@ -60,11 +75,12 @@ impl Collector {
             let _ = js_sys::Reflect::set(&init, &"buffered".into(), &true.into());
             o.observe(init.unchecked_ref());
         }
-        Collector { entries, observer, _callback: Some(callback), performance }
+        Collector { entries, waiting, observer, _callback: Some(callback), performance }
     }
 
     /// The entry for `url`, waiting up to `wait_ms` for it: browsers add it when the body
-    /// has been read and deliver it to observers a little later.
+    /// has been read and deliver it to observers a little later. The observer wakes the
+    /// look-up; no timer runs per look-up but the fallback's.
     pub async fn entry(&self, url: &str, wait_ms: u32) -> Option<Timing> {
         let mut waited = 0;
         loop {
@@ -82,8 +98,14 @@ impl Collector {
             if waited >= wait_ms {
                 return None;
             }
-            super::sleep_ms(10).await;
-            waited += 10;
+            let (tx, rx) = futures::channel::oneshot::channel();
+            self.waiting.borrow_mut().entry(url.to_string()).or_default().push(tx);
+            let step = POLL_MS.min(wait_ms - waited);
+            let sleep = super::sleep_ms(step);
+            futures::pin_mut!(sleep);
+            if let futures::future::Either::Right(_) = futures::future::select(rx, sleep).await {
+                waited += step;
+            }
         }
     }
 }

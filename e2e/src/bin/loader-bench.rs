@@ -14,7 +14,11 @@ use std::time::Duration;
 use testbed::{Config, Testbed};
 
 const IDLE: Duration = Duration::from_millis(1200);
-const RUNS: usize = 5;
+const RUNS: usize = 9;
+/// After the app's page is idle, before a run: the browser finishes compiling the app's
+/// WebAssembly in the background after it starts, and that must not fall on either loader.
+const SETTLE: Duration = Duration::from_millis(1000);
+const PEER: &str = include_str!("loader-peer.js");
 
 #[derive(Deserialize)]
 struct Entry {
@@ -36,6 +40,7 @@ fn median(mut v: Vec<f64>) -> f64 {
 async fn run(b: &Browser, tb: &Testbed, query: &str) -> Result<(Vec<Entry>, f64)> {
     b.client.goto(&format!("{}?{query}", tb.app_url)).await?;
     b.wait_for_state(&["idle"], Duration::from_secs(20)).await?;
+    tokio::time::sleep(SETTLE).await;
     b.client
         .execute(
             "window.benchLongest = 0; window.benchTasks = []; window.benchAt = performance.now(); new PerformanceObserver(l => { for (const e of l.getEntries()) { window.benchLongest = Math.max(window.benchLongest, e.duration); window.benchTasks.push(Math.round(e.startTime - window.benchAt) + ' ms: ' + Math.round(e.duration) + ' ms'); } }).observe({ type: 'longtask' });",
@@ -70,10 +75,8 @@ async fn main() -> Result<()> {
         ("style-1.css → import.css", "/r/style-1.css", &["/r/import.css"]),
         ("import.css → fonts, bg.svg", "/r/import.css", &["/r/font-", "/r/bg.svg"]),
     ];
-    let mut per_level: Vec<Vec<f64>> = vec![Vec::new(); levels.len()];
-    for _ in 0..RUNS {
-        tokio::time::sleep(IDLE + Duration::from_millis(400)).await;
-        let (entries, _) = run(&b, &tb, "scenario=keepalive").await?;
+    let keepalive = tb.origin("keepalive").context("no keepalive origin")?.to_string();
+    let gaps_of = |entries: &[Entry], per_level: &mut Vec<Vec<f64>>| -> Result<()> {
         for (k, (_, parent, children)) in levels.iter().enumerate() {
             let p = entries.iter().find(|e| e.name.contains(parent)).with_context(|| format!("no {parent}"))?;
             let gaps: Vec<f64> = entries
@@ -83,17 +86,38 @@ async fn main() -> Result<()> {
                 .collect();
             per_level[k].push(median(gaps));
         }
+        Ok(())
+    };
+    let (mut ours, mut peer) = (vec![Vec::new(); levels.len()], vec![Vec::new(); levels.len()]);
+    for _ in 0..RUNS {
+        tokio::time::sleep(IDLE + Duration::from_millis(400)).await;
+        let (entries, _) = run(&b, &tb, "scenario=keepalive").await?;
+        gaps_of(&entries, &mut ours)?;
+        tokio::time::sleep(IDLE + Duration::from_millis(400)).await;
+        // In the app's page, once it is idle, as connscope's own runs start.
+        b.client.goto(&tb.app_url).await?;
+        b.wait_for_state(&["idle"], Duration::from_secs(20)).await?;
+        tokio::time::sleep(SETTLE).await;
+        let out = b.client.execute_async(PEER, vec![format!("{keepalive}/page.html").into()]).await?;
+        let entries: Vec<Entry> =
+            serde_json::from_value(out.clone()).with_context(|| format!("the peer loader failed: {out}"))?;
+        gaps_of(&entries, &mut peer)?;
     }
-    for ((what, _, _), gaps) in levels.iter().zip(&per_level) {
-        let min = gaps.iter().copied().fold(f64::INFINITY, f64::min);
-        let max = gaps.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    let range = |v: &[f64]| {
+        let min = v.iter().copied().fold(f64::INFINITY, f64::min);
+        let max = v.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+        format!("{min:.1}–{max:.1}")
+    };
+    for ((what, _, _), (ours, peer)) in levels.iter().zip(ours.iter().zip(&peer)) {
         println!(
-            "loader gap, {what}: {:.1} ms median over {RUNS} cold runs (each run's median; {min:.1}–{max:.1})",
-            median(gaps.clone())
+            "loader gap, {what}: {:.1} ms median over {RUNS} cold runs ({}); plain-JS peer {:.1} ms ({})",
+            median(ours.clone()),
+            range(ours),
+            median(peer.clone()),
+            range(peer),
         );
     }
     tokio::time::sleep(IDLE + Duration::from_millis(400)).await;
-    let keepalive = tb.origin("keepalive").context("no keepalive origin")?;
     let page = format!("{keepalive}/page.html?img=290&cdn=40");
     let query: String = form_urlencoded::Serializer::new(String::new()).append_pair("url", &page).finish();
     let (entries, longest) = run(&b, &tb, &query).await?;
