@@ -31,6 +31,15 @@ struct OwnTiming {
     timing: Timing,
 }
 
+/// Both of what connscope's own export keeps of each entry, read in one pass; when that
+/// fails (one of them is malformed), each is read on its own, so the other still counts.
+#[derive(serde::Deserialize)]
+struct OwnEntry<'a> {
+    timing: Timing,
+    #[serde(borrow)]
+    kind: std::borrow::Cow<'a, str>,
+}
+
 /// The kind connscope's own export gives each entry (`_connscope.kind`).
 #[derive(serde::Deserialize)]
 struct OwnKind<'a> {
@@ -277,7 +286,14 @@ pub fn import(text: &str) -> Result<Imported, HarError> {
     for (started, e, url) in &parsed {
         // connscope's own export carries the original entry: a lossless round trip.
         let own_json = e.get("_connscope").and_then(Value::raw);
-        let own = own_json.and_then(|j| serde_json::from_str::<OwnTiming>(j).ok()).map(|o| o.timing);
+        let own_entry = own_json.and_then(|j| serde_json::from_str::<OwnEntry<'_>>(j).ok());
+        let (own, own_kind) = match own_entry {
+            Some(o) => (Some(o.timing), Some(o.kind)),
+            None => (
+                own_json.and_then(|j| serde_json::from_str::<OwnTiming>(j).ok()).map(|o| o.timing),
+                own_json.and_then(|j| serde_json::from_str::<OwnKind<'_>>(j).ok()).map(|k| k.kind),
+            ),
+        };
         let timing = match own {
             Some(t) => t,
             None => match timing_from_entry(e, started - base, url, whole_ms) {
@@ -301,8 +317,7 @@ pub fn import(text: &str) -> Result<Imported, HarError> {
             .unwrap_or("");
         // connscope's own export says what it discovered; DevTools say what the page used.
         let named = |v: Option<&str>| v.and_then(Kind::from_name);
-        let own_kind = own_json.and_then(|j| serde_json::from_str::<OwnKind>(j).ok());
-        let kind = named(own_kind.as_ref().map(|k| k.kind.as_ref()))
+        let kind = named(own_kind.as_deref())
             .or_else(|| named(e.get("_resourceType").and_then(Value::as_str)))
             .unwrap_or_else(|| Kind::guess(mime, url));
         let recorded_connection = recorded_connection(&creator, e, url);
@@ -523,5 +538,32 @@ mod tests {
           "timings":{"blocked":1,"dns":2,"connect":3,"send":0,"wait":4,"receive":0}}]}}"#;
         let imported = import(redirect).unwrap();
         assert_eq!(imported.requests[0].outcome, Outcome::Done { status: 301 });
+    }
+
+    #[test]
+    fn connscopes_own_entry_reads_in_one_pass_and_one_bad_part_keeps_the_other() {
+        let mut requests = crate::synthetic::requests(3);
+        // A kind nothing else in the entry would suggest, so only the export's own can give it.
+        requests[2].kind = if requests[2].kind == Kind::Media { Kind::Font } else { Kind::Media };
+        let har = crate::har::export("own", &requests, &crate::analyse(&requests), 1.7e12);
+        let text = serde_json::to_string(&har).unwrap();
+        // Whole: the timing and the kind come back as exported.
+        let whole = import(&text).unwrap();
+        assert_eq!(whole.requests.len(), 3);
+        for (back, sent) in whole.requests.iter().zip(&requests) {
+            assert_eq!(back.timing, sent.timing, "{}", sent.url);
+            assert_eq!(back.kind, sent.kind, "{}", sent.url);
+        }
+        // A kind that is not a string: the timing still comes from the export.
+        let mut bad_kind = har.clone();
+        bad_kind["log"]["entries"][1]["_connscope"]["kind"] = serde_json::json!(7);
+        let imported = import(&serde_json::to_string(&bad_kind).unwrap()).unwrap();
+        assert_eq!(imported.requests[1].timing, requests[1].timing);
+        // A timing that is not one: the kind still comes from the export.
+        let mut bad_timing = har.clone();
+        bad_timing["log"]["entries"][2]["_connscope"]["timing"] = serde_json::json!("soon");
+        let imported = import(&serde_json::to_string(&bad_timing).unwrap()).unwrap();
+        assert_eq!(imported.requests[2].kind, requests[2].kind);
+        assert_ne!(imported.requests[2].timing, requests[2].timing, "read from the HAR's own fields instead");
     }
 }
