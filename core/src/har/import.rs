@@ -545,7 +545,7 @@ mod tests {
         let mut requests = crate::synthetic::requests(3);
         // A kind nothing else in the entry would suggest, so only the export's own can give it.
         requests[2].kind = if requests[2].kind == Kind::Media { Kind::Font } else { Kind::Media };
-        let har = crate::har::export("own", &requests, &crate::analyse(&requests), 1.7e12);
+        let har = crate::har::export("own", &requests, &analyse(&requests), 1.7e12);
         let text = serde_json::to_string(&har).unwrap();
         // Whole: the timing and the kind come back as exported.
         let whole = import(&text).unwrap();
@@ -560,7 +560,7 @@ mod tests {
         let imported = import(&serde_json::to_string(&bad_kind).unwrap()).unwrap();
         assert_eq!(imported.requests[1].timing, requests[1].timing);
         // A timing that is not one: the kind still comes from the export.
-        let mut bad_timing = har.clone();
+        let mut bad_timing = har;
         bad_timing["log"]["entries"][2]["_connscope"]["timing"] = serde_json::json!("soon");
         let imported = import(&serde_json::to_string(&bad_timing).unwrap()).unwrap();
         assert_eq!(imported.requests[2].kind, requests[2].kind);
