@@ -242,3 +242,53 @@ async fn a_page_past_the_read_limit_is_read_in_part_and_the_user_told() {
     );
     assert!(s.requests[0].timing.is_some(), "the request is still shown with its timing");
 }
+
+/// The loader reads each entry attribute by attribute (`to_timing`); the entry's own
+/// `toJSON()` is what the Timing type reads from anywhere else (a capture, a HAR). For the
+/// entries of real runs, with Server-Timing, an origin without Timing-Allow-Origin and
+/// broken references among them, both must read the same.
+#[wasm_bindgen_test]
+async fn an_entry_read_attribute_by_attribute_equals_its_json() {
+    let keepalive = origin("keepalive").await;
+    let opaque = origin("opaque").await;
+    for page in [format!("{keepalive}/page.html?broken=1"), format!("{opaque}/page.html")] {
+        let s = run(page, Options::default()).await;
+        assert_eq!(s.state, RunState::Done, "{:?}", s.messages);
+    }
+    let entries = web_sys::window().unwrap().performance().unwrap().get_entries_by_type("resource");
+    assert!(entries.length() >= 30, "{} entries", entries.length());
+    let mut with_server_timing = 0;
+    for entry in entries.iter() {
+        let read = connscope::browser::timing::to_timing(&entry).expect("every entry has a name");
+        let json = js_sys::Reflect::get(&entry, &"toJSON".into()).unwrap();
+        let json = js_sys::Function::from(json).call0(&entry).unwrap();
+        let text = js_sys::JSON::stringify(&json).unwrap().as_string().unwrap();
+        let parsed: connscope_core::Timing = serde_json::from_str(&text).unwrap();
+        // serde_json reads a decimal to within an ulp, not always to the nearest double.
+        let (a, b) = (serde_json::to_value(&read).unwrap(), serde_json::to_value(&parsed).unwrap());
+        assert!(same(&a, &b), "read one by one: {a}\nfrom its JSON: {text}");
+        with_server_timing += usize::from(!read.server_timing.is_empty());
+    }
+    assert!(with_server_timing >= 20, "only {with_server_timing} entries carried Server-Timing");
+    assert!(
+        entries
+            .iter()
+            .filter_map(|e| connscope::browser::timing::to_timing(&e))
+            .any(|t| t.name.starts_with(&opaque) && t.connect_start == 0.0),
+        "no entry of the opaque origin, with its phases hidden"
+    );
+}
+
+/// Equal JSON values, numbers to a part in 10^12.
+fn same(a: &serde_json::Value, b: &serde_json::Value) -> bool {
+    use serde_json::Value::{Array, Number, Object};
+    match (a, b) {
+        (Number(x), Number(y)) => {
+            let (x, y) = (x.as_f64().unwrap(), y.as_f64().unwrap());
+            (x - y).abs() <= 1e-12 * x.abs().max(1.0)
+        }
+        (Array(x), Array(y)) => x.len() == y.len() && x.iter().zip(y).all(|(x, y)| same(x, y)),
+        (Object(x), Object(y)) => x.len() == y.len() && x.iter().all(|(k, v)| y.get(k).is_some_and(|w| same(v, w))),
+        _ => a == b,
+    }
+}

@@ -2,6 +2,7 @@
 //! PerformanceObserver keeps every entry whose name carries the run's token (so entries of
 //! other runs and of the app itself never leak in), and each becomes a `connscope_core::Timing`.
 
+use connscope_core::timing::ServerTimingEntry;
 use connscope_core::Timing;
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -12,13 +13,55 @@ use wasm_bindgen::JsCast;
 /// Resource entries the page keeps; the default (250) drops entries of large pages.
 const BUFFER_SIZE: u32 = 20_000;
 
+/// A PerformanceResourceTiming entry read into a `Timing`, attribute by attribute: called
+/// for every entry of a run while the run goes on, so it reads what it needs and nothing
+/// else (the entry's `toJSON()` text parsed by serde cost a page tenfold). Attributes a
+/// browser lacks are left at their defaults, as the type's own reading of JSON does.
 pub fn to_timing(entry: &JsValue) -> Option<Timing> {
-    let json = js_sys::Reflect::get(entry, &"toJSON".into())
-        .ok()
-        .and_then(|f| f.dyn_into::<js_sys::Function>().ok())
-        .and_then(|f| f.call0(entry).ok())?;
-    let text = js_sys::JSON::stringify(&json).ok()?.as_string()?;
-    serde_json::from_str(&text).ok()
+    let get = |key: &str| js_sys::Reflect::get(entry, &JsValue::from_str(key)).ok();
+    let num = |key: &str| get(key).and_then(|v| v.as_f64()).filter(|v| v.is_finite()).unwrap_or(0.0);
+    let text = |key: &str| get(key).and_then(|v| v.as_string()).unwrap_or_default();
+    let server_timing = get("serverTiming")
+        .filter(js_sys::Array::is_array)
+        .map(|list| {
+            js_sys::Array::from(&list)
+                .iter()
+                .map(|m| {
+                    let field = |key: &str| js_sys::Reflect::get(&m, &JsValue::from_str(key)).ok();
+                    ServerTimingEntry {
+                        name: field("name").and_then(|v| v.as_string()).unwrap_or_default(),
+                        duration: field("duration").and_then(|v| v.as_f64()).filter(|v| v.is_finite()).unwrap_or(0.0),
+                        description: field("description").and_then(|v| v.as_string()).unwrap_or_default(),
+                    }
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    Some(Timing {
+        name: get("name")?.as_string()?,
+        initiator_type: text("initiatorType"),
+        start_time: num("startTime"),
+        duration: num("duration"),
+        redirect_start: num("redirectStart"),
+        redirect_end: num("redirectEnd"),
+        fetch_start: num("fetchStart"),
+        domain_lookup_start: num("domainLookupStart"),
+        domain_lookup_end: num("domainLookupEnd"),
+        connect_start: num("connectStart"),
+        connect_end: num("connectEnd"),
+        secure_connection_start: num("secureConnectionStart"),
+        request_start: num("requestStart"),
+        response_start: num("responseStart"),
+        response_end: num("responseEnd"),
+        transfer_size: num("transferSize"),
+        encoded_body_size: num("encodedBodySize"),
+        decoded_body_size: num("decodedBodySize"),
+        next_hop_protocol: text("nextHopProtocol"),
+        response_status: get("responseStatus").and_then(|v| v.as_f64()).map(|s| s as u16),
+        delivery_type: get("deliveryType").and_then(|v| v.as_string()),
+        server_timing,
+        ..Timing::default()
+    })
 }
 
 /// How often a look-up that the observer has not answered also asks the performance
