@@ -45,12 +45,12 @@ pub fn receive(origin: String, on_text: impl Fn(Result<String, String>) + 'stati
                 return;
             }
             let data = event.data();
-            let kind = js_sys::Reflect::get(&data, &"connscope".into()).ok().and_then(|k| k.as_string());
+            let kind = super::text_field(&data, "connscope");
             if kind.as_deref() != Some("capture") {
                 return;
             }
             taken.set(true);
-            let json = js_sys::Reflect::get(&data, &"json".into()).unwrap_or(JsValue::UNDEFINED);
+            let json = super::field(&data, "json").unwrap_or(JsValue::UNDEFINED);
             let text = match json.dyn_ref::<js_sys::JsString>() {
                 None => Err("the capture message holds no text".to_string()),
                 // Refused before it is copied into the app: UTF-16 units, at least its bytes / 3.

@@ -3,6 +3,7 @@
 //! request itself runs in `fetch.js`, in one promise (why: see that file); this side hands
 //! it what the crawl asked and reads its outcome into core types.
 
+use super::{field, number_field, text_field};
 use connscope_core::crawl::{Body, Read, Response, MAX_TEXT_BYTES};
 use connscope_core::failure::FetchFailure;
 use std::cell::{Cell, RefCell};
@@ -68,8 +69,8 @@ pub async fn fetch(url: &str, read: Read, timeout_ms: u32, cancel: &Cancel) -> R
     // Only what discovery reads is kept: pages and stylesheets up to MAX_TEXT_BYTES.
     let keep = if read == Read::Discard { 0 } else { MAX_TEXT_BYTES as u32 };
     let out = JsFuture::from(load_js(url, keep, timeout_ms, &run)).await.map_err(|e| {
-        let detail = string(&e, "detail");
-        match string(&e, "kind").as_str() {
+        let detail = text_field(&e, "detail").unwrap_or_default();
+        match text_field(&e, "kind").unwrap_or_default().as_str() {
             "timeout" => FetchFailure::Timeout { ms: timeout_ms },
             "cancelled" => FetchFailure::Cancelled,
             "body" => FetchFailure::Body { detail },
@@ -78,18 +79,17 @@ pub async fn fetch(url: &str, read: Read, timeout_ms: u32, cancel: &Cancel) -> R
             _ => FetchFailure::Rejected { detail },
         }
     })?;
-    let bytes = js_sys::Reflect::get(&out, &"bytes".into())
-        .ok()
+    let bytes = field(&out, "bytes")
         .and_then(|b| b.dyn_into::<js_sys::Uint8Array>().ok())
         .map(|b| b.to_vec())
         .unwrap_or_default();
     let text = || String::from_utf8_lossy(&bytes).into_owned();
-    let cut = js_sys::Reflect::get(&out, &"cut".into()).ok().and_then(|c| c.as_bool()).unwrap_or(false);
+    let cut = field(&out, "cut").and_then(|c| c.as_bool()).unwrap_or(false);
     Ok(Response {
-        status: js_sys::Reflect::get(&out, &"status".into()).ok().and_then(|s| s.as_f64()).unwrap_or(0.0) as u16,
-        content_type: string(&out, "type"),
-        final_url: string(&out, "url"),
-        redirected: js_sys::Reflect::get(&out, &"redirected".into()).ok().and_then(|r| r.as_bool()).unwrap_or(false),
+        status: number_field(&out, "status").unwrap_or(0.0) as u16,
+        content_type: text_field(&out, "type").unwrap_or_default(),
+        final_url: text_field(&out, "url").unwrap_or_default(),
+        redirected: field(&out, "redirected").and_then(|r| r.as_bool()).unwrap_or(false),
         cut_at: cut.then_some(MAX_TEXT_BYTES),
         body: match read {
             Read::Discard => Body::Discarded,
@@ -97,9 +97,4 @@ pub async fn fetch(url: &str, read: Read, timeout_ms: u32, cancel: &Cancel) -> R
             Read::Html => Body::Html(super::dom::read_html(&text())),
         },
     })
-}
-
-/// A string field of a JS object ("" if it has none).
-fn string(object: &JsValue, field: &str) -> String {
-    js_sys::Reflect::get(object, &field.into()).ok().and_then(|v| v.as_string()).unwrap_or_default()
 }

@@ -22,6 +22,21 @@ pub fn js_error_text(e: &JsValue) -> String {
     e.as_string().unwrap_or_else(|| format!("{e:?}"))
 }
 
+/// A property of a JS object (None if it has none).
+pub fn field(object: &JsValue, key: &str) -> Option<JsValue> {
+    js_sys::Reflect::get(object, &JsValue::from_str(key)).ok().filter(|v| !v.is_undefined())
+}
+
+/// A string property of a JS object.
+pub fn text_field(object: &JsValue, key: &str) -> Option<String> {
+    field(object, key)?.as_string()
+}
+
+/// A finite number property of a JS object.
+pub fn number_field(object: &JsValue, key: &str) -> Option<f64> {
+    field(object, key)?.as_f64().filter(|v| v.is_finite())
+}
+
 /// Lets the page run whatever task waits (a response, a frame), then goes on: a task of its
 /// own through a message channel, which no browser delays the way it clamps chained timers.
 pub async fn yield_now() {

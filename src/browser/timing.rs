@@ -2,6 +2,7 @@
 //! PerformanceObserver keeps every entry whose name carries the run's token (so entries of
 //! other runs and of the app itself never leak in), and each becomes a `connscope_core::Timing`.
 
+use super::{field, number_field, text_field};
 use connscope_core::timing::ServerTimingEntry;
 use connscope_core::Timing;
 use std::cell::RefCell;
@@ -18,27 +19,23 @@ const BUFFER_SIZE: u32 = 20_000;
 /// else (the entry's `toJSON()` text parsed by serde cost a page tenfold). Attributes a
 /// browser lacks are left at their defaults, as the type's own reading of JSON does.
 pub fn to_timing(entry: &JsValue) -> Option<Timing> {
-    let get = |key: &str| js_sys::Reflect::get(entry, &JsValue::from_str(key)).ok();
-    let num = |key: &str| get(key).and_then(|v| v.as_f64()).filter(|v| v.is_finite()).unwrap_or(0.0);
-    let text = |key: &str| get(key).and_then(|v| v.as_string()).unwrap_or_default();
-    let server_timing = get("serverTiming")
+    let num = |key: &str| number_field(entry, key).unwrap_or(0.0);
+    let text = |key: &str| text_field(entry, key).unwrap_or_default();
+    let server_timing = field(entry, "serverTiming")
         .filter(js_sys::Array::is_array)
         .map(|list| {
             js_sys::Array::from(&list)
                 .iter()
-                .map(|m| {
-                    let field = |key: &str| js_sys::Reflect::get(&m, &JsValue::from_str(key)).ok();
-                    ServerTimingEntry {
-                        name: field("name").and_then(|v| v.as_string()).unwrap_or_default(),
-                        duration: field("duration").and_then(|v| v.as_f64()).filter(|v| v.is_finite()).unwrap_or(0.0),
-                        description: field("description").and_then(|v| v.as_string()).unwrap_or_default(),
-                    }
+                .map(|m| ServerTimingEntry {
+                    name: text_field(&m, "name").unwrap_or_default(),
+                    duration: number_field(&m, "duration").unwrap_or(0.0),
+                    description: text_field(&m, "description").unwrap_or_default(),
                 })
                 .collect()
         })
         .unwrap_or_default();
     Some(Timing {
-        name: get("name")?.as_string()?,
+        name: text_field(entry, "name")?,
         initiator_type: text("initiatorType"),
         start_time: num("startTime"),
         duration: num("duration"),
@@ -57,8 +54,8 @@ pub fn to_timing(entry: &JsValue) -> Option<Timing> {
         encoded_body_size: num("encodedBodySize"),
         decoded_body_size: num("decodedBodySize"),
         next_hop_protocol: text("nextHopProtocol"),
-        response_status: get("responseStatus").and_then(|v| v.as_f64()).map(|s| s as u16),
-        delivery_type: get("deliveryType").and_then(|v| v.as_string()),
+        response_status: number_field(entry, "responseStatus").map(|s| s as u16),
+        delivery_type: text_field(entry, "deliveryType"),
         server_timing,
         ..Timing::default()
     })
@@ -123,7 +120,7 @@ impl Collector {
 
     /// The entry for `url`, waiting up to `wait_ms` for it: browsers add it when the body
     /// has been read and deliver it to observers a little later. The observer wakes the
-    /// look-up; no timer runs per look-up but the fallback's.
+    /// look-up; its own timer only asks the timeline every `POLL_MS`, as the fallback.
     pub async fn entry(&self, url: &str, wait_ms: u32) -> Option<Timing> {
         let mut waited = 0;
         loop {
