@@ -246,8 +246,16 @@ impl Browser {
     /// names `what` and the last value seen.
     pub async fn wait_until(&self, what: &str, script: &str, timeout: Duration) -> Result<Value> {
         let started = Instant::now();
+        // An app that panicked says so in `[data-crashed]` and will never get there.
+        let script = format!(
+            "const crashed = document.querySelector('[data-crashed]'); \
+             if (crashed) return {{ connscopeCrashed: crashed.textContent }};\n{script}"
+        );
         loop {
-            let value = self.client.execute(script, vec![]).await?;
+            let value = self.client.execute(&script, vec![]).await?;
+            if let Some(crash) = value.get("connscopeCrashed") {
+                bail!("the app crashed while waiting for {what}: {crash}");
+            }
             let truthy = match &value {
                 Value::Null | Value::Bool(false) => false,
                 Value::Number(n) => n.as_f64() != Some(0.0),

@@ -52,8 +52,15 @@ async fn probe(b: &Browser, tb: &Testbed, scenario: &str) -> Result<Probed> {
                 })
                 .collect();
             let tail = |v: &[String]| v[v.len().saturating_sub(30)..].join(" ");
+            let shown = b
+                .client
+                .execute("const p = document.querySelector('.probe'); return p && p.textContent;", vec![])
+                .await
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_string))
+                .unwrap_or_default();
             println!(
-                "{scenario}: timing said (last 30): {}\n  the server saw (last 30): {}",
+                "{scenario}: timing said (last 30 rows drawn): {}\n  the server saw (last 30): {}\n  the probe showed: {shown}",
                 tail(&inferred),
                 tail(&served)
             );

@@ -23,8 +23,8 @@ export async function load(url, keep, timeoutMs, run) {
   }, timeoutMs);
   const cancel = () => controller.abort();
   run.addEventListener('abort', cancel);
-  // Every wait on the body races this, so an engine that leaves a read pending after an
-  // abort cannot hang a run.
+  // Every wait (for the response, then on the body) races this, so an engine that leaves
+  // a fetch or a read pending after an abort cannot hang a run.
   const aborted = new Promise((_, reject) => {
     controller.signal.addEventListener('abort', () => reject(new Error('aborted')));
   });
@@ -37,14 +37,17 @@ export async function load(url, keep, timeoutMs, run) {
   try {
     let response;
     try {
-      response = await fetch(url, {
-        method: 'GET',
-        mode: 'cors',
-        cache: 'no-store',
-        credentials: 'omit',
-        redirect: 'follow',
-        signal: controller.signal,
-      });
+      response = await Promise.race([
+        fetch(url, {
+          method: 'GET',
+          mode: 'cors',
+          cache: 'no-store',
+          credentials: 'omit',
+          redirect: 'follow',
+          signal: controller.signal,
+        }),
+        aborted,
+      ]);
     } catch (e) {
       throw failure('rejected', e);
     }
