@@ -82,17 +82,24 @@ pub fn analyse(requests: &[Request]) -> Analysis {
             v
         })
         .collect();
-    {
-        let timings: Vec<Option<&crate::Timing>> = requests.iter().map(|r| r.timing.as_ref()).collect();
+    // Each origin numbered once, in order of first appearance: every later step groups
+    // and compares by number, not by hashing or comparing the origin's text again.
+    let mut names: Vec<&str> = Vec::new();
+    let origin_of: Vec<usize> = {
         let mut numbered: rustc_hash::FxHashMap<&str, usize> = rustc_hash::FxHashMap::default();
-        let origins: Vec<usize> = requests
+        requests
             .iter()
             .map(|r| {
-                let next = numbered.len();
-                *numbered.entry(r.origin.as_str()).or_insert(next)
+                *numbered.entry(r.origin.as_str()).or_insert_with(|| {
+                    names.push(r.origin.as_str());
+                    names.len() - 1
+                })
             })
-            .collect();
-        refine(&timings, &origins, &mut verdicts);
+            .collect()
+    };
+    {
+        let timings: Vec<Option<&crate::Timing>> = requests.iter().map(|r| r.timing.as_ref()).collect();
+        refine(&timings, &origin_of, &mut verdicts);
     }
     let mut analysed: Vec<Analysed> = requests
         .iter()
@@ -106,16 +113,16 @@ pub fn analyse(requests: &[Request]) -> Analysis {
         .collect();
     // Start order, sorted once for the three kinds of lanes.
     let order = crate::connections::ordered(requests);
-    let truth_connections = truth_connections(requests, &order, &mut analysed);
-    let inferred_connections = inferred_connections(requests, &order, &mut analysed);
+    let truth_connections = truth_connections(requests, &order, &origin_of, &mut analysed);
+    let inferred_connections = inferred_connections(requests, &order, &origin_of, &mut analysed);
     let upstream_connections = crate::connections::upstream_connections(requests, &order);
-    let mut grouped: rustc_hash::FxHashMap<&str, Vec<usize>> = rustc_hash::FxHashMap::default();
+    let mut grouped: Vec<Vec<usize>> = vec![Vec::new(); names.len()];
     // Positions, not `Request::id`: the analysis indexes by position, whatever the ids say.
-    for (i, r) in requests.iter().enumerate() {
-        grouped.entry(r.origin.as_str()).or_default().push(i);
+    for (i, &o) in origin_of.iter().enumerate() {
+        grouped[o].push(i);
     }
     // Origins in order of their names, as the summary lists them.
-    let by_origin: BTreeMap<&str, Vec<usize>> = grouped.into_iter().collect();
+    let by_origin: BTreeMap<&str, Vec<usize>> = names.into_iter().zip(grouped).collect();
     let mut origins: Vec<Summary> = by_origin.iter().map(|(o, ids)| summarise(o, ids, requests, &analysed)).collect();
     // An origin whose every request went on a recorded connection of another origin.
     for (s, ids) in origins.iter_mut().zip(by_origin.values()) {

@@ -142,18 +142,31 @@ pub(crate) fn upstream_connections(requests: &[Request], order: &[usize]) -> Vec
     conns
 }
 
-pub(crate) fn truth_connections(requests: &[Request], order: &[usize], analysed: &mut [Analysed]) -> Vec<Connection> {
+/// `origin_of[i]` numbers request `i`'s origin (0, 1, … in order of first appearance).
+pub(crate) fn truth_connections(
+    requests: &[Request],
+    order: &[usize],
+    origin_of: &[usize],
+    analysed: &mut [Analysed],
+) -> Vec<Connection> {
+    let origins = origin_of.iter().max().map_or(0, |m| m + 1);
     let mut conns: Vec<Connection> = Vec::new();
-    // Keyed by (server, whose id, id), all borrowed: no string is built per request.
-    let mut index: rustc_hash::FxHashMap<(&str, bool, &str), usize> = rustc_hash::FxHashMap::default();
-    // A multiplexed origin's server: its scheme and port (`https://*:443`).
-    let mut server_of_origin: rustc_hash::FxHashMap<&str, String> = rustc_hash::FxHashMap::default();
-    for r in requests.iter().filter(|r| r.timing.as_ref().is_some_and(Timing::is_multiplexed)) {
-        server_of_origin.entry(r.origin.as_str()).or_insert_with(|| {
+    // The origin number of each connection's first request.
+    let mut conn_origin: Vec<usize> = Vec::new();
+    // A multiplexed origin's server, numbered after the origins: one number per scheme and
+    // port (`https://*:443`).
+    let mut server_of_origin: Vec<Option<usize>> = vec![None; origins];
+    let mut servers: rustc_hash::FxHashMap<String, usize> = rustc_hash::FxHashMap::default();
+    for (r, &o) in requests.iter().zip(origin_of) {
+        if server_of_origin[o].is_none() && r.timing.as_ref().is_some_and(Timing::is_multiplexed) {
             let (scheme, port) = (r.origin.split("://").next().unwrap_or(""), crate::url::port_of(&r.origin));
-            format!("{scheme}://*:{}", port.unwrap_or_default())
-        });
+            let next = origins + servers.len();
+            server_of_origin[o] =
+                Some(*servers.entry(format!("{scheme}://*:{}", port.unwrap_or_default())).or_insert(next));
+        }
     }
+    // Keyed by (server or origin number, whose id, id): no string is built per request.
+    let mut index: rustc_hash::FxHashMap<(usize, bool, &str), usize> = rustc_hash::FxHashMap::default();
     for &i in order {
         let r = &requests[i];
         let (shown, witness) = match (&analysed[i].verdict.truth, &r.recorded_connection) {
@@ -165,11 +178,13 @@ pub(crate) fn truth_connections(requests: &[Request], order: &[usize], analysed:
         // but for a multiplexed protocol per server (scheme and port), where one connection
         // may carry requests for several host names of that server (coalescing).
         let multiplexed = r.timing.as_ref().is_some_and(Timing::is_multiplexed);
-        let server = match server_of_origin.get(r.origin.as_str()) {
-            Some(server) if multiplexed => server.as_str(),
-            _ => r.origin.as_str(),
+        let o = origin_of[i];
+        let server = match server_of_origin[o] {
+            Some(server) if multiplexed => server,
+            _ => o,
         };
         let k = *index.entry((server, witness == Witness::Server, shown)).or_insert_with(|| {
+            conn_origin.push(o);
             conns.push(Connection {
                 id: shown.to_string(),
                 origin: r.origin.clone(),
@@ -185,7 +200,7 @@ pub(crate) fn truth_connections(requests: &[Request], order: &[usize], analysed:
         });
         let c = &mut conns[k];
         c.requests.push(i);
-        if c.origin != r.origin && !c.other_origins.contains(&r.origin) {
+        if conn_origin[k] != o && !c.other_origins.contains(&r.origin) {
             c.other_origins.push(r.origin.clone());
         }
         if c.handshake_ms.is_none() {
@@ -209,6 +224,7 @@ pub(crate) fn truth_connections(requests: &[Request], order: &[usize], analysed:
 pub(crate) fn inferred_connections(
     requests: &[Request],
     order: &[usize],
+    origin_of: &[usize],
     analysed: &mut [Analysed],
 ) -> Vec<Connection> {
     /// One pool of lanes: HTTP/1.x lanes ordered by when they fall free, so a request finds
@@ -221,7 +237,7 @@ pub(crate) fn inferred_connections(
     let mut lanes: Vec<Connection> = Vec::new();
     let mut busy_until: Vec<f64> = Vec::new();
     // Lanes by (origin, protocol), so each request looks only at its own pool.
-    let mut pools: rustc_hash::FxHashMap<(&str, &str), Pool> = rustc_hash::FxHashMap::default();
+    let mut pools: rustc_hash::FxHashMap<(usize, &str), Pool> = rustc_hash::FxHashMap::default();
     for &i in order {
         let r = &requests[i];
         let Some(t) = r.timing.as_ref() else { continue };
@@ -231,7 +247,7 @@ pub(crate) fn inferred_connections(
         }
         let protocol = t.protocol().unwrap_or("unknown");
         let sent = if t.request_start > 0.0 { t.request_start } else { t.fetch_start };
-        let pool = pools.entry((r.origin.as_str(), protocol)).or_default();
+        let pool = pools.entry((origin_of[i], protocol)).or_default();
         let lane = if reuse == Reuse::New {
             None
         } else if t.is_multiplexed() {
