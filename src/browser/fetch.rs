@@ -60,15 +60,31 @@ impl PartialEq for Cancel {
     }
 }
 
-/// Fetches `url` and reads its body as `read` says.
-pub async fn fetch(url: &str, read: Read, timeout_ms: u32, cancel: &Cancel) -> Result<Response, FetchFailure> {
-    if cancel.is_cancelled() {
-        return Err(FetchFailure::Cancelled);
-    }
-    let run = cancel.signal().map_err(|e| FetchFailure::Rejected { detail: super::js_error_text(&e) })?;
+/// Starts fetching `url` now (the request is made before this returns) and gives the
+/// outcome, its body read as `read` says: the loader times its starts, so the cost of a
+/// start falls where it is counted, not in some later poll.
+pub fn start(
+    url: &str,
+    read: Read,
+    timeout_ms: u32,
+    cancel: &Cancel,
+) -> impl std::future::Future<Output = Result<Response, FetchFailure>> {
     // Only what discovery reads is kept: pages and stylesheets up to MAX_TEXT_BYTES.
     let keep = if read == Read::Discard { 0 } else { MAX_TEXT_BYTES as u32 };
-    let out = JsFuture::from(load_js(url, keep, timeout_ms, &run)).await.map_err(|e| {
+    let started = if cancel.is_cancelled() {
+        Err(FetchFailure::Cancelled)
+    } else {
+        cancel
+            .signal()
+            .map(|run| JsFuture::from(load_js(url, keep, timeout_ms, &run)))
+            .map_err(|e| FetchFailure::Rejected { detail: super::js_error_text(&e) })
+    };
+    async move { outcome(started?.await, read, timeout_ms) }
+}
+
+/// What fetch.js resolved (or rejected) with, as core types.
+fn outcome(out: Result<JsValue, JsValue>, read: Read, timeout_ms: u32) -> Result<Response, FetchFailure> {
+    let out = out.map_err(|e| {
         let detail = text_field(&e, "detail").unwrap_or_default();
         match text_field(&e, "kind").unwrap_or_default().as_str() {
             "timeout" => FetchFailure::Timeout { ms: timeout_ms },

@@ -4,7 +4,7 @@
 //! load, in what order and when the run ends is the machine's.
 
 use super::dom::{viewport, BrowserUrls};
-use super::fetch::{fetch, Cancel};
+use super::fetch::{start, Cancel};
 use super::frame::Batcher;
 use super::sleep_ms;
 use super::timing::Collector;
@@ -20,11 +20,12 @@ use std::rc::Rc;
 
 type Fetched = (usize, Result<connscope_core::effect::Response, FetchFailure>);
 
-/// Fetches started in one task at most: a page that names hundreds of resources has them
-/// started a batch at a time, each batch in a task of its own, so no task runs long (a
-/// start costs the page about 0.1 ms) and responses are handled in between. A typical page
-/// names fewer, and has them all started in one go.
-const STARTS_PER_TASK: usize = 64;
+/// How long one task may spend starting fetches (ms). A start costs the page 0.1 to 1 ms
+/// (more while hundreds are in flight to one host): a page that names hundreds of resources
+/// has them started a slice at a time, each slice in a task of its own, so no task runs
+/// long and responses are handled in between. A typical page has all its references
+/// started in one go.
+const START_BUDGET_MS: f64 = 8.0;
 type Timed = (usize, Option<Timing>);
 
 /// Loads `target` and its resource graph, reporting its steps through `report`, in order,
@@ -101,17 +102,15 @@ async fn drive(mut machine: impl Machine, first: Vec<Effect>, cancel: Cancel, re
     let mut pause: FuturesUnordered<Pin<Box<dyn Future<Output = ()>>>> = FuturesUnordered::new();
     let mut effects = first;
     let mut told_cancel = false;
-    // Fetches the machine asked for, not started yet (see STARTS_PER_TASK).
-    let mut to_start: std::collections::VecDeque<Pin<Box<dyn Future<Output = Fetched>>>> =
+    // Fetches the machine asked for, not started yet (see START_BUDGET_MS).
+    let mut to_start: std::collections::VecDeque<(usize, String, connscope_core::crawl::Read, u32)> =
         std::collections::VecDeque::new();
+    let performance = web_sys::window().and_then(|w| w.performance());
     loop {
         for effect in effects.drain(..) {
             match effect {
                 Effect::Report(event) => report.push(event),
-                Effect::Fetch { id, url, read, timeout_ms } => {
-                    let cancel = cancel.clone();
-                    to_start.push_back(Box::pin(async move { (id, fetch(&url, read, timeout_ms, &cancel).await) }));
-                }
+                Effect::Fetch { id, url, read, timeout_ms } => to_start.push_back((id, url, read, timeout_ms)),
                 Effect::LookUpTiming { id, url, wait_ms } => {
                     let collector = collector.clone();
                     timing.push(Box::pin(async move { (id, collector.entry(&url, wait_ms).await) }));
@@ -130,10 +129,14 @@ async fn drive(mut machine: impl Machine, first: Vec<Effect>, cancel: Cancel, re
                 }
             }
         }
-        for _ in 0..STARTS_PER_TASK {
-            match to_start.pop_front() {
-                Some(f) => fetching.push(f),
-                None => break,
+        let began = performance.as_ref().map(web_sys::Performance::now);
+        while let Some((id, url, read, timeout_ms)) = to_start.pop_front() {
+            let outcome = start(&url, read, timeout_ms, &cancel);
+            fetching.push(Box::pin(async move { (id, outcome.await) }));
+            if let (Some(p), Some(began)) = (&performance, began) {
+                if p.now() - began > START_BUDGET_MS {
+                    break;
+                }
             }
         }
         if machine.is_over() {
