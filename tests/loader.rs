@@ -292,3 +292,58 @@ fn same(a: &serde_json::Value, b: &serde_json::Value) -> bool {
         _ => a == b,
     }
 }
+
+/// The Batcher hands events over in a frame, and without one when the page paints none (a
+/// hidden tab: here `requestAnimationFrame` is made to do nothing); a fallback left over from
+/// a batch that had its frame does not hand the next batch over early. Each batch goes over
+/// once. Times are only checked from below, so a slow machine cannot fail it.
+#[wasm_bindgen_test]
+async fn batches_go_over_in_a_frame_and_without_one_when_none_comes() {
+    use connscope::browser::frame::Batcher;
+    use wasm_bindgen::JsCast;
+    let window = web_sys::window().unwrap();
+    let performance = window.performance().unwrap();
+    let got: Rc<RefCell<Vec<(f64, usize)>>> = Rc::default();
+    let sink = got.clone();
+    let clock = performance.clone();
+    let batcher = Batcher::new(move |events: Vec<Event>| sink.borrow_mut().push((clock.now(), events.len())));
+    let event = |id| Event::RequestStarted { id };
+    let sleep = |ms| gloo_timers::future::TimeoutFuture::new(ms);
+    let raf = js_sys::Reflect::get(&window, &"requestAnimationFrame".into()).unwrap();
+    let set_raf = |f: &wasm_bindgen::JsValue| {
+        js_sys::Reflect::set(&window, &"requestAnimationFrame".into(), f).unwrap();
+    };
+
+    // With frames: two events pushed together go over as one batch, in a frame.
+    batcher.push(event(0));
+    batcher.push(event(1));
+    for _ in 0..40 {
+        if !got.borrow().is_empty() {
+            break;
+        }
+        sleep(25).await;
+    }
+    assert_eq!(got.borrow().iter().map(|g| g.1).collect::<Vec<_>>(), vec![2], "one batch of two, in a frame");
+
+    // Frames stop, with the first batch's fallback still to fire.
+    let no_frame = js_sys::Function::new_no_args("return 0;");
+    set_raf(no_frame.unchecked_ref());
+    sleep(150).await;
+    let pushed = performance.now();
+    batcher.push(event(2));
+    sleep(1200).await;
+    set_raf(&raf);
+    let seen = got.borrow().clone();
+    assert_eq!(seen.len(), 2, "the batch without a frame went over once: {seen:?}");
+    let waited = seen[1].0 - pushed;
+    assert!(
+        waited >= 550.0,
+        "without a frame the batch waits about 600 ms, not for an earlier batch's fallback: it went after {waited:.0} ms"
+    );
+
+    // Frames again: the next batch goes in its frame, and nothing goes twice.
+    batcher.push(event(3));
+    sleep(900).await;
+    let seen = got.borrow().clone();
+    assert_eq!(seen.iter().map(|g| g.1).collect::<Vec<_>>(), vec![2, 1, 1], "{seen:?}");
+}

@@ -54,7 +54,11 @@ async fn probe(b: &Browser, tb: &Testbed, scenario: &str) -> Result<Probed> {
             let tail = |v: &[String]| v[v.len().saturating_sub(30)..].join(" ");
             let shown = b
                 .client
-                .execute("const p = document.querySelector('.probe'); return p && p.textContent;", vec![])
+                .execute(
+                    "const p = document.querySelector('.probe'); \
+                     return (p ? p.textContent : 'no probe section') + ' [page ' + document.visibilityState + ']';",
+                    vec![],
+                )
                 .await
                 .ok()
                 .and_then(|v| v.as_str().map(str::to_string))
