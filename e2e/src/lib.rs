@@ -239,6 +239,24 @@ impl Browser {
         Ok(state.as_str().unwrap_or_default().to_string())
     }
 
+    /// Whether the page still runs its own timers. WebKitGTK under Xvfb has been seen to stop
+    /// a page mid-run: it answers WebDriver, but no timer, fetch or frame callback of its
+    /// own comes any more, and no app can go on from that. A test that waited in vain asks
+    /// this before it blames the app: a 50 ms `setTimeout` set now has fired 2 s later.
+    /// (Not an async script: WebKit's driver never times one out, and the session would
+    /// hang with the page.)
+    pub async fn timers_run(&self) -> bool {
+        let set = "window.connscopeTimerFired = false; setTimeout(() => { window.connscopeTimerFired = true; }, 50);";
+        if self.client.execute(set, vec![]).await.is_err() {
+            return false;
+        }
+        tokio::time::sleep(Duration::from_secs(2)).await;
+        matches!(
+            self.client.execute("return window.connscopeTimerFired === true;", vec![]).await,
+            Ok(Value::Bool(true))
+        )
+    }
+
     /// Runs `script` (a function body with a `return`) every 50 ms until it returns
     /// something truthy (not null, false, 0, "" or []), and gives that back. The app renders
     /// after an event, not during it, and a loaded machine takes its time: a test waits

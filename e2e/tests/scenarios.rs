@@ -138,11 +138,23 @@ async fn run(b: &Browser, tb: &Testbed, query: &str, shot: &str) -> Result<Run> 
         tb.take_opened();
         b.client.goto(&url).await?;
     }
-    let state = match b.wait_for_state(&["done", "failed"], Duration::from_secs(60)).await {
+    let mut state = b.wait_for_state(&["done", "failed"], Duration::from_secs(60)).await;
+    if state.is_err() && !b.timers_run().await {
+        // The browser stopped the page (see `Browser::timers_run`), not the app its run:
+        // say so, and run it once more.
+        let _ = b.screenshot(&format!("{}-{shot}-stopped", b.engine.name())).await;
+        println!("note: {} stopped running the page's timers during {url}; loading it again", b.engine.name());
+        tb.take_served();
+        tb.take_opened();
+        b.client.goto(&url).await?;
+        state = b.wait_for_state(&["done", "failed"], Duration::from_secs(60)).await;
+    }
+    let state = match state {
         Ok(state) => state,
         Err(e) => {
             let _ = b.screenshot(&format!("{}-{shot}-failure", b.engine.name())).await;
-            return Err(e.context(format!("{query}: the run did not end")));
+            let timers = if b.timers_run().await { "run" } else { "do not run" };
+            return Err(e.context(format!("{query}: the run did not end (the page's timers {timers})")));
         }
     };
     let rows = b.rows().await?;
