@@ -328,9 +328,11 @@ pub fn site_report(requests: &[Request], analysis: &Analysis, capture: Option<&C
                 Some(UnknownReason::NoTimingAllowOrigin) => continue,
                 Some(UnknownReason::Cache) => "served from the browser's cache",
                 Some(UnknownReason::NoEntry) => "no timing entry",
-                Some(UnknownReason::TooCoarse | UnknownReason::LoopbackUnderCoarseClock) => {
-                    "a clock too coarse to tell"
-                }
+                Some(
+                    UnknownReason::TooCoarse
+                    | UnknownReason::LoopbackUnderCoarseClock
+                    | UnknownReason::HandOverUnderCoarseClock,
+                ) => "a clock too coarse to tell",
                 Some(UnknownReason::NavigationConnectUnrecorded) => {
                     "a navigation entry that records no connection setup"
                 }

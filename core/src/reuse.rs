@@ -53,6 +53,10 @@ pub enum UnknownReason {
     /// Safari's and WebKit's navigation entries record no connection setup: a document's
     /// new connection reads as one already open.
     NavigationConnectUnrecorded,
+    /// A capture from Firefox under a coarse clock: a connect that reads 0 ms while a
+    /// connection of its origin fell free before it was sent may be Firefox's stamp on a
+    /// connection handed over, not a new one.
+    HandOverUnderCoarseClock,
 }
 
 impl UnknownReason {
@@ -66,6 +70,7 @@ impl UnknownReason {
             UnknownReason::WaitedForAConnection => "It waited before being sent while the browser was handing out connections it had just set up to other requests of this origin, and no request to this origin finished just before it was sent: it may have got one of those new connections, whose connect the browser (Firefox does this) recorded on no request, so whether it was new or reused cannot be told.",
             UnknownReason::LoopbackUnderCoarseClock => "The page was not cross-origin isolated, so its clock is coarse, and this server runs on the same machine, where a connection is set up faster than that clock shows: a new connection and a reused one read the same.",
             UnknownReason::NavigationConnectUnrecorded => "This browser (Safari, WebKit) records no connection setup in a page's navigation entry: the document's connection reads as already open whether it was new or not.",
+            UnknownReason::HandOverUnderCoarseClock => "Its connect reads 0 ms, and another request to this origin finished between that moment and this one's send. Firefox records a 0 ms connect on a request it hands a connection that has just fallen free, and under this page's coarse clock a new connection's connect can read 0 ms too: this one may have gone on the freed connection, so whether it was new or reused cannot be told.",
             UnknownReason::TooCoarse => "The recording rounds every phase to whole milliseconds and shows 0 ms for connecting: a reused connection and a new one that took under a millisecond (as on a fast network) look the same.",
         }
     }
@@ -120,6 +125,9 @@ pub fn infer(t: Option<&Timing>) -> Inference {
         .windows(2)
         .all(|w| w[0] <= w[1] + EPSILON_MS);
     if t.is_one_at_a_time() && in_order && t.connect_start > t.fetch_start + EPSILON_MS {
+        if let Some(reason) = t.stamp_unreliable {
+            return unknown(reason);
+        }
         return Inference { reuse: Reuse::New, reason: None, handshake_ms: Some(0.0) };
     }
     unknown(UnknownReason::Inconsistent)

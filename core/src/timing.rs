@@ -46,6 +46,11 @@ pub struct Timing {
     /// shows still counts.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub open_reading_unreliable: Option<crate::reuse::UnknownReason>,
+    /// Not a browser attribute: set by a capture where this entry's connect that reads 0 ms
+    /// (a stamp, not a measured connect) is no evidence of a new connection (why, as the
+    /// reason a verdict gives).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stamp_unreliable: Option<crate::reuse::UnknownReason>,
 }
 
 /// One metric of a `Server-Timing` header.

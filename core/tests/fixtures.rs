@@ -557,3 +557,55 @@ fn queueing_at_the_per_host_limit_is_measured_and_named() {
         assert!(a.reading.contains("browsers open at most 6 per host"), "{engine}: {}", a.reading);
     }
 }
+
+/// Firefox captures of the testbed's keepalive page (a top-level page, its 1 ms clock):
+/// every verdict from timing alone that is known matches the testbed's log, and the
+/// 0 ms connects Firefox recorded on requests it handed a connection that had just fallen
+/// free (the log: request 2 or 3 on it) are unknown, for that reason; other 0 ms connects
+/// still say new.
+#[test]
+fn firefoxs_hand_over_stamps_in_a_coarse_capture_are_unknown_and_the_rest_agrees() {
+    for (name, handed_over) in [("a", ["/r/script-2.js", "/r/script-3.js"]), ("b", ["/r/img-18.svg", "/r/img-23.svg"])]
+    {
+        let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join(format!("tests/fixtures/firefox-capture-keepalive-{name}.json"));
+        let text = std::fs::read_to_string(&path).unwrap();
+        let doc: Value = serde_json::from_str(&text).unwrap();
+        let served: std::collections::BTreeMap<&str, u64> = doc["served"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| (s["url"].as_str().unwrap(), s["request_number"].as_u64().unwrap()))
+            .collect();
+        let captured = connscope_core::capture::import(&text).unwrap();
+        let a = analyse(&captured.requests);
+        let (mut known, mut stamps_new) = (0, 0);
+        for (r, v) in captured.requests.iter().zip(a.requests.iter().map(|x| &x.verdict)) {
+            let first = served[r.url.as_str()] == 1;
+            let t = r.timing.as_ref().unwrap();
+            if handed_over.iter().any(|h| r.url.ends_with(h)) {
+                assert!(!first, "{name}: {} is a hand-over in the log", r.url);
+                assert_eq!(
+                    (v.inference.reuse, v.inference.reason),
+                    (Reuse::Unknown, Some(UnknownReason::HandOverUnderCoarseClock)),
+                    "{name}: {}",
+                    r.url
+                );
+            }
+            match v.inference.reuse {
+                Reuse::Unknown => {}
+                inferred => {
+                    known += 1;
+                    assert_eq!(
+                        inferred == Reuse::New,
+                        first,
+                        "{name}: {} reads {inferred:?}, the log: first {first}",
+                        r.url
+                    );
+                    stamps_new += usize::from(t.connect_end == t.connect_start && t.connect_start > t.fetch_start);
+                }
+            }
+        }
+        assert!(known >= 3 && stamps_new >= 3, "{name}: {known} known, {stamps_new} of them 0 ms connects");
+    }
+}

@@ -276,7 +276,14 @@ async fn checks(b: &Browser, tb: &Testbed) -> Result<String> {
     // the testbed is on this machine, so a connection that reads as already open is unknown
     // (core::capture::mark_unreliable_readings): what is told is mostly the connects that
     // show. Nothing is excused here, so the agreement bar is lower than there.
-    ensure!(coverage >= 0.15 && agreement >= 0.95, "{table}");
+    // Firefox also stamps a 0 ms connect on a request it hands a connection that has just
+    // fallen free, and where one fell free between the stamp and the send, a new connection
+    // (one opened as a Connection: close one shut) reads the same: unknown too
+    // (core::capture::mark_hand_over_stamps), which leaves Firefox 12-20 % here (5 runs)
+    // where it had 40 % with 1-3 of those hand-overs read as new in every run. The bar
+    // still fails a capture whose inference tells (next to) nothing.
+    let least = if b.engine == Engine::Firefox { 0.06 } else { 0.15 };
+    ensure!(coverage >= least && agreement >= 0.95, "{table}");
 
     // No finding where there is no cause: a small page on one keep-alive origin.
     let shown = capture(b, tb, &main, &code, &format!("{keepalive}/page.html?css=1&js=1&img=2&cdn=0&fonts=0")).await?;
