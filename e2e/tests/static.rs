@@ -52,3 +52,54 @@ async fn the_app_works_from_any_static_server_with_its_builtin_page() -> Result<
     tb.shutdown(Duration::from_secs(1)).await;
     result
 }
+
+/// The built app's WebAssembly uses neither multi-value returns nor reference types (see
+/// `.cargo/config.toml`: a WebKit crash, and engine bugs with both): its `target_features`
+/// section lists neither (wasm-bindgen decides from it), no function type has more than one
+/// result, and no table holds `externref`.
+#[test]
+fn the_apps_webassembly_uses_neither_multi_value_nor_reference_types() -> Result<()> {
+    let wasm = std::fs::read_dir(dist()?)?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .find(|p| p.extension().is_some_and(|x| x == "wasm"))
+        .context("no .wasm in dist")?;
+    let bytes = std::fs::read(&wasm)?;
+    let (mut features, mut multi_result, mut externref_tables, mut types) = (Vec::new(), 0, 0, 0);
+    for payload in wasmparser::Parser::new(0).parse_all(&bytes) {
+        match payload? {
+            wasmparser::Payload::CustomSection(c) if c.name() == "target_features" => {
+                // A count, then per feature a prefix byte ('+', '-', '=') and a name.
+                let mut r = wasmparser::BinaryReader::new(c.data(), 0);
+                for _ in 0..r.read_var_u32()? {
+                    let prefix = r.read_u8()?;
+                    features.push(format!("{}{}", prefix as char, r.read_string()?));
+                }
+            }
+            wasmparser::Payload::TypeSection(s) => {
+                for group in s {
+                    for t in group?.types() {
+                        if let wasmparser::CompositeInnerType::Func(f) = &t.composite_type.inner {
+                            types += 1;
+                            multi_result += usize::from(f.results().len() > 1);
+                        }
+                    }
+                }
+            }
+            wasmparser::Payload::TableSection(s) => {
+                for t in s {
+                    externref_tables += usize::from(t?.ty.element_type == wasmparser::RefType::EXTERNREF);
+                }
+            }
+            _ => {}
+        }
+    }
+    ensure!(types > 0 && !features.is_empty(), "{}: no types or no target_features read", wasm.display());
+    ensure!(
+        !features.iter().any(|f| f.ends_with("multivalue") || f.ends_with("reference-types")),
+        "{} lists {features:?}",
+        wasm.display()
+    );
+    ensure!(multi_result == 0, "{multi_result} of {types} function types return more than one value");
+    ensure!(externref_tables == 0, "{externref_tables} tables of externref");
+    Ok(())
+}
