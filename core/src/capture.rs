@@ -406,7 +406,8 @@ fn mark_unreliable_readings(info: &CaptureInfo, requests: &mut [Request], notes:
         Some(r) => r >= COARSE_CLOCK_MS,
         None => info.cross_origin_isolated != Some(true),
     };
-    let webkit = crate::probe::Browser::from_user_agent(&info.user_agent) == crate::probe::Browser::Safari;
+    let browser = crate::probe::Browser::from_user_agent(&info.user_agent);
+    let webkit = browser == crate::probe::Browser::Safari;
     let mut loopback = 0;
     for r in requests.iter_mut() {
         let Some(t) = r.timing.as_mut() else { continue };
@@ -417,9 +418,21 @@ fn mark_unreliable_readings(info: &CaptureInfo, requests: &mut [Request], notes:
             loopback += 1;
         }
     }
-    if crate::probe::Browser::from_user_agent(&info.user_agent) == crate::probe::Browser::Firefox && coarse {
+    let handed_over = if browser == crate::probe::Browser::Firefox && coarse {
         let tick = info.clock_resolution_ms.unwrap_or(1.0).max(crate::phases::EPSILON_MS);
-        mark_hand_over_stamps(requests, tick);
+        mark_hand_over_stamps(requests, tick)
+    } else {
+        0
+    };
+    if handed_over > 0 {
+        notes.push(Message {
+            level: Level::Info,
+            text: format!(
+                "{handed_over} {} a 0 ms connect while another request to the same origin finished: Firefox records such a connect on a request it hands a connection that has just fallen free, as on one it gives a new connection, and under this page's coarse clock the two read the same, so timing alone says unknown for {}.",
+                if handed_over == 1 { "request shows" } else { "requests show" },
+                if handed_over == 1 { "it" } else { "them" }
+            ),
+        });
     }
     if loopback > 0 {
         notes.push(Message {
@@ -439,8 +452,9 @@ fn mark_unreliable_readings(info: &CaptureInfo, requests: &mut [Request], notes:
 /// a tick of the clock), the request may have gone on that freed connection: the stamp is
 /// marked as no evidence. Captured in Firefox 153 from the testbed's pages (1 ms clock): of
 /// 500 such stamps 9 were a connection's second or later request, all 9 with a request of
-/// the origin finishing in that span (and 322 of the 491 on new connections too).
-fn mark_hand_over_stamps(requests: &mut [Request], tick: f64) {
+/// the origin finishing in that span (and 322 of the 491 on new connections too). Returns
+/// how many were marked.
+fn mark_hand_over_stamps(requests: &mut [Request], tick: f64) -> usize {
     use crate::phases::EPSILON_MS;
     // Each origin's response ends, sorted, with whose they are.
     let mut ends: std::collections::HashMap<&str, Vec<(f64, usize)>> = Default::default();
@@ -469,11 +483,12 @@ fn mark_hand_over_stamps(requests: &mut [Request], tick: f64) {
             sorted[first..].iter().take_while(|(e, _)| *e <= to + EPSILON_MS).any(|(_, j)| *j != i).then_some(i)
         })
         .collect();
-    for i in marked {
-        if let Some(t) = requests[i].timing.as_mut() {
+    for i in &marked {
+        if let Some(t) = requests[*i].timing.as_mut() {
             t.stamp_unreliable = Some(crate::reuse::UnknownReason::HandOverUnderCoarseClock);
         }
     }
+    marked.len()
 }
 
 /// What a capture's circumstances mean for reading it: the buffer, the clock, the browser.
