@@ -418,21 +418,22 @@ fn mark_unreliable_readings(info: &CaptureInfo, requests: &mut [Request], notes:
             loopback += 1;
         }
     }
-    let handed_over = if browser == crate::probe::Browser::Firefox && coarse {
+    if browser == crate::probe::Browser::Firefox && coarse {
         let tick = info.clock_resolution_ms.unwrap_or(1.0).max(crate::phases::EPSILON_MS);
-        mark_hand_over_stamps(requests, tick)
-    } else {
-        0
-    };
-    if handed_over > 0 {
-        notes.push(Message {
-            level: Level::Info,
-            text: format!(
-                "{handed_over} {} a 0 ms connect while another request to the same origin finished: Firefox records such a connect on a request it hands a connection that has just fallen free, as on one it gives a new connection, and under this page's coarse clock the two read the same, so timing alone says unknown for {}.",
-                if handed_over == 1 { "request shows" } else { "requests show" },
-                if handed_over == 1 { "it" } else { "them" }
-            ),
-        });
+        let mut stamps = 0;
+        for t in requests.iter_mut().filter_map(|r| r.timing.as_mut()).filter(|t| t.is_one_at_a_time()) {
+            t.hand_over_stamp_tick_ms = Some(tick);
+            stamps += usize::from(
+                t.connect_end - t.connect_start < crate::phases::EPSILON_MS
+                    && t.connect_start > t.fetch_start + crate::phases::EPSILON_MS,
+            );
+        }
+        if stamps > 0 {
+            notes.push(Message {
+                level: Level::Info,
+                text: "Firefox records a 0 ms connect both on a request it gives a new connection and on one it hands a connection that has just fallen free, and under this page's coarse clock the two read the same: where another request to the same origin finished around such a connect, timing alone says unknown (the site report counts these under a clock too coarse to tell).".into(),
+            });
+        }
     }
     if loopback > 0 {
         notes.push(Message {
@@ -443,52 +444,6 @@ fn mark_unreliable_readings(info: &CaptureInfo, requests: &mut [Request], notes:
             ),
         });
     }
-}
-
-/// Firefox records a 0 ms connect (connectStart = connectEnd, after fetchStart) on an
-/// HTTP/1.x request it hands a connection that has just fallen free, as on one it gives a
-/// new connection; under a coarse clock a new connection's connect reads 0 ms too. Where a
-/// request of the same origin finished between such a stamp and the request's send (within
-/// a tick of the clock), the request may have gone on that freed connection: the stamp is
-/// marked as no evidence. Captured in Firefox 153 from the testbed's pages (1 ms clock): of
-/// 500 such stamps 9 were a connection's second or later request, all 9 with a request of
-/// the origin finishing in that span (and 322 of the 491 on new connections too). Returns
-/// how many were marked.
-fn mark_hand_over_stamps(requests: &mut [Request], tick: f64) -> usize {
-    use crate::phases::EPSILON_MS;
-    // Each origin's response ends, sorted, with whose they are.
-    let mut ends: std::collections::HashMap<&str, Vec<(f64, usize)>> = Default::default();
-    for (i, r) in requests.iter().enumerate() {
-        if let Some(t) = &r.timing {
-            ends.entry(r.origin.as_str()).or_default().push((t.response_end, i));
-        }
-    }
-    for v in ends.values_mut() {
-        v.sort_by(|a, b| a.0.total_cmp(&b.0));
-    }
-    let marked: Vec<usize> = requests
-        .iter()
-        .enumerate()
-        .filter_map(|(i, r)| {
-            let t = r.timing.as_ref()?;
-            let stamp = t.is_one_at_a_time()
-                && t.connect_end - t.connect_start < EPSILON_MS
-                && t.connect_start > t.fetch_start + EPSILON_MS;
-            if !stamp {
-                return None;
-            }
-            let (from, to) = (t.connect_start - tick, t.request_start + tick);
-            let sorted = ends.get(r.origin.as_str())?;
-            let first = sorted.partition_point(|(e, _)| *e < from - EPSILON_MS);
-            sorted[first..].iter().take_while(|(e, _)| *e <= to + EPSILON_MS).any(|(_, j)| *j != i).then_some(i)
-        })
-        .collect();
-    for i in &marked {
-        if let Some(t) = requests[*i].timing.as_mut() {
-            t.stamp_unreliable = Some(crate::reuse::UnknownReason::HandOverUnderCoarseClock);
-        }
-    }
-    marked.len()
 }
 
 /// What a capture's circumstances mean for reading it: the buffer, the clock, the browser.
