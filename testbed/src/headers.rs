@@ -31,7 +31,8 @@ pub(crate) fn apply(h: &mut HeaderMap, s: &Stated) {
         h.insert(header::ACCESS_CONTROL_EXPOSE_HEADERS, HeaderValue::from_static("Server-Timing"));
         h.insert("cross-origin-resource-policy", HeaderValue::from_static("cross-origin"));
     }
-    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    // Unless the route said otherwise (the app's content-addressed files).
+    h.entry(header::CACHE_CONTROL).or_insert(HeaderValue::from_static("no-store"));
     if !s.h2 {
         let last = !s.policy.keep_alive || s.policy.max_requests.is_some_and(|m| s.truth.request_number >= m);
         if last {

@@ -98,6 +98,10 @@ async fn route_app(path: &str, awaits_capture: bool, shared: &Shared) -> Respons
         Err(_) => text(StatusCode::NOT_FOUND, "not found\n"),
     };
     crate::headers::apply_app(resp.headers_mut(), &shared.csp);
+    if resp.status() == StatusCode::OK && static_files::is_content_addressed(path) {
+        resp.headers_mut()
+            .insert(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=31536000, immutable"));
+    }
     if awaits_capture {
         resp.headers_mut().remove("cross-origin-opener-policy");
     }

@@ -42,6 +42,22 @@ pub fn content_type(path: &Path) -> &'static str {
     }
 }
 
+/// Whether a request path names a file whose name Trunk derived from its content
+/// (`connscope-<16 hex digits>_bg.wasm`, `app-<…>.css`, `snippets/connscope-<…>/…`): it
+/// never changes, so it may be kept as long as a browser likes. The browser keeps more
+/// than the bytes: Chromium keeps the WebAssembly compiled (and optimised as it ran) beside
+/// a cached module, so a page opened again does not start on cold code.
+pub fn is_content_addressed(request_path: &str) -> bool {
+    request_path.split('/').any(|segment| {
+        segment.match_indices('-').any(|(at, _)| {
+            let hash = &segment[at + 1..];
+            hash.len() >= 16
+                && hash[..16].bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+                && matches!(hash.as_bytes().get(16), None | Some(b'.' | b'_'))
+        })
+    })
+}
+
 /// The CSP for the app: scripts only from this origin (plus the hashes of the inline
 /// bootstrap scripts Trunk writes into index.html), wasm compilation allowed, fetches to
 /// any origin (that is the app's job), nothing framed, no plugins.
@@ -110,6 +126,29 @@ mod tests {
         assert_eq!(resolve(root, "/testpage/"), Some(root.join("testpage/index.html")));
         assert_eq!(resolve(root, "/a%20b.js"), Some(root.join("a b.js")));
         assert_eq!(resolve(root, "/./x.wasm"), Some(root.join("x.wasm")));
+    }
+
+    #[test]
+    fn only_trunks_content_addressed_names_are_kept() {
+        for kept in [
+            "/connscope-e18a7c9873a0e64b_bg.wasm",
+            "/connscope-e18a7c9873a0e64b.js",
+            "/app-569e1787ba9f6412.css",
+            "/snippets/connscope-1f2e3d4c5b6a7988/src/browser/fetch.js",
+        ] {
+            assert!(is_content_addressed(kept), "{kept}");
+        }
+        for fresh in [
+            "/",
+            "/index.html",
+            "/testpage/page.html",
+            "/x-e18a7c9873a0e64.js",
+            "/x-E18A7C9873A0E64B.js",
+            "/x-e18a7c9873a0e64b0.js",
+            "/e18a7c9873a0e64b.js",
+        ] {
+            assert!(!is_content_addressed(fresh), "{fresh}");
+        }
     }
 
     #[test]

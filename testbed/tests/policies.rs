@@ -443,6 +443,7 @@ async fn app_origin_serves_dist_isolated_and_never_outside_it() {
     std::fs::create_dir(&dist).unwrap();
     std::fs::write(dist.join("index.html"), "<script type=\"module\">boot()</script>").unwrap();
     std::fs::write(dist.join("app_bg.wasm"), b"\0asm").unwrap();
+    std::fs::write(dist.join("connscope-e18a7c9873a0e64b_bg.wasm"), b"\0asm").unwrap();
     std::fs::write(dir.path().join("secret.txt"), "SECRET").unwrap();
     let tb = start(Config { dist: Some(dist), ..Config::default() }).await;
     let addr = host_port(tb.app_url.trim_end_matches('/'));
@@ -457,6 +458,14 @@ async fn app_origin_serves_dist_isolated_and_never_outside_it() {
     );
     let wasm = raw(&addr, b"GET /app_bg.wasm HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").await;
     assert!(wasm.to_ascii_lowercase().contains("content-type: application/wasm"));
+    // A file named by its content (Trunk's hash) may be kept; the page that names it, and a
+    // file without a hash, never are (a new build shows at once).
+    let hashed =
+        raw(&addr, b"GET /connscope-e18a7c9873a0e64b_bg.wasm HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").await;
+    assert!(hashed.to_ascii_lowercase().contains("cache-control: public, max-age=31536000, immutable"), "{hashed}");
+    for (what, resp) in [("index.html", &index), ("app_bg.wasm", &wasm)] {
+        assert!(resp.to_ascii_lowercase().contains("cache-control: no-store"), "{what}: {resp}");
+    }
 
     for path in [
         "/../secret.txt",
