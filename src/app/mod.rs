@@ -4,6 +4,7 @@
 //! Components under `ui` only draw and emit callbacks.
 
 pub mod state;
+pub mod warm_up;
 
 use crate::browser::fetch::Cancel;
 use crate::browser::{loader, page};
@@ -87,12 +88,12 @@ pub fn app() -> Html {
         });
     }
 
-    // While the app waits for the user, once: the crawl over a made-up page, the HAR reader
-    // and the analysis on a made-up run of a few requests, so the browser has compiled their
-    // code before a run starts or a file is dropped (it compiles WebAssembly a function at a
-    // time, on first use: the first import paid ~60 ms more for it, a first stylesheet ~1 ms
-    // between its last byte and its references' start). Never during a run: it would stand
-    // between a fetch's callback and the next fetch.
+    // While the app waits for the user, once: the crawl over a made-up page, then the HAR
+    // reader, the analysis and the views over a made-up run (`warm_up.rs`), so the browser
+    // has compiled their code before a run starts or a file is dropped (a first stylesheet
+    // paid ~1 ms between its last byte and its references' start). Never during a run: it
+    // would stand between a fetch's callback and the next fetch; a run that starts while it
+    // is under way stops it at its next step.
     {
         let (latest, warmed) = (latest.clone(), use_mut_ref(|| false));
         let running = state.session.state == RunState::Running;
@@ -103,12 +104,8 @@ pub fn app() -> Html {
                     if latest.borrow().session.state == RunState::Running || warmed.replace(true) {
                         return;
                     }
-                    loader::warm_up();
-                    let made_up = connscope_core::synthetic::requests(12);
-                    let har = connscope_core::har::export("warm-up", &made_up, &analyse(&made_up), 0.0);
-                    if let Ok(imported) = serde_json::to_string(&har).map(|t| connscope_core::har::import(&t)) {
-                        let _ = imported.map(|i| analyse(&i.requests));
-                    }
+                    let idle = move || latest.borrow().session.state != RunState::Running;
+                    warm_up::warm_up(idle).await;
                 });
             }
         });
