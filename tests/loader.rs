@@ -243,8 +243,9 @@ async fn a_page_past_the_read_limit_is_read_in_part_and_the_user_told() {
     assert!(s.requests[0].timing.is_some(), "the request is still shown with its timing");
 }
 
-/// The loader reads each entry attribute by attribute (`to_timing`); the entry's own
-/// `toJSON()` is what the Timing type reads from anywhere else (a capture, a HAR). For the
+/// The loader reads each entry's attributes by name, in one call (`to_timing`,
+/// `timing.js`, its numbers exact); the entry's own `toJSON()` is what the Timing type
+/// reads from anywhere else (a capture, a HAR). For the
 /// entries of real runs, with Server-Timing, an origin without Timing-Allow-Origin and
 /// broken references among them, both must read the same.
 #[wasm_bindgen_test]
