@@ -100,11 +100,12 @@ pub fn app() -> Html {
         use_effect_with(running, move |running| {
             if !*running && !*warmed.borrow() {
                 wasm_bindgen_futures::spawn_local(async move {
+                    let since = latest.borrow().run;
+                    let idle = move || latest.borrow().quiet_since(since);
                     crate::browser::sleep_ms(WARM_UP_AFTER_MS).await;
-                    if latest.borrow().session.state == RunState::Running || warmed.replace(true) {
+                    if !idle() || warmed.replace(true) {
                         return;
                     }
-                    let idle = move || latest.borrow().session.state != RunState::Running;
                     warm_up::warm_up(idle).await;
                 });
             }

@@ -196,6 +196,15 @@ impl AppState {
     }
 }
 
+impl AppState {
+    /// Whether nothing has begun since the run `since` was shown: no run under way, none
+    /// begun (a run's id is minted before its first event shows it running, in the view's
+    /// next batch), no file being read. Work done in passing (the warm-up) waits for this.
+    pub fn quiet_since(&self, since: RunId) -> bool {
+        self.run == since && self.session.state != connscope_core::RunState::Running && self.importing.is_none()
+    }
+}
+
 /// A file's text (a HAR, or a capture however it came: delivered, pasted or dropped) as
 /// the event that shows it, or why it cannot be shown.
 fn imported(name: &str, text: &str) -> Result<Event, String> {
@@ -320,6 +329,25 @@ mod tests {
             [start.theme, once.theme, twice.theme, thrice.theme],
             [Theme::System, Theme::Dark, Theme::Light, Theme::System]
         );
+    }
+
+    #[test]
+    fn a_run_is_under_way_from_its_id_not_from_its_first_event() {
+        let s = Rc::new(AppState::default());
+        let since = s.run;
+        assert!(s.quiet_since(since));
+        // Begun: its first events come in the next batch, and the session still shows the
+        // last run's state.
+        let begun = s.clone().reduce(Action::RunBegan { run: 7, probe: None });
+        assert_ne!(begun.session.state, RunState::Running);
+        assert!(!begun.quiet_since(since));
+        let running = begun.reduce(Action::Loader {
+            run: 7,
+            events: vec![Event::Started { target: "a".into(), time_origin_ms: 0.0 }],
+        });
+        assert!(!running.quiet_since(7));
+        let reading = s.reduce(Action::Importing("Reading a.har…".into()));
+        assert!(!reading.quiet_since(since));
     }
 
     #[test]
