@@ -424,8 +424,7 @@ fn mark_unreliable_readings(info: &CaptureInfo, requests: &mut [Request], notes:
         for t in requests.iter_mut().filter_map(|r| r.timing.as_mut()).filter(|t| t.is_one_at_a_time()) {
             t.hand_over_stamp_tick_ms = Some(tick);
             stamps += usize::from(
-                t.connect_end - t.connect_start < crate::phases::EPSILON_MS
-                    && t.connect_start > t.fetch_start + crate::phases::EPSILON_MS,
+                crate::reuse::connect_reads_zero(t) && t.connect_start > t.fetch_start + crate::phases::EPSILON_MS,
             );
         }
         if stamps > 0 {

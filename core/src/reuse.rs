@@ -438,7 +438,7 @@ fn no_free_connection(timings: &[Option<&Timing>], origins: &[usize], verdicts: 
 
 /// A connect that reads 0 ms: for a request timing calls new, a connection handed out
 /// (Firefox records so the connections it gives to waiting requests).
-fn connect_reads_zero(t: &Timing) -> bool {
+pub(crate) fn connect_reads_zero(t: &Timing) -> bool {
     t.connect_end - t.connect_start < EPSILON_MS
 }
 

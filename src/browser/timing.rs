@@ -66,6 +66,9 @@ extern "C" {
     fn read_entry(entry: &JsValue) -> JsValue;
 }
 
+/// How often a look-up that the observer has not answered also asks the performance
+/// timeline itself (ms): the observer wakes a look-up as soon as its entry arrives, this is
+/// only the fallback for an entry the observer missed.
 const POLL_MS: u32 = 100;
 
 /// Look-ups waiting for the observer, by URL.
