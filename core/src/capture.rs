@@ -418,20 +418,27 @@ fn mark_unreliable_readings(info: &CaptureInfo, requests: &mut [Request], notes:
             loopback += 1;
         }
     }
-    if browser == crate::probe::Browser::Firefox && coarse {
-        let tick = info.clock_resolution_ms.unwrap_or(1.0).max(crate::phases::EPSILON_MS);
+    if browser == crate::probe::Browser::Firefox {
+        // Without a measured resolution: Firefox's 1 ms clock, or its 20 µs one when the
+        // page is cross-origin isolated.
+        let fallback = if coarse { 1.0 } else { 0.02 };
+        let tick = info.clock_resolution_ms.unwrap_or(fallback).max(crate::phases::EPSILON_MS);
         let mut stamps = 0;
-        for t in requests.iter_mut().filter_map(|r| r.timing.as_mut()).filter(|t| t.is_one_at_a_time()) {
-            t.hand_over_stamp_tick_ms = Some(tick);
+        for t in requests.iter_mut().filter_map(|r| r.timing.as_mut()) {
+            crate::reuse::mark_hand_over_stamp(t, browser, tick);
             stamps += usize::from(
-                crate::reuse::connect_reads_zero(t) && t.connect_start > t.fetch_start + crate::phases::EPSILON_MS,
+                t.hand_over_stamp_tick_ms.is_some()
+                    && crate::reuse::connect_reads_zero(t)
+                    && t.connect_start > t.fetch_start + crate::phases::EPSILON_MS,
             );
         }
         if stamps > 0 {
-            notes.push(Message {
-                level: Level::Info,
-                text: "Firefox records a 0 ms connect both on a request it gives a new connection and on one it hands a connection that has just fallen free, and under this page's coarse clock the two read the same: where another request to the same origin finished around such a connect, timing alone says unknown (the site report counts these under a clock too coarse to tell).".into(),
-            });
+            let text = if coarse {
+                "Firefox records a 0 ms connect both on a request it gives a new connection and on one it hands a connection that has just fallen free, and under this page's coarse clock the two read the same: where another request to the same origin finished around such a connect, timing alone says unknown (the site report counts these under a clock too coarse to tell)."
+            } else {
+                "Firefox records a 0 ms connect on a request it hands a connection that has just fallen free (a reused connection): where another request to the same origin finished just before such a connect, timing alone says unknown rather than new."
+            };
+            notes.push(Message { level: Level::Info, text: text.into() });
         }
     }
     if loopback > 0 {

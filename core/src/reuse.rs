@@ -57,9 +57,30 @@ pub enum UnknownReason {
     /// connection of its origin fell free before it was sent may be Firefox's stamp on a
     /// connection handed over, not a new one.
     HandOverUnderCoarseClock,
+    /// A run in Firefox under a fine clock: a connect that reads 0 ms right after another
+    /// request of its origin finished is Firefox's stamp on the connection that request
+    /// freed, not a new connection's.
+    HandOverStamp,
 }
 
 impl UnknownReason {
+    /// The `data-unknown-reason` value (as serialized).
+    pub fn key(self) -> &'static str {
+        match self {
+            UnknownReason::NoTimingAllowOrigin => "no-timing-allow-origin",
+            UnknownReason::NoEntry => "no-entry",
+            UnknownReason::Cache => "cache",
+            UnknownReason::Inconsistent => "inconsistent",
+            UnknownReason::TooCoarse => "too-coarse",
+            UnknownReason::JoinedConnectionBeingSetUp => "joined-connection-being-set-up",
+            UnknownReason::WaitedForAConnection => "waited-for-a-connection",
+            UnknownReason::LoopbackUnderCoarseClock => "loopback-under-coarse-clock",
+            UnknownReason::NavigationConnectUnrecorded => "navigation-connect-unrecorded",
+            UnknownReason::HandOverUnderCoarseClock => "hand-over-under-coarse-clock",
+            UnknownReason::HandOverStamp => "hand-over-stamp",
+        }
+    }
+
     pub fn explanation(self) -> &'static str {
         match self {
             UnknownReason::NoTimingAllowOrigin => "The response came from another origin without a Timing-Allow-Origin header, so the browser hides its DNS, connect, TLS and waiting times (they read as 0). Zero connect time here does NOT mean reused.",
@@ -71,6 +92,7 @@ impl UnknownReason {
             UnknownReason::LoopbackUnderCoarseClock => "The page was not cross-origin isolated, so its clock is coarse, and this server runs on the same machine, where a connection is set up faster than that clock shows: a new connection and a reused one read the same.",
             UnknownReason::NavigationConnectUnrecorded => "This browser (Safari, WebKit) records no connection setup in a page's navigation entry: the document's connection reads as already open whether it was new or not.",
             UnknownReason::HandOverUnderCoarseClock => "Its connect reads 0 ms, and another request to this origin finished between that moment and this one's send. Firefox records a 0 ms connect on a request it hands a connection that has just fallen free, and under this page's coarse clock a new connection's connect can read 0 ms too: this one may have gone on the freed connection, so whether it was new or reused cannot be told.",
+            UnknownReason::HandOverStamp => "Its connect reads 0 ms, and another request to this origin finished just before it. Firefox records such a connect on a request it hands the connection another request has just freed (a reused connection, not a new one), while under this page's clock it shows a new connection's connect as taking time: this one most likely went on the freed connection, but timing alone cannot prove which, so it is left unknown.",
             UnknownReason::TooCoarse => "The recording rounds every phase to whole milliseconds and shows 0 ms for connecting: a reused connection and a new one that took under a millisecond (as on a fast network) look the same.",
         }
     }
@@ -189,6 +211,11 @@ pub const QUEUE_WAIT_MS: f64 = 5.0;
 /// A request sent this soon after another request of its origin finished went on the
 /// connection that request freed (browsers hand a freed HTTP/1.1 connection on at once).
 pub const HANDOVER_MS: f64 = 2.0;
+/// How long after a request ends Firefox stamps the 0 ms connect of the request it hands
+/// the freed connection (0 to 0.12 ms in 60 runs of the testbed's pages, 10 stamps, under a
+/// 20 µs clock): under a finer clock than this, the span `refine` looks in for a hand-over
+/// starts this long before the stamp.
+pub const HAND_OVER_LAG_MS: f64 = 0.5;
 /// A connection free this long when the browser hands out a fresh one (a 0 ms connect)
 /// was not usable: the server had closed it (Firefox, max-3: one freed 0.28 ms before).
 pub const IDLE_SIGN_MS: f64 = 0.1;
@@ -210,13 +237,19 @@ pub const IDLE_SIGN_MS: f64 = 0.1;
 ///   was sent (Chromium can hand a waiting request a socket it opened without recording
 ///   the connect on any request; one 4 ms wait was enough).
 ///
-/// First, a request whose entry says new by a 0 ms connect, from a browser that stamps one
-/// on a request it hands a connection that has just fallen free (Firefox, under a coarse
-/// clock: `Timing::hand_over_stamp_tick_ms`), becomes unknown where another request of
-/// its origin finished between that connect and its send, within a tick. In Firefox 153
-/// captures of the testbed's pages (1 ms clock), of 500 such stamps 9 were a connection's
-/// second or later request, all 9 with a request of the origin finishing in that span (as
-/// had 322 of the 491 on new connections: the price of the rule).
+/// Last, a request whose entry says new by a 0 ms connect, from a browser that stamps one
+/// on a request it hands a connection that has just fallen free (Firefox:
+/// `Timing::hand_over_stamp_tick_ms`), becomes unknown where another request of its origin
+/// finished between that connect and its send, within a tick, or [`HAND_OVER_LAG_MS`]
+/// before the connect where the tick is finer. In Firefox 153 captures of the testbed's
+/// pages under a 1 ms clock, of 500 such stamps 9 were a connection's second or later
+/// request, all 9 with a request of the origin finishing in that span (as had 322 of the 491
+/// on new connections: the price of the rule). Under the 20 µs clock of connscope's own
+/// runs, all 10 such stamps in 60 runs were hand-overs, each 0 to 0.12 ms after a request
+/// of the origin ended; no new connection's connect read 0 ms. The rules above still count
+/// such a stamp as a connection handed out while others waited (the sign they look for):
+/// without it, a request Firefox gave a connection it had opened while the request waited,
+/// its connect recorded nowhere, read reused.
 ///
 /// `verdicts[i]` belongs to `timings[i]`; `origins[i]` numbers its origin (any small
 /// integers, one per origin).
@@ -250,20 +283,23 @@ pub fn refine(timings: &[Option<&Timing>], origins: &[usize], verdicts: &mut [Ve
     }
     // A 0 ms connect stamped where the browser may have handed over a connection that had
     // just fallen free (`Timing::hand_over_stamp_tick_ms`): another request of the origin
-    // finished between the stamp and the send, give or take a tick. Under a tick this
-    // coarse a request's own end can fall in that span: it is not counted.
+    // finished between the stamp and the send, give or take a tick (and, under a fine
+    // clock, up to the stamp's lag before it). Under a tick this coarse a request's own end
+    // can fall in that span: it is not counted. Found now, made unknown last.
+    let mut handed = Vec::new();
     for i in 0..verdicts.len() {
         let Some(t) = timings[i] else { continue };
         let Some(tick) = t.hand_over_stamp_tick_ms else { continue };
         if verdicts[i].inference.reuse != Reuse::New || !connect_reads_zero(t) {
             continue;
         }
-        let (from, to) = (t.connect_start - tick - EPSILON_MS, t.request_start + tick + EPSILON_MS);
+        let coarse = tick >= crate::capture::COARSE_CLOCK_MS;
+        let before = tick.max(HAND_OVER_LAG_MS);
+        let (from, to) = (t.connect_start - before - EPSILON_MS, t.request_start + tick + EPSILON_MS);
         let own = usize::from((from..=to).contains(&t.response_end));
         if count_in(&by_origin[origins[i]].finished, from, to) > own {
-            let reason = Some(UnknownReason::HandOverUnderCoarseClock);
-            let inference = Inference { reuse: Reuse::Unknown, reason, handshake_ms: None };
-            verdicts[i] = judge(inference, t.server_truth());
+            handed
+                .push((i, if coarse { UnknownReason::HandOverUnderCoarseClock } else { UnknownReason::HandOverStamp }));
         }
     }
     for (i, t) in timings.iter().enumerate() {
@@ -309,6 +345,12 @@ pub fn refine(timings: &[Option<&Timing>], origins: &[usize], verdicts: &mut [Ve
         }
     }
     no_free_connection(timings, origins, verdicts);
+    for (i, reason) in handed {
+        if let Some(t) = timings[i] {
+            let inference = Inference { reuse: Reuse::Unknown, reason: Some(reason), handshake_ms: None };
+            verdicts[i] = judge(inference, t.server_truth());
+        }
+    }
 }
 
 /// HTTP/1.x: replays each origin's requests in the order they were sent, each on a
@@ -433,6 +475,16 @@ fn no_free_connection(timings: &[Option<&Timing>], origins: &[usize], verdicts: 
             }
             Reuse::Unknown => {}
         }
+    }
+}
+
+/// Whether `browser` records a 0 ms connect on an HTTP/1.x request it hands a connection
+/// that has just fallen free, as on one it gives a new connection (Firefox does, under any
+/// clock); where it does, marks `t` (`Timing::hand_over_stamp_tick_ms`) with the page's
+/// clock tick, for `refine`.
+pub fn mark_hand_over_stamp(t: &mut Timing, browser: crate::probe::Browser, tick_ms: f64) {
+    if browser == crate::probe::Browser::Firefox && t.is_one_at_a_time() {
+        t.hand_over_stamp_tick_ms = Some(tick_ms.max(0.0));
     }
 }
 
@@ -609,6 +661,65 @@ mod tests {
         // Over HTTP/2 a 0 ms connect is no new connection's sign to begin with.
         let h2 = Timing { next_hop_protocol: "h2".into(), ..stamped(4.0, 5.0, 5.6) };
         assert_ne!(refined(&[h2])[0], Reuse::New);
+    }
+
+    #[test]
+    fn each_unknown_reasons_key_is_its_serialized_name() {
+        use UnknownReason::*;
+        for r in [
+            NoTimingAllowOrigin,
+            NoEntry,
+            Cache,
+            Inconsistent,
+            TooCoarse,
+            JoinedConnectionBeingSetUp,
+            WaitedForAConnection,
+            LoopbackUnderCoarseClock,
+            NavigationConnectUnrecorded,
+            HandOverUnderCoarseClock,
+            HandOverStamp,
+        ] {
+            assert_eq!(serde_json::to_value(r).unwrap(), serde_json::json!(r.key()));
+        }
+    }
+
+    #[test]
+    fn firefoxs_0_ms_connects_just_after_a_request_ended_are_unknown_under_a_fine_clock() {
+        // Firefox, 20 µs clock: a stamp at 5 (sent at 5.04, done at 6).
+        let stamped = |fetch, connect: f64, end| Timing {
+            hand_over_stamp_tick_ms: Some(0.02),
+            ..seen(fetch, Some((connect, connect)), connect + 0.04, end, "http/1.1")
+        };
+        let other_done = |end| seen(-20.0, Some((-19.9, -19.5)), -19.4, end, "http/1.1");
+        let verdicts = |ts: &[Timing]| {
+            let timings: Vec<Option<&Timing>> = ts.iter().map(Some).collect();
+            let mut v: Vec<Verdict> = timings.iter().map(|t| verdict(*t)).collect();
+            refine(&timings, &vec![0; ts.len()], &mut v);
+            v
+        };
+        // Another request ended up to the lag before the stamp, or by its send: a hand-over.
+        for end in [4.52, 4.88, 5.0, 5.04] {
+            let v = verdicts(&[other_done(end), stamped(4.0, 5.0, 6.0)]);
+            assert_eq!(
+                (v[1].reuse, v[1].inference.reason),
+                (Reuse::Unknown, Some(UnknownReason::HandOverStamp)),
+                "other done at {end}"
+            );
+        }
+        // Longer before, or after the send: nothing was handed over there.
+        for end in [4.4, 5.2] {
+            assert_eq!(
+                verdicts(&[other_done(end), stamped(4.0, 5.0, 6.0)])[1].reuse,
+                Reuse::New,
+                "other done at {end}"
+            );
+        }
+        // A request that waited over QUEUE_WAIT_MS through such a stamp, with no request
+        // ending just before its send, may have got a connection Firefox opened for it and
+        // recorded on none: the stamp still counts as a connection handed out.
+        let waited = seen(0.0, None, 9.0, 9.5, "http/1.1");
+        let v = verdicts(&[other_done(4.9), stamped(4.0, 5.0, 6.0), waited]);
+        assert_eq!((v[2].reuse, v[2].inference.reason), (Reuse::Unknown, Some(UnknownReason::WaitedForAConnection)));
     }
 
     #[test]

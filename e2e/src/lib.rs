@@ -314,6 +314,7 @@ impl Browser {
                     return { url: e.getAttribute('data-request-url'), reuse: e.getAttribute('data-reuse'),
                              connection: e.getAttribute('data-connection'), agreement: e.getAttribute('data-agreement'),
                              inferred: e.getAttribute('data-inferred-reuse'),
+                             unknown_reason: e.getAttribute('data-unknown-reason'),
                              protocol: e.getAttribute('data-protocol'), kind: e.getAttribute('data-kind'),
                              server_connection: e.getAttribute('data-server-connection'),
                              server_request: e.getAttribute('data-server-request'),
@@ -349,6 +350,9 @@ pub struct Row {
     pub agreement: Option<String>,
     /// The verdict from timing alone (data-inferred-reuse).
     pub inferred: Option<String>,
+    /// Why timing alone cannot tell, where it cannot (data-unknown-reason).
+    #[serde(default)]
+    pub unknown_reason: Option<String>,
     pub protocol: Option<String>,
     pub kind: Option<String>,
     pub server_connection: Option<String>,

@@ -116,6 +116,42 @@ pub fn user_agent() -> String {
     web_sys::window().and_then(|w| w.navigator().user_agent().ok()).unwrap_or_default()
 }
 
+/// The tick of this page's clock (ms) in a browser that records a 0 ms connect on a request
+/// it hands a connection that has just fallen free (Firefox), for the collector to mark
+/// its entries with (`connscope_core::reuse::mark_hand_over_stamp`); None elsewhere.
+/// Measured once, on first use.
+pub fn hand_over_stamp_tick() -> Option<f64> {
+    thread_local! {
+        static TICK: std::cell::OnceCell<Option<f64>> = const { std::cell::OnceCell::new() };
+    }
+    TICK.with(|tick| {
+        *tick.get_or_init(|| {
+            let browser = connscope_core::probe::Browser::from_user_agent(&user_agent());
+            (browser == connscope_core::probe::Browser::Firefox).then(|| clock_tick_ms().unwrap_or(1.0))
+        })
+    })
+}
+
+/// The smallest step `performance.now()` takes (ms): watched until it has stepped three
+/// times, at most 3 ms (20 µs in a cross-origin isolated Firefox page, 1 ms otherwise).
+fn clock_tick_ms() -> Option<f64> {
+    let performance = web_sys::window()?.performance()?;
+    let start = performance.now();
+    let (mut last, mut smallest, mut steps) = (start, f64::INFINITY, 0);
+    while steps < 3 {
+        let now = performance.now();
+        if now != last {
+            smallest = smallest.min(now - last);
+            last = now;
+            steps += 1;
+        }
+        if now - start > 3.0 {
+            break;
+        }
+    }
+    smallest.is_finite().then_some(smallest)
+}
+
 /// Calls `step` with -1 for ← and +1 for → pressed on the page, except where the key already
 /// means something: a text field or a list to pick from, and the charts (whose rows and
 /// lanes it moves through). None where the page has no document.

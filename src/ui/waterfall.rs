@@ -290,6 +290,9 @@ pub fn waterfall(p: &Props) -> Html {
                         attrs.push(("data-server-connection", t.connection.clone()));
                         attrs.push(("data-server-request", t.request_number.to_string()));
                     }
+                    if let Some(why) = a.verdict.inference.reason {
+                        attrs.push(("data-unknown-reason", why.key().to_string()));
+                    }
                     if let Some(up) = r.timing.as_ref().and_then(|t| t.upstream_truth()) {
                         attrs.push(("data-upstream-connection", up.hop.connection));
                         attrs.push(("data-upstream-request", up.hop.request_number.to_string()));
