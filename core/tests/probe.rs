@@ -54,6 +54,12 @@ struct World {
     sent: usize,
     connections: usize,
     timings: Vec<Option<Timing>>,
+    /// A request sent on a connection idle for less than the server's timeout by no more
+    /// than this (ms) meets the server closing it, and the browser reports it failed, as
+    /// WebKit does ("Load failed"), instead of sending it again on a new connection.
+    race_ms: f64,
+    /// From this request on (1-based), every fetch fails: the network is gone.
+    down_from: Option<usize>,
 }
 
 impl World {
@@ -67,12 +73,29 @@ impl World {
             sent: 0,
             connections: 0,
             timings: vec![],
+            race_ms: 0.0,
+            down_from: None,
         }
     }
 
     fn request(&mut self, url: &str) -> Result<Response, FetchFailure> {
         self.sent += 1;
         let start = self.clock;
+        let failed = |world: &mut World| {
+            world.open = None;
+            world.clock += 0.5;
+            world.timings.push(None);
+            Err(FetchFailure::Rejected { detail: "TypeError: Load failed".into() })
+        };
+        if self.down_from.is_some_and(|n| self.sent >= n) {
+            return failed(self);
+        }
+        let raced = self.open.is_some_and(|(_, last)| {
+            self.server.idle_ms.is_some_and(|t| (t - self.race_ms..t).contains(&(start - last)))
+        });
+        if raced {
+            return failed(self);
+        }
         let reusable = self.open.filter(|(n, last)| {
             let idle = start - last;
             self.server.keep_alive
@@ -279,6 +302,36 @@ fn without_timing_allow_origin_it_stops_and_says_why() {
     let problem = o.status.problem.clone().unwrap_or_default();
     assert!(problem.contains("Timing-Allow-Origin"), "{problem}");
     assert_eq!(o.session.state, RunState::Failed);
+}
+
+/// The server closes an idle connection just as a request after a pause goes out on it,
+/// and the browser (WebKit) reports the request failed: the pause counts as one the
+/// connection did not survive, the probe goes on and still narrows the timeout, and it
+/// says what happened. Where the network is gone, the next failure stops it.
+#[test]
+fn a_request_lost_as_the_server_closes_the_connection_counts_as_not_survived() {
+    // A wide race, so the search's pauses meet it: the timeout found is where connections
+    // stopped being usable, up to the race's width short of the server's timer.
+    let world = World { race_ms: 300.0, ..World::new(KEEPALIVE) };
+    let o = probe_in(world, ProbeLimits::default(), None);
+    assert_eq!(o.status.stage, Stage::Done, "{:?}", o.status.problem);
+    let Some(Idle::Between { low, high }) = o.status.idle else { panic!("{:?}", o.status.idle) };
+    assert!(low < 4700.0 && high >= 4700.0 && high <= 5010.0, "[{low}, {high}]");
+    assert!(o.status.problem.as_deref().is_some_and(|p| p.contains("failed as it went out")), "{:?}", o.status.problem);
+    let failed =
+        o.session.requests.iter().filter(|r| matches!(r.outcome, connscope_core::Outcome::Failed { .. })).count();
+    assert!(failed >= 1, "no request met the race");
+
+    // The network goes down during the idle search: the loss after a pause counts, the
+    // fresh connection's failure right after stops the probe.
+    let world = World { down_from: Some(205), ..World::new(KEEPALIVE) };
+    let o = probe_in(world, ProbeLimits::default(), None);
+    assert_eq!(o.status.stage, Stage::Failed);
+    assert!(
+        o.status.problem.as_deref().is_some_and(|p| p.contains("The probe stopped after")),
+        "{:?}",
+        o.status.problem
+    );
 }
 
 #[test]

@@ -264,6 +264,24 @@ impl Probe {
         self.send(Asked::Count, fx);
     }
 
+    /// A request after a pause of about `gap` ms failed as it went out (see `fetched`): the
+    /// connection it was sent on did not survive the gap, and none is open now.
+    fn lost_after_pause(&mut self, gap: f64, fx: &mut Vec<Effect>) {
+        self.not_survived = Some(self.not_survived.map_or(gap, |hi| hi.min(gap)));
+        if self.not_survived.is_some_and(|hi| hi <= self.survived) {
+            self.not_survived = Some(self.survived + RESOLUTION_MS.max(self.survived * 0.1));
+        }
+        self.on_connection = None;
+        self.last_end = None;
+        if self.status.problem.is_none() {
+            self.status.problem = Some(format!(
+                "A request sent after a pause of about {} failed as it went out: the server closed the connection just as the browser reused it (WebKit reports that as a failure where other browsers retry). It counts as a pause the connection did not survive.",
+                crate::text::format_seconds(gap)
+            ));
+        }
+        self.next(fx);
+    }
+
     /// Takes the verdict of the request just answered.
     fn judge(&mut self, t: &Timing, reuse: Reuse, fx: &mut Vec<Effect>) {
         let gap = self.last_end.map(|end| t.fetch_start - end);
@@ -346,6 +364,16 @@ impl Machine for Probe {
             Err(failure) => {
                 let message = failure.message(&self.url, None);
                 fx.push(Effect::Report(Event::RequestFailed { id, message: message.clone(), timing: None }));
+                if let (Asked::AfterPause(asked), FetchFailure::Rejected { .. }) = (self.asked, &failure) {
+                    // Sent on a connection kept through a pause just as the server's idle timer
+                    // closed it: Chromium and Firefox send such a request again on a new
+                    // connection, WebKit reports it failed ("Load failed"). Either way the
+                    // connection did not outlive the pause: counted so. The next request opens
+                    // a fresh connection, and where that fails too the network is at fault:
+                    // it stops the probe below.
+                    self.lost_after_pause(f64::from(asked) + self.overhead, &mut fx);
+                    return fx;
+                }
                 self.fail(
                     &mut fx,
                     format!(
