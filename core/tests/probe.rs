@@ -316,7 +316,7 @@ fn a_request_lost_as_the_server_closes_the_connection_counts_as_not_survived() {
     let o = probe_in(world, ProbeLimits::default(), None);
     assert_eq!(o.status.stage, Stage::Done, "{:?}", o.status.problem);
     let Some(Idle::Between { low, high }) = o.status.idle else { panic!("{:?}", o.status.idle) };
-    assert!(low < 4700.0 && high >= 4700.0 && high <= 5010.0, "[{low}, {high}]");
+    assert!(low < 4700.0 && (4700.0..=5010.0).contains(&high), "[{low}, {high}]");
     assert!(o.status.problem.as_deref().is_some_and(|p| p.contains("failed as it went out")), "{:?}", o.status.problem);
     let failed =
         o.session.requests.iter().filter(|r| matches!(r.outcome, connscope_core::Outcome::Failed { .. })).count();
