@@ -156,7 +156,7 @@ async fn checks(b: &Browser, tb: &Testbed) -> Result<()> {
     let har = connscope_core::har::export("fixture", &requests, &analysis, 1.7e12);
     let path = e2e::workspace().join(format!("target/e2e/{name}-import.har"));
     std::fs::write(&path, serde_json::to_string(&har)?)?;
-    b.client.find(Locator::Css("input[type=file]")).await?.send_keys(&path.display().to_string()).await?;
+    b.choose_file(&path).await?;
     b.wait_for_state(&["done"], SOON).await?;
     b.wait_until("the imported rows", &rows_are(requests.len()), SOON).await?;
     b.screenshot(&format!("{name}-har-import")).await?;
@@ -174,7 +174,7 @@ async fn checks(b: &Browser, tb: &Testbed) -> Result<()> {
     for (file, text, says) in bad {
         let path = e2e::workspace().join(format!("target/e2e/{name}-{file}"));
         std::fs::write(&path, text)?;
-        b.client.find(Locator::Css("input[type=file]")).await?.send_keys(&path.display().to_string()).await?;
+        b.choose_file(&path).await?;
         let messages = b.wait_for_text(".messages", &format!("{name}-{file} was not imported"), SOON).await?;
         ensure!(messages.contains(says), "{file}: {messages}");
         ensure!(messages.contains("The run shown is unchanged"), "{file}: {messages}");
@@ -185,7 +185,7 @@ async fn checks(b: &Browser, tb: &Testbed) -> Result<()> {
     // A HAR saved by Chromium's own DevTools (h2 page): the browser's socket ids and the
     // server's Server-Timing both come through, and the h2 origin is one connection.
     let devtools = e2e::workspace().join("core/tests/fixtures/chromium-devtools-h2.har");
-    b.client.find(Locator::Css("input[type=file]")).await?.send_keys(&devtools.display().to_string()).await?;
+    b.choose_file(&devtools).await?;
     let h2_rows = "return document.querySelectorAll('.waterfall [data-request-url][data-protocol=h2]').length > 0";
     b.wait_until("the Chromium HAR's h2 rows", h2_rows, SOON).await?;
     let rows = b.rows().await?;
@@ -203,7 +203,7 @@ async fn checks(b: &Browser, tb: &Testbed) -> Result<()> {
     let text = std::fs::read_to_string(&devtools)?.replace("\"server-timing\"", "\"x-stripped\"");
     let stripped = e2e::workspace().join(format!("target/e2e/{name}-chromium-devtools-no-server-timing.har"));
     std::fs::write(&stripped, text)?;
-    b.client.find(Locator::Css("input[type=file]")).await?.send_keys(&stripped.display().to_string()).await?;
+    b.choose_file(&stripped).await?;
     let no_truth = "return document.querySelectorAll('.waterfall [data-request-url]').length > 0 && document.querySelectorAll('.waterfall [data-server-request]').length === 0";
     b.wait_until("the rows without Server-Timing", no_truth, SOON).await?;
     let rows = b.rows().await?;

@@ -170,7 +170,7 @@ async fn recording_against_a_run(b: &Browser, tb: &Testbed) -> Result<String> {
     b.wait_until("the form", "return document.querySelector('[data-compare-shown]') !== null", Duration::from_secs(20))
         .await?;
     let har = e2e::workspace().join("core/tests/fixtures/chromium-devtools-h2.har");
-    b.client.find(fantoccini::Locator::Css("input[type=file]")).await?.send_keys(&har.display().to_string()).await?;
+    b.choose_file(&har).await?;
     b.wait_until("the HAR", "return document.querySelector('main').dataset.source === 'har' && +document.querySelector('main').dataset.rowCount", Duration::from_secs(20)).await?;
     let imported = b.js("return +document.querySelector('main').dataset.rowCount").await?.as_u64().unwrap_or(0);
     tokio::time::sleep(IDLE + Duration::from_millis(300)).await;

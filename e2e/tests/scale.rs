@@ -6,7 +6,7 @@
 
 use anyhow::{ensure, Context, Result};
 use e2e::{start_testbed, Browser, Engine};
-use fantoccini::{key::Key, Locator};
+use fantoccini::key::Key;
 use std::time::Duration;
 
 const SOON: Duration = Duration::from_secs(30);
@@ -43,7 +43,7 @@ async fn checks(b: &Browser, app_url: &str) -> Result<()> {
 
         b.client.goto(&format!("{app_url}?scenario=keepalive")).await?;
         b.wait_for_state(&["idle"], SOON).await?;
-        b.client.find(Locator::Css("input[type=file]")).await?.send_keys(&path.display().to_string()).await?;
+        b.choose_file(&path).await?;
         b.wait_until(
             &format!("data-row-count={n}"),
             &format!("return document.querySelector('main[data-row-count=\"{n}\"]') !== null && document.querySelector('.waterfall [data-request-url]') !== null"),
