@@ -333,9 +333,7 @@ pub fn site_report(requests: &[Request], analysis: &Analysis, capture: Option<&C
                     | UnknownReason::LoopbackUnderCoarseClock
                     | UnknownReason::HandOverUnderCoarseClock,
                 ) => "a clock too coarse to tell",
-                Some(UnknownReason::HandOverStamp) => {
-                    "a 0 ms connect the browser also records on a connection handed over"
-                }
+                Some(UnknownReason::HandOverStamp) => "a 0 ms connect that may be a connection handed over",
                 Some(UnknownReason::NavigationConnectUnrecorded) => {
                     "a navigation entry that records no connection setup"
                 }
