@@ -75,6 +75,18 @@ async fn checks(b: &Browser, tb: &Testbed) -> Result<()> {
     let tip = b.wait_for_text("#wf-tip", "/r/", SOON).await?;
     ensure!(tip.contains("ms"), "tooltip: {tip}");
     b.wait_for_text(".details", "Evidence", SOON).await?;
+    // The details are a plain two-column list, in the page's own type: a lesson's big
+    // figures (its own `.facts`) once took them over, evidence in 1.5em bold.
+    let look = b
+        .js("const f = document.querySelector('.details .facts'), dd = f.querySelector('dd'), s = getComputedStyle(dd); \
+             return [getComputedStyle(f).display, s.fontSize, getComputedStyle(f.closest('.details')).fontSize, s.fontWeight]")
+        .await?;
+    ensure!(
+        look[0] == "grid"
+            && look[1] == look[2]
+            && look[3].as_str().and_then(|w| w.parse::<u32>().ok()).is_some_and(|w| w < 600),
+        "the details' list: display, dd size, panel size, dd weight = {look}"
+    );
 
     // Keyboard in the connection view: Enter on a lane selects its requests in turn.
     let lane = b.client.find(Locator::Css(".connections .lane:not([data-requests='1'])")).await?;
