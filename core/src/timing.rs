@@ -46,11 +46,11 @@ pub struct Timing {
     /// shows still counts.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub open_reading_unreliable: Option<crate::reuse::UnknownReason>,
-    /// Not a browser attribute: set by a capture from a browser that records a 0 ms connect
-    /// (a stamp, not a measured connect) on an HTTP/1.x request it hands a connection that
-    /// has just fallen free, as on one it gives a new connection (Firefox), under a clock
-    /// this coarse (its tick, ms). Such a connect is evidence of a new connection only where
-    /// no other request of its origin finished around it (`reuse::refine`).
+    /// Not a browser attribute: set by a capture or a run in a browser that records a 0 ms
+    /// connect (a stamp, not a measured connect) on an HTTP/1.x request it hands a
+    /// connection that has just fallen free (Firefox; `reuse::mark_hand_over_stamp`): the
+    /// page's clock tick (ms). Such a connect is evidence of a new connection only where no
+    /// other request of its origin finished around it (`reuse::refine`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub hand_over_stamp_tick_ms: Option<f64>,
 }
