@@ -53,9 +53,9 @@ pub enum UnknownReason {
     /// Safari's and WebKit's navigation entries record no connection setup: a document's
     /// new connection reads as one already open.
     NavigationConnectUnrecorded,
-    /// A capture from Firefox under a coarse clock: a connect that reads 0 ms while a
-    /// connection of its origin fell free before it was sent may be Firefox's stamp on a
-    /// connection handed over, not a new one.
+    /// A capture from Firefox under a coarse clock: a connect that reads 0 ms (or one tick)
+    /// while a connection of its origin fell free before it was sent may be Firefox's stamp
+    /// on a connection handed over, not a new one.
     HandOverUnderCoarseClock,
     /// A run in Firefox under a fine clock: a connect that reads 0 ms right after another
     /// request of its origin finished is Firefox's stamp on the connection that request
@@ -91,7 +91,7 @@ impl UnknownReason {
             UnknownReason::WaitedForAConnection => "It waited before being sent while the browser was handing out connections it had just set up to other requests of this origin, and no request to this origin finished just before it was sent: it may have got one of those new connections, whose connect the browser (Firefox does this) recorded on no request, so whether it was new or reused cannot be told.",
             UnknownReason::LoopbackUnderCoarseClock => "The page was not cross-origin isolated, so its clock is coarse, and this server runs on the same machine, where a connection is set up faster than that clock shows: a new connection and a reused one read the same.",
             UnknownReason::NavigationConnectUnrecorded => "This browser (Safari, WebKit) records no connection setup in a page's navigation entry: the document's connection reads as already open whether it was new or not.",
-            UnknownReason::HandOverUnderCoarseClock => "Its connect reads 0 ms, and another request to this origin finished between that moment and this one's send. Firefox records a 0 ms connect on a request it hands a connection that has just fallen free, and under this page's coarse clock a new connection's connect can read 0 ms too: this one may have gone on the freed connection, so whether it was new or reused cannot be told.",
+            UnknownReason::HandOverUnderCoarseClock => "Its connect reads 0 ms or a single tick of this page's coarse clock, and another request to this origin finished between that moment and this one's send. Firefox records a 0 ms connect on a request it hands a connection that has just fallen free (under a coarse clock its two ends can fall either side of a tick), and under such a clock a new connection's connect reads the same: this one may have gone on the freed connection, so whether it was new or reused cannot be told.",
             UnknownReason::HandOverStamp => "Its connect reads 0 ms, and another request to this origin finished just before it. Firefox records such a connect on a request it hands the connection another request has just freed (a reused connection, not a new one), while under this page's clock it shows a new connection's connect as taking time: this one most likely went on the freed connection, but timing alone cannot prove which, so it is left unknown.",
             UnknownReason::TooCoarse => "The recording rounds every phase to whole milliseconds and shows 0 ms for connecting: a reused connection and a new one that took under a millisecond (as on a fast network) look the same.",
         }
@@ -290,10 +290,14 @@ pub fn refine(timings: &[Option<&Timing>], origins: &[usize], verdicts: &mut [Ve
     for i in 0..verdicts.len() {
         let Some(t) = timings[i] else { continue };
         let Some(tick) = t.hand_over_stamp_tick_ms else { continue };
-        if verdicts[i].inference.reuse != Reuse::New || !connect_reads_zero(t) {
+        let coarse = tick >= crate::capture::COARSE_CLOCK_MS;
+        // Under a coarse clock the stamp's two ends can fall either side of a tick: a
+        // connect of one tick is such a stamp as much as one of 0 ms (Firefox, 1 ms clock:
+        // keepalive's img-21, request 2 on its connection, read a 1 ms connect).
+        let stamp = connect_reads_zero(t) || (coarse && t.connect_end - t.connect_start <= tick + EPSILON_MS);
+        if verdicts[i].inference.reuse != Reuse::New || !stamp {
             continue;
         }
-        let coarse = tick >= crate::capture::COARSE_CLOCK_MS;
         let before = tick.max(HAND_OVER_LAG_MS);
         let (from, to) = (t.connect_start - before - EPSILON_MS, t.request_start + tick + EPSILON_MS);
         let own = usize::from((from..=to).contains(&t.response_end));
@@ -655,6 +659,15 @@ mod tests {
         for end in [3.8, 6.2] {
             assert_eq!(refined(&[other_done(end), stamped(4.0, 5.0, 5.6)])[1], Reuse::New, "other done at {end}");
         }
+        // A stamp whose ends fell either side of a tick reads one tick: the same sign. Two
+        // ticks are a connect that took time.
+        let ticked = |ticks: f64| Timing {
+            hand_over_stamp_tick_ms: Some(1.0),
+            ..seen(4.0, Some((5.0, 5.0 + ticks)), 5.0 + ticks, 7.0, "http/1.1")
+        };
+        assert_eq!(refined(&[other_done(5.3), ticked(1.0)])[1], Reuse::Unknown);
+        assert_eq!(refined(&[ticked(1.0)]), vec![Reuse::New]);
+        assert_eq!(refined(&[other_done(5.3), ticked(2.0)])[1], Reuse::New);
         // Only where the capture says the browser stamps hand-overs (Firefox, coarse clock).
         let unmarked = seen(4.0, Some((5.0, 5.0)), 5.0, 5.6, "http/1.1");
         assert_eq!(refined(&[other_done(5.3), unmarked]), vec![Reuse::New, Reuse::New]);
