@@ -558,6 +558,16 @@ fn queueing_at_the_per_host_limit_is_measured_and_named() {
     }
 }
 
+/// A fixture's log: each URL served, with its request number on its connection.
+fn request_numbers(doc: &Value) -> std::collections::BTreeMap<&str, u64> {
+    doc["served"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| (s["url"].as_str().unwrap(), s["request_number"].as_u64().unwrap()))
+        .collect()
+}
+
 /// Firefox captures of the testbed's keepalive page (a top-level page, its 1 ms clock):
 /// every verdict from timing alone that is known matches the testbed's log, and the
 /// 0 ms connects Firefox recorded on requests it handed a connection that had just fallen
@@ -571,12 +581,7 @@ fn firefoxs_hand_over_stamps_in_a_coarse_capture_are_unknown_and_the_rest_agrees
             .join(format!("tests/fixtures/firefox-capture-keepalive-{name}.json"));
         let text = std::fs::read_to_string(&path).unwrap();
         let doc: Value = serde_json::from_str(&text).unwrap();
-        let served: std::collections::BTreeMap<&str, u64> = doc["served"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|s| (s["url"].as_str().unwrap(), s["request_number"].as_u64().unwrap()))
-            .collect();
+        let served = request_numbers(&doc);
         let captured = connscope_core::capture::import(&text).unwrap();
         let a = analyse(&captured.requests);
         let (mut known, mut stamps_new) = (0, 0);
@@ -638,12 +643,7 @@ fn firefoxs_hand_over_stamps_under_a_fine_clock_are_unknown_and_the_rest_agrees(
     for name in ["max-3-10", "max-3-12", "keepalive-parallel-2", "keepalive-parallel-7"] {
         let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(format!("tests/fixtures/firefox-run-{name}.json"));
         let doc: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
-        let served: std::collections::BTreeMap<&str, u64> = doc["served"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|s| (s["url"].as_str().unwrap(), s["request_number"].as_u64().unwrap()))
-            .collect();
+        let served = request_numbers(&doc);
         let requests: Vec<Request> = doc["entries"]
             .as_array()
             .unwrap()
