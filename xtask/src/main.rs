@@ -294,6 +294,10 @@ fn run_checks(tools: &tools::Tools, browsers: &tools::Browsers, tally: &mut Tall
             driver,
             ("CONNSCOPE_TESTBED", testbed.app_url.clone()),
             ("WASM_BINDGEN_TEST_TIMEOUT", "120".to_string()),
+            // The runner gives the WebDriver binary 5 s to open its port by default; a
+            // fresh-clone CI run on a busy machine saw chromedriver miss that ("driver failed
+            // to bind port during startup"). It still restarts a driver stuck for 10 s.
+            ("WASM_BINDGEN_TEST_DRIVER_TIMEOUT", "60".to_string()),
         ]
     };
     counted(
