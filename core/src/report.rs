@@ -250,8 +250,8 @@ pub fn site_report(requests: &[Request], analysis: &Analysis, capture: Option<&C
     if let Some(c) = capture {
         for hint in c.hints.iter().filter(|h| h.is("preconnect")) {
             let Some(origin) = crate::url::origin_of(&hint.href) else { continue };
-            let first =
-                of_origin(&origin).into_iter().min_by(|&a, &b| start(&requests[a]).total_cmp(&start(&requests[b])));
+            let to_origin = of_origin(&origin);
+            let first = to_origin.iter().copied().min_by(|&a, &b| start(&requests[a]).total_cmp(&start(&requests[b])));
             match first {
                 None => report.findings.push(Finding {
                     kind: FindingKind::PreconnectUnused,
@@ -265,9 +265,22 @@ pub fn site_report(requests: &[Request], analysis: &Analysis, capture: Option<&C
                     evidence: Vec::new(),
                 }),
                 Some(i) => {
-                    let inference = verdict(i).map(|v| &v.inference);
-                    let paid = inference.and_then(|inf| (inf.reuse == Reuse::New).then_some(inf.handshake_ms).flatten());
-                    if let Some(ms) = paid.filter(|ms| *ms > 0.0) {
+                    // The browser gives a usable preconnected connection to the first request
+                    // it sends there. Requests that started within a tick of the clock of
+                    // each other were sent in an order the entries do not tell (a coarse
+                    // clock gives a page's images one start), so each of them must have set
+                    // up a connection of its own: one that cannot tell may be the one the
+                    // preconnect served.
+                    let tick = c.clock_resolution_ms.unwrap_or(0.0).max(crate::phases::EPSILON_MS);
+                    let paid = |j: usize| {
+                        let inference = verdict(j).map(|v| &v.inference);
+                        inference
+                            .and_then(|inf| (inf.reuse == Reuse::New).then_some(inf.handshake_ms).flatten())
+                            .filter(|ms| *ms > 0.0)
+                    };
+                    let mut tied = to_origin.iter().filter(|&&j| start(&requests[j]) <= start(&requests[i]) + tick);
+                    let all_paid = tied.all(|&j| paid(j).is_some());
+                    if let Some(ms) = paid(i).filter(|_| all_paid) {
                         let cors = requests[i].kind == Kind::Font;
                         report.findings.push(Finding {
                             kind: FindingKind::PreconnectWasted,
@@ -452,6 +465,37 @@ mod tests {
         // Two shards are not enough to call it sharding.
         let a = analyse(&rs[1..]);
         assert!(keys(&site_report(&rs[1..], &a, None)).is_empty());
+    }
+
+    #[test]
+    fn a_preconnect_is_wasted_only_where_every_request_tied_for_first_set_up_its_own() {
+        // WebKit under its 1 ms clock: a page's images share a start, and the preconnected
+        // connection served one that reads unknown (a 0 ms connect), while the next opened
+        // its own. Which was sent first the entries do not tell, so there is no finding.
+        let page = "https://site.example";
+        let cdn = "https://cdn.example";
+        let capture = CaptureInfo {
+            page_url: format!("{page}/"),
+            clock_resolution_ms: Some(1.0),
+            hints: vec![Hint { rel: "preconnect".into(), href: format!("{cdn}/"), ..Hint::default() }],
+            ..CaptureInfo::default()
+        };
+        let wasted = |second_start: f64, order_swapped: bool| {
+            let opened = req(1, cdn, 2.0, 30.0, Some(15.0), None, "http/1.1");
+            let served = req(2, cdn, second_start, 20.0, None, None, "http/1.1");
+            let mut rs = vec![req(0, page, 0.0, 2.0, Some(1.0), None, "http/1.1"), opened, served];
+            if order_swapped {
+                rs.swap(1, 2);
+            }
+            let a = analyse(&rs);
+            site_report(&rs, &a, Some(&capture)).findings.into_iter().find(|f| f.kind == FindingKind::PreconnectWasted)
+        };
+        assert!(wasted(2.0, false).is_none());
+        assert!(wasted(2.0, true).is_none());
+        assert!(wasted(2.9, false).is_none());
+        // A tick later it was sent later: the first set up its own connection.
+        let f = wasted(3.5, false).expect("the first request, alone at its start, opened a connection");
+        assert_eq!(f.evidence, [1]);
     }
 
     #[test]

@@ -335,10 +335,13 @@ async fn checks(b: &Browser, tb: &Testbed) -> Result<String> {
         shown.opened.iter().any(|o| o.origin == short_idle),
         "the browser did preconnect to {short_idle}, which the report calls unused"
     );
-    // A preconnect (credentialed) that CORS-mode images cannot use, to an HTTPS origin (its
-    // TLS handshake takes long enough to read even on a coarse clock): the finding is stated
-    // exactly when the log shows the first request there first on its connection (it set one
-    // up) and the browser measured a connect for it.
+    // A preconnect (credentialed) to an HTTPS origin whose images are fetched in CORS mode
+    // (its TLS handshake takes long enough to read even on a coarse clock). Whether the
+    // preconnected connection (the first the testbed accepted there) served the first
+    // request is up to the browser: Chromium and Firefox keep it for credentialed requests,
+    // WebKit hands it to the first image. The finding is never stated where it served it,
+    // and where the clock is fine (Chromium) it is stated exactly when it did not and the
+    // first request's row shows the connect it paid for.
     let cdn = origin("https-keepalive")?;
     let shown = capture(
         b,
@@ -348,21 +351,38 @@ async fn checks(b: &Browser, tb: &Testbed) -> Result<String> {
         &format!("{keepalive}/page.html?from=https-keepalive&preconnect=https-keepalive&img_cors=1"),
     )
     .await?;
-    let first_request =
-        shown.served.iter().filter(|s| s.origin == cdn).min_by(|a, b| a.received_ms.total_cmp(&b.received_ms));
+    let preconnected = shown
+        .opened
+        .iter()
+        .filter(|o| o.origin == cdn)
+        .min_by(|a, b| a.accepted_ms.total_cmp(&b.accepted_ms))
+        .with_context(|| format!("the browser opened no connection to {cdn}, which the page preconnects to"))?;
+    let first_request = shown
+        .served
+        .iter()
+        .filter(|s| s.origin == cdn)
+        .min_by(|a, b| a.received_ms.total_cmp(&b.received_ms))
+        .with_context(|| format!("no request went to {cdn}"))?;
     let first_row =
-        first_request.and_then(|r| shown.rows.iter().find(|row| row.url == format!("{}{}", r.origin, r.target)));
-    let own_connection = first_request.is_some_and(|r| r.request_number == 1);
-    let connect_shown =
-        first_row.is_some_and(|r| ["tcp", "tls"].iter().any(|p| r.phases.get(*p).is_some_and(|t| *t > 0.0)));
-    let stated = shown.findings.iter().any(|f| f.0 == "preconnect-wasted" && f.1 == cdn);
-    ensure!(
-        stated == (own_connection && connect_shown),
-        "preconnect-wasted stated: {stated}; the log: first request to {cdn} {:?}; its row {first_row:?}",
-        first_request.map(|r| (r.connection, r.request_number))
-    );
+        shown.rows.iter().find(|row| row.url == format!("{}{}", first_request.origin, first_request.target));
+    let wasted = first_request.connection != preconnected.connection;
+    let connect_shown = first_row
+        .is_some_and(|r| r.reuse == "new" && ["tcp", "tls"].iter().any(|p| r.phases.get(*p).is_some_and(|t| *t > 0.0)));
+    let finding = shown.findings.iter().find(|f| f.0 == "preconnect-wasted" && f.1 == cdn);
+    let stated = finding.is_some();
+    let what = || {
+        format!(
+            "preconnect-wasted stated: {finding:?}; the log: preconnected connection {}, first request there {} on connection {} (request {}); its row {first_row:?}",
+            preconnected.connection, first_request.target, first_request.connection, first_request.request_number
+        )
+    };
+    ensure!(!stated || wasted, "{}", what());
+    if b.engine == Engine::Chromium {
+        ensure!(stated == (wasted && connect_shown), "{}", what());
+    }
     table.push_str(&format!(
-        "  preconnect with CORS images: first request there on a connection of its own {own_connection}, connect shown {connect_shown}, stated {stated}\n"
+        "  preconnect with CORS images: the preconnected connection served the first request {}, its connect shown {connect_shown}, stated {stated}\n",
+        !wasted
     ));
 
     // A full buffer: 300 images and more.
