@@ -484,10 +484,15 @@ fn no_free_connection(timings: &[Option<&Timing>], origins: &[usize], verdicts: 
 
 /// Whether `browser` records a 0 ms connect on an HTTP/1.x request it hands a connection
 /// that has just fallen free, as on one it gives a new connection (Firefox does, under any
-/// clock); where it does, marks `t` (`Timing::hand_over_stamp_tick_ms`) with the page's
-/// clock tick, for `refine`.
+/// clock): where it does, its entries are marked (`mark_hand_over_stamp`).
+pub fn stamps_hand_overs(browser: crate::probe::Browser) -> bool {
+    browser == crate::probe::Browser::Firefox
+}
+
+/// Where `browser` stamps hand-overs (`stamps_hand_overs`) and `t` is an HTTP/1.x request,
+/// marks it (`Timing::hand_over_stamp_tick_ms`) with the page's clock tick, for `refine`.
 pub fn mark_hand_over_stamp(t: &mut Timing, browser: crate::probe::Browser, tick_ms: f64) {
-    if browser == crate::probe::Browser::Firefox && t.is_one_at_a_time() {
+    if stamps_hand_overs(browser) && t.is_one_at_a_time() {
         t.hand_over_stamp_tick_ms = Some(tick_ms.max(0.0));
     }
 }

@@ -116,18 +116,20 @@ pub fn user_agent() -> String {
     web_sys::window().and_then(|w| w.navigator().user_agent().ok()).unwrap_or_default()
 }
 
-/// The tick of this page's clock (ms) in a browser that records a 0 ms connect on a request
-/// it hands a connection that has just fallen free (Firefox), for the collector to mark
-/// its entries with (`connscope_core::reuse::mark_hand_over_stamp`); None elsewhere.
-/// Measured once, on first use.
-pub fn hand_over_stamp_tick() -> Option<f64> {
+/// The browser this page runs in and this page's clock tick (ms), where the model says the
+/// browser records a 0 ms connect on a request it hands a connection that has just fallen
+/// free (`connscope_core::reuse::stamps_hand_overs`), for the collector to mark its entries
+/// with (`connscope_core::reuse::mark_hand_over_stamp`); None elsewhere. Measured once, on
+/// first use.
+pub fn hand_over_stamp() -> Option<(connscope_core::probe::Browser, f64)> {
     thread_local! {
-        static TICK: std::cell::OnceCell<Option<f64>> = const { std::cell::OnceCell::new() };
+        static STAMP: std::cell::OnceCell<Option<(connscope_core::probe::Browser, f64)>> =
+            const { std::cell::OnceCell::new() };
     }
-    TICK.with(|tick| {
-        *tick.get_or_init(|| {
+    STAMP.with(|stamp| {
+        *stamp.get_or_init(|| {
             let browser = connscope_core::probe::Browser::from_user_agent(&user_agent());
-            (browser == connscope_core::probe::Browser::Firefox).then(|| clock_tick_ms().unwrap_or(1.0))
+            connscope_core::reuse::stamps_hand_overs(browser).then(|| (browser, clock_tick_ms().unwrap_or(1.0)))
         })
     })
 }

@@ -81,24 +81,24 @@ pub struct Collector {
     observer: Option<web_sys::PerformanceObserver>,
     _callback: Option<Closure<dyn FnMut(web_sys::PerformanceObserverEntryList)>>,
     performance: Option<web_sys::Performance>,
-    /// This page's clock tick, in a browser that stamps hand-overs (see `read`).
-    stamp_tick: Option<f64>,
+    /// The browser and this page's clock tick, where it stamps hand-overs (see `read`).
+    stamp: Option<(connscope_core::probe::Browser, f64)>,
 }
 
 /// An entry read as `to_timing` does, marked for a browser that stamps a 0 ms connect on a
-/// request it hands a connection that has just fallen free (`stamp_tick`: this page's clock
-/// tick, where it is such a browser; see `connscope_core::reuse::mark_hand_over_stamp`).
-fn read(entry: &JsValue, stamp_tick: Option<f64>) -> Option<Timing> {
+/// request it hands a connection that has just fallen free (`stamp`: the browser and this
+/// page's clock tick, where it is such a browser; see `super::page::hand_over_stamp`).
+fn read(entry: &JsValue, stamp: Option<(connscope_core::probe::Browser, f64)>) -> Option<Timing> {
     let mut t = to_timing(entry)?;
-    if let Some(tick) = stamp_tick {
-        connscope_core::reuse::mark_hand_over_stamp(&mut t, connscope_core::probe::Browser::Firefox, tick);
+    if let Some((browser, tick)) = stamp {
+        connscope_core::reuse::mark_hand_over_stamp(&mut t, browser, tick);
     }
     Some(t)
 }
 
 impl Collector {
     pub fn new(token_prefix: String) -> Collector {
-        let stamp_tick = super::page::hand_over_stamp_tick();
+        let stamp = super::page::hand_over_stamp();
         let performance = web_sys::window().and_then(|w| w.performance());
         if let Some(p) = &performance {
             p.set_resource_timing_buffer_size(BUFFER_SIZE);
@@ -115,7 +115,7 @@ impl Collector {
                         .and_then(|n| n.as_string())
                         .unwrap_or_default();
                     if name.contains(&token_prefix) {
-                        if let Some(t) = read(&entry, stamp_tick) {
+                        if let Some(t) = read(&entry, stamp) {
                             let woken = wake.borrow_mut().remove(&name);
                             sink.borrow_mut().insert(name, t);
                             for w in woken.into_iter().flatten() {
@@ -134,7 +134,7 @@ impl Collector {
             let _ = js_sys::Reflect::set(&init, &"buffered".into(), &true.into());
             o.observe(init.unchecked_ref());
         }
-        Collector { entries, waiting, observer, _callback: Some(callback), performance, stamp_tick }
+        Collector { entries, waiting, observer, _callback: Some(callback), performance, stamp }
     }
 
     /// The entry for `url`, waiting up to `wait_ms` for it: browsers add it when the body
@@ -149,7 +149,7 @@ impl Collector {
             if let Some(p) = &self.performance {
                 let found = p.get_entries_by_name_with_entry_type(url, "resource");
                 if found.length() > 0 {
-                    if let Some(t) = read(&found.get(found.length() - 1), self.stamp_tick) {
+                    if let Some(t) = read(&found.get(found.length() - 1), self.stamp) {
                         return Some(t);
                     }
                 }
