@@ -86,6 +86,23 @@ async fn the_default_page_graph_is_complete_with_parents_and_depths() {
         assert_eq!(connscope_core::url::strip_token(&t.name), r.url);
         assert!(t.server_truth().is_some(), "Server-Timing truth for {}", r.url);
     }
+    // Firefox stamps a 0 ms connect on a connection it hands over: there, and only there,
+    // the collector marks every HTTP/1.x entry with the page's measured clock tick.
+    let ua = connscope::browser::page::user_agent();
+    let browser = connscope_core::probe::Browser::from_user_agent(&ua);
+    assert_eq!(connscope_core::reuse::stamps_hand_overs(browser), ua.contains("Firefox/"), "{ua}");
+    for r in s.requests.iter() {
+        let t = r.timing.as_ref().unwrap();
+        match t.hand_over_stamp_tick_ms {
+            Some(tick) => assert!(
+                ua.contains("Firefox/") && t.is_one_at_a_time() && tick > 0.0 && tick <= 3.0,
+                "{} marked with a tick of {tick} ms ({}) in {ua}",
+                r.url,
+                t.next_hop_protocol
+            ),
+            None => assert!(!(ua.contains("Firefox/") && t.is_one_at_a_time()), "{} not marked in {ua}", r.url),
+        }
+    }
 }
 
 #[wasm_bindgen_test]
