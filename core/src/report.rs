@@ -266,11 +266,14 @@ pub fn site_report(requests: &[Request], analysis: &Analysis, capture: Option<&C
                 }),
                 Some(i) => {
                     // The browser gives a usable preconnected connection to the first request
-                    // it sends there. Requests that started within a tick of the clock of
-                    // each other were sent in an order the entries do not tell (a coarse
-                    // clock gives a page's images one start), so each of them must have set
-                    // up a connection of its own: one that cannot tell may be the one the
-                    // preconnect served.
+                    // it sends there, at once. Requests that started within a tick of the
+                    // clock of each other were sent in an order the entries do not tell (a
+                    // coarse clock gives a page's images one start), so the finding needs each
+                    // of them to have set up a connection of its own, or to have been sent only
+                    // after another request there freed a connection (its response ended) or,
+                    // over HTTP/2, set one up that it could join: such a one waited, which a
+                    // request given the preconnected connection does not. One that cannot be
+                    // told and was sent before may be the one the preconnect served.
                     let tick = c.clock_resolution_ms.unwrap_or(0.0).max(crate::phases::EPSILON_MS);
                     let paid = |j: usize| {
                         let inference = verdict(j).map(|v| &v.inference);
@@ -278,9 +281,24 @@ pub fn site_report(requests: &[Request], analysis: &Analysis, capture: Option<&C
                             .and_then(|inf| (inf.reuse == Reuse::New).then_some(inf.handshake_ms).flatten())
                             .filter(|ms| *ms > 0.0)
                     };
-                    let mut tied = to_origin.iter().filter(|&&j| start(&requests[j]) <= start(&requests[i]) + tick);
-                    let all_paid = tied.all(|&j| paid(j).is_some());
-                    if let Some(ms) = paid(i).filter(|_| all_paid) {
+                    let mut freed: Vec<(f64, usize)> = to_origin
+                        .iter()
+                        .filter_map(|&k| {
+                            let t = requests[k].timing.as_ref()?;
+                            let joinable = !t.is_one_at_a_time() && paid(k).is_some();
+                            Some((if joinable { t.connect_end.min(t.response_end) } else { t.response_end }, k))
+                        })
+                        .collect();
+                    freed.sort_by(|a, b| a.0.total_cmp(&b.0));
+                    let waited = |j: usize| {
+                        let first_freed = freed.iter().find(|(_, k)| *k != j).map_or(f64::INFINITY, |f| f.0);
+                        requests[j].timing.as_ref().is_some_and(|t| t.request_start > first_freed + tick)
+                    };
+                    let tied: Vec<usize> =
+                        to_origin.iter().copied().filter(|&j| start(&requests[j]) <= start(&requests[i]) + tick).collect();
+                    let opened = tied.iter().copied().find(|&j| paid(j).is_some());
+                    let all_accounted = tied.iter().all(|&j| paid(j).is_some() || waited(j));
+                    if let Some((i, ms)) = opened.and_then(|j| paid(j).map(|ms| (j, ms))).filter(|_| all_accounted) {
                         let cors = requests[i].kind == Kind::Font;
                         report.findings.push(Finding {
                             kind: FindingKind::PreconnectWasted,
@@ -480,15 +498,19 @@ mod tests {
             hints: vec![Hint { rel: "preconnect".into(), href: format!("{cdn}/"), ..Hint::default() }],
             ..CaptureInfo::default()
         };
-        let wasted = |second_start: f64, order_swapped: bool| {
-            let opened = req(1, cdn, 2.0, 30.0, Some(15.0), None, "http/1.1");
-            let served = req(2, cdn, second_start, 20.0, None, None, "http/1.1");
-            let mut rs = vec![req(0, page, 0.0, 2.0, Some(1.0), None, "http/1.1"), opened, served];
+        let finding = |cdn_requests: Vec<Request>, order_swapped: bool| {
+            let mut rs = vec![req(0, page, 0.0, 2.0, Some(1.0), None, "http/1.1")];
+            rs.extend(cdn_requests);
             if order_swapped {
                 rs.swap(1, 2);
             }
             let a = analyse(&rs);
             site_report(&rs, &a, Some(&capture)).findings.into_iter().find(|f| f.kind == FindingKind::PreconnectWasted)
+        };
+        let wasted = |second_start: f64, order_swapped: bool| {
+            let opened = req(1, cdn, 2.0, 30.0, Some(15.0), None, "http/1.1");
+            let served = req(2, cdn, second_start, 20.0, None, None, "http/1.1");
+            finding(vec![opened, served], order_swapped)
         };
         assert!(wasted(2.0, false).is_none());
         assert!(wasted(2.0, true).is_none());
@@ -496,6 +518,31 @@ mod tests {
         // A tick later it was sent later: the first set up its own connection.
         let f = wasted(3.5, false).expect("the first request, alone at its start, opened a connection");
         assert_eq!(f.evidence, [1]);
+        // Chromium: the seventh image shares the first's start, waited for a connection to
+        // fall free and went on it (reads reused); it was no preconnect's. Listed first.
+        let late = |sent: f64| {
+            let mut r = req(2, cdn, 2.0, sent + 5.0, None, None, "http/1.1");
+            if let Some(t) = r.timing.as_mut() {
+                t.request_start = sent;
+            }
+            vec![r, req(1, cdn, 2.0, 30.0, Some(15.0), None, "http/1.1")]
+        };
+        let f = finding(late(32.0), false).expect("the only request sent at once opened a connection");
+        assert_eq!(f.evidence, [2]);
+        // Sent before any request there ended, or within a tick of it: it may have gone on
+        // the preconnected one.
+        assert!(finding(late(29.0), false).is_none());
+        assert!(finding(late(31.0), false).is_none());
+        // Over HTTP/2 one that joined the connection another set up waited for it too.
+        let h2 = |sent: f64| {
+            let mut joined = req(2, cdn, 2.0, sent + 5.0, None, None, "h2");
+            if let Some(t) = joined.timing.as_mut() {
+                t.request_start = sent;
+            }
+            vec![req(1, cdn, 2.0, 30.0, Some(15.0), None, "h2"), joined]
+        };
+        assert!(finding(h2(18.5), false).is_some());
+        assert!(finding(h2(10.0), false).is_none());
     }
 
     #[test]

@@ -110,8 +110,25 @@ async fn capture(b: &Browser, tb: &Testbed, main: &WindowHandle, code: &str, pag
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     };
-    b.client.switch_to_window(window).await?;
-    let shown = read_capture(b).await;
+    b.client.switch_to_window(window.clone()).await?;
+    let shown = match read_capture(b).await {
+        Ok(shown) => Ok(shown),
+        // What the connscope window and the page show, for the next look at such a case.
+        Err(e) => {
+            let state = b
+                .js("const m = document.querySelector('main'); return JSON.stringify({ url: location.href, source: m && m.getAttribute('data-source'), state: m && m.getAttribute('data-run-state'), rows: m && m.getAttribute('data-row-count'), report: document.querySelector('[data-site-report]') !== null, messages: (document.querySelector('.messages') || {}).textContent || '', opener: window.opener !== null })")
+                .await
+                .map_or_else(|e| format!("(not readable: {e})"), |v| v.to_string());
+            let _ = b.screenshot(&format!("{}-capture-window-failure", b.engine.name())).await;
+            b.client.switch_to_window(main.clone()).await?;
+            let panel = b
+                .js("const p = document.querySelector('[data-connscope-capture]'); return p && p.textContent")
+                .await
+                .map_or_else(|e| format!("(not readable: {e})"), |v| v.to_string());
+            b.client.switch_to_window(window).await?;
+            Err(e.context(format!("the connscope window: {state}; the page's capture panel: {panel}")))
+        }
+    };
     b.client.close_window().await?;
     b.client.switch_to_window(main.clone()).await?;
     let mut shown = shown?;
