@@ -257,6 +257,23 @@ impl Browser {
         )
     }
 
+    /// How alive the page is, for a test's failure message: whether it is visible and
+    /// focused, and how many animation frames and 10 ms timers it ran in one second (a
+    /// page the browser throttles runs frames rarely or not at all, and timers at most
+    /// once a second).
+    pub async fn liveliness(&self) -> String {
+        let set = "window.connscopeLive = { frames: 0, timers: 0 }; const f = () => { window.connscopeLive.frames++; requestAnimationFrame(f); }; requestAnimationFrame(f); const t = () => { window.connscopeLive.timers++; if (window.connscopeLive.timers < 1000) setTimeout(t, 10); }; setTimeout(t, 10);";
+        if let Err(e) = self.client.execute(set, vec![]).await {
+            return format!("(the page runs no script: {e})");
+        }
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        let read = "const l = window.connscopeLive; const said = `visibility ${document.visibilityState}, focus ${document.hasFocus()}, ${l.frames} frames and ${l.timers} 10 ms timers in 1 s`; l.timers = 1000; return said;";
+        match self.client.execute(read, vec![]).await {
+            Ok(Value::String(s)) => s,
+            other => format!("(not readable: {other:?})"),
+        }
+    }
+
     /// Runs `script` (a function body with a `return`) every 50 ms until it returns
     /// something truthy (not null, false, 0, "" or []), and gives that back. The app renders
     /// after an event, not during it, and a loaded machine takes its time: a test waits

@@ -154,7 +154,28 @@ async fn run(b: &Browser, tb: &Testbed, query: &str, shot: &str) -> Result<Run> 
         Err(e) => {
             let _ = b.screenshot(&format!("{}-{shot}-failure", b.engine.name())).await;
             let timers = if b.timers_run().await { "run" } else { "do not run" };
-            return Err(e.context(format!("{query}: the run did not end (the page's timers {timers})")));
+            // What the page and the testbed had got to, for the next look at such a case.
+            let live = b.liveliness().await;
+            let progress = b
+                .client
+                .execute(
+                    "const m = document.querySelector('main'); const e = performance.getEntriesByType('resource'); return `state ${m && m.getAttribute('data-run-state')}, ${document.querySelectorAll('[data-request-url]').length} rows, ${e.length} entries, the last ${e.length ? e[e.length - 1].name : 'none'}; ${(document.querySelector('.progress, [role=progressbar]') || {}).textContent || ''}`",
+                    vec![],
+                )
+                .await
+                .map_or_else(|e| format!("(not readable: {e})"), |v| v.to_string());
+            let served = tb.take_served();
+            let last: Vec<String> = served
+                .iter()
+                .rev()
+                .take(3)
+                .map(|s| format!("{} (connection {} #{})", strip_token(&s.target), s.connection, s.request_number))
+                .collect();
+            return Err(e.context(format!(
+                "{query}: the run did not end (the page's timers {timers}; {live}); the page: {progress}; the testbed served {} requests, the last: {}",
+                served.len(),
+                last.join(", ")
+            )));
         }
     };
     let rows = b.rows().await?;
