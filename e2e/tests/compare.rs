@@ -182,13 +182,20 @@ async fn recording_against_a_run(b: &Browser, tb: &Testbed) -> Result<String> {
         Duration::from_secs(60),
     )
     .await?;
+    // A fresh-clone run read "A shows 0 rows" in WebKit right after B's rows and the summary
+    // had come. Wait for A's rows too (the app draws after an event, not during it); a count
+    // that never comes still fails below, with what the page shows.
+    let a_rows = format!(
+        "return document.querySelectorAll('[data-run-label=\"a\"] .waterfall [data-request-url]').length === {imported}"
+    );
+    let _ = b.wait_until("A's rows", &a_rows, Duration::from_secs(20)).await;
     let v = b
         .js("const t = document.querySelector('[data-compare-summary]'); return { a_rows: document.querySelectorAll('[data-run-label=\"a\"] .waterfall [data-request-url]').length, b_rows: document.querySelectorAll('[data-run-label=\"b\"] .waterfall [data-request-url]').length, b_conns: +t.dataset.bConnections, title: document.querySelector('#compare-h').textContent }")
         .await?;
     let close = tb.origin("close").unwrap_or_default().to_string();
     let app = connscope_core::url::origin_of(&tb.app_url).unwrap_or_default();
     let served: Vec<Served> = tb.take_served().into_iter().filter(|s| s.origin != app).collect();
-    ensure!(v["a_rows"].as_u64() == Some(imported), "A shows {} rows of the {imported} imported", v["a_rows"]);
+    ensure!(v["a_rows"].as_u64() == Some(imported), "A shows {} rows of the {imported} imported: {v}", v["a_rows"]);
     ensure!(v["b_rows"].as_u64() == Some(served.len() as u64), "B shows {} rows, {} served", v["b_rows"], served.len());
     let opened = served.iter().filter(|s| s.request_number == 1).count() as u64;
     ensure!(v["b_conns"].as_u64().is_some_and(|c| c <= opened), "B: {} connections shown, log {opened}", v["b_conns"]);
