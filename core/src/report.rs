@@ -296,9 +296,9 @@ pub fn site_report(requests: &[Request], analysis: &Analysis, capture: Option<&C
                     };
                     let tied: Vec<usize> =
                         to_origin.iter().copied().filter(|&j| start(&requests[j]) <= start(&requests[i]) + tick).collect();
-                    let opened = tied.iter().copied().find(|&j| paid(j).is_some());
                     let all_accounted = tied.iter().all(|&j| paid(j).is_some() || waited(j));
-                    if let Some((i, ms)) = opened.and_then(|j| paid(j).map(|ms| (j, ms))).filter(|_| all_accounted) {
+                    let opener = tied.iter().find_map(|&j| paid(j).map(|ms| (j, ms))).filter(|_| all_accounted);
+                    if let Some((i, ms)) = opener {
                         let cors = requests[i].kind == Kind::Font;
                         report.findings.push(Finding {
                             kind: FindingKind::PreconnectWasted,

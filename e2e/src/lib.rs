@@ -99,6 +99,29 @@ pub fn chromium_capabilities(extra: &[String]) -> Value {
 }
 
 /// A port free on loopback right now.
+/// The late-binding excuse the agreement checks take from the testbed's log alone: a
+/// connection to the port of `url` other than `carried_on` (the one the request went on),
+/// which the testbed accepted during the request's connect (`connect`: its start and end,
+/// epoch ms, `margin` either side). None where the connect reads 0 ms: that is a stamp, not
+/// a connect, and nothing can have been accepted for it.
+pub fn accepted_during_connect<'a>(
+    opened: &'a [testbed::Opened],
+    url: &str,
+    carried_on: u64,
+    connect: (f64, f64),
+    margin: f64,
+) -> Option<&'a testbed::Opened> {
+    let (start, end) = connect;
+    let port = connscope_core::url::port_of(url);
+    opened.iter().find(|o| {
+        end - start > 0.01
+            && connscope_core::url::port_of(&o.origin) == port
+            && o.connection != carried_on
+            && o.accepted_ms >= start - margin
+            && o.accepted_ms <= end + margin
+    })
+}
+
 pub fn free_port() -> Result<u16> {
     Ok(std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
 }

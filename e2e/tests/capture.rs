@@ -244,14 +244,13 @@ fn check_against_log(
                 // A preconnected connection (accepted before this request, first on it) reads
                 // as reused in timing: counted as a disagreement here, never excused.
                 let opened_during = shown.entries.get(&r.url).and_then(|e| {
-                    let (start, end) = (e.connect_start, e.connect_end);
-                    let in_connect = |at: f64| at >= start - LATE_MARGIN_MS && at <= end + LATE_MARGIN_MS;
-                    shown.opened.iter().find(|o| {
-                        end - start > 0.01
-                            && o.origin == s.origin
-                            && o.connection != s.connection
-                            && in_connect(o.accepted_ms)
-                    })
+                    e2e::accepted_during_connect(
+                        &shown.opened,
+                        &r.url,
+                        s.connection,
+                        (e.connect_start, e.connect_end),
+                        LATE_MARGIN_MS,
+                    )
                 });
                 if r.inferred.as_deref() == Some(truth) {
                     agreeing += 1;

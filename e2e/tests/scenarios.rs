@@ -407,7 +407,6 @@ impl Tally {
                     // Timing shows a connect, the log an older connection: only right if a
                     // connection the testbed accepted during that connect went to another request
                     // first (or to none).
-                    let port = port_of(&r.url);
                     let in_connect =
                         |at: f64| at >= e.connect_start - CLOCK_MARGIN_MS && at <= e.connect_end + CLOCK_MARGIN_MS;
                     if r.protocol.as_deref() == Some("h2") && in_connect(r.accepted_ms) {
@@ -415,15 +414,13 @@ impl Tally {
                         c.known += 1;
                         continue;
                     }
-                    // A connect that reads 0 ms is a stamp, not a connect: nothing to match.
-                    let measured = e.connect_end - e.connect_start > 0.01;
-                    let during = run.opened.iter().find(|o| {
-                        measured
-                            && port_of(&o.origin) == port
-                            && o.connection != r.conn
-                            && in_connect(o.accepted_ms)
-                            && run.first_on.get(&o.connection) != Some(&r.url)
-                    });
+                    let during = e2e::accepted_during_connect(
+                        &run.opened,
+                        &r.url,
+                        r.conn,
+                        (e.connect_start, e.connect_end),
+                        CLOCK_MARGIN_MS,
+                    );
                     match during {
                         Some(o) => {
                             c.late_binding += 1;
