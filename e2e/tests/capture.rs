@@ -14,15 +14,14 @@ use std::time::Duration;
 use testbed::{Config, Opened, Served, Testbed};
 
 const SOON: Duration = Duration::from_secs(20);
-/// Idle timeout of the persistent origins here: each capture waits it out first, so its
-/// page starts with no connection left open by the one before.
 /// How far (ms) from an entry's connect the testbed's accept of another connection may fall
 /// and count as during it: the page's clock tick (1 ms where it is coarse) and the margin
 /// `scenarios.rs` allows between the two clocks.
 const LATE_MARGIN_MS: f64 = 2.0;
+/// Idle timeout of the persistent origins here: each capture waits it out first, so its
+/// page starts with no connection left open by the one before.
 const IDLE: Duration = Duration::from_millis(1200);
 
-/// What the connscope window showed for one capture, and what the testbed served.
 /// A resource entry of the page's own: fetchStart, connectStart and connectEnd (epoch ms).
 #[derive(Debug, Clone, Copy)]
 struct PageEntry {
@@ -31,6 +30,7 @@ struct PageEntry {
     connect_end: f64,
 }
 
+/// What the connscope window showed for one capture, and what the testbed served.
 struct Shown {
     /// The rows drawn (every row, up to 200).
     rows: Vec<Row>,
