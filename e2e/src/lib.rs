@@ -348,9 +348,25 @@ impl Browser {
                 return Ok(value);
             }
             if started.elapsed() > timeout {
-                bail!("waited {timeout:?} for {what}; last seen: {value}");
+                bail!("waited {timeout:?} for {what}; last seen: {value}; {}", self.what_the_app_says().await);
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    /// What the app shows of its state (run state, progress line, rows, its last messages), for an
+    /// error that would otherwise say only that something never came.
+    pub async fn what_the_app_says(&self) -> String {
+        let script = "const m = document.querySelector('main[data-run-state]'); \
+             const p = document.querySelector('.progress'); \
+             const msgs = Array.from(document.querySelectorAll('.messages li')).map(e => e.textContent); \
+             const rows = document.querySelectorAll('.waterfall [data-request-url]').length; \
+             const truth = document.querySelectorAll('.waterfall [data-server-request]').length; \
+             return { state: m && m.getAttribute('data-run-state'), progress: p && p.textContent, \
+                      rows, rows_with_server_timing: truth, messages: msgs.slice(-3) };";
+        match self.client.execute(script, vec![]).await {
+            Ok(v) => format!("the app showed {v}"),
+            Err(e) => format!("what the app showed could not be read: {e}"),
         }
     }
 

@@ -447,6 +447,17 @@ pub fn app() -> Html {
             let size = connscope_core::text::format_bytes(file.size());
             dispatch.dispatch(Action::Importing(format!("Reading {} ({size})…", file.name())));
             page::read_text(file, move |name, text| {
+                let text = match text {
+                    Ok(text) => text,
+                    Err(error) => {
+                        let error = format!(
+                            "the browser could not read it ({error}); it may have changed or moved since it was \
+                             chosen: choose it again"
+                        );
+                        dispatch.dispatch(Action::FileRefused { name, error });
+                        return;
+                    }
+                };
                 cancel.borrow().cancel();
                 dispatch.dispatch(Action::Importing(format!("Reading the entries of {name} ({size})…")));
                 wasm_bindgen_futures::spawn_local(async move {

@@ -72,16 +72,22 @@ fn save(name: &str, mime: &str, text: &str) -> Result<(), wasm_bindgen::JsValue>
     Ok(())
 }
 
-/// Reads a picked or dropped file as text and hands it on with its name.
-pub fn read_text(file: web_sys::File, then: impl FnOnce(String, String) + 'static) {
+/// Reads a picked or dropped file as text and hands it on with its name, or with what kept
+/// the browser from reading it (a file changed, moved or deleted since it was picked is
+/// refused with `NotReadableError`): that is not an empty file, and must not be called one.
+pub fn read_text(file: web_sys::File, then: impl FnOnce(String, Result<String, String>) + 'static) {
     let name = file.name();
     wasm_bindgen_futures::spawn_local(async move {
         // As bytes, copied into wasm memory at once and checked as UTF-8 there: a JS string
         // of some MB takes several times longer to bring over (about 25 ms per 1.5 MB).
-        let bytes = JsFuture::from(file.array_buffer()).await.ok().map(|b| js_sys::Uint8Array::new(&b).to_vec());
-        let text =
-            bytes.map(|b| String::from_utf8(b).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()));
-        then(name, text.unwrap_or_default());
+        let text = match JsFuture::from(file.array_buffer()).await {
+            Ok(buffer) => {
+                let bytes = js_sys::Uint8Array::new(&buffer).to_vec();
+                Ok(String::from_utf8(bytes).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()))
+            }
+            Err(e) => Err(super::js_error_text(&e)),
+        };
+        then(name, text);
     });
 }
 
