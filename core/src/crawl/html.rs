@@ -15,6 +15,66 @@ pub struct HtmlDocument {
     pub elements: Vec<Element>,
 }
 
+impl HtmlDocument {
+    /// The document as the shell's reader (`src/browser/dom.js`, over DOMParser) hands it
+    /// over in one string: fields separated by U+0000; a record is its kind (`B` base, `L`
+    /// link, `S` script, `I` img, `P` poster, `M` media, `T` style) and its fields; a field
+    /// that may be absent is empty when absent and `=` + the value when present; an `I` has
+    /// its `<source>` count, then each source's srcset and `1` or `0` (its media matches).
+    /// A string that breaks off or names an unknown kind keeps what came before it.
+    pub fn from_flat(flat: &str) -> HtmlDocument {
+        let mut doc = HtmlDocument::default();
+        let mut fields = flat.split('\0');
+        let optional = |f: Option<&str>| f.and_then(|f| f.strip_prefix('=')).map(str::to_string);
+        while let Some(kind) = fields.next() {
+            let mut next = || fields.next().map(str::to_string);
+            let element = match kind {
+                "B" => {
+                    let href = fields.next();
+                    doc.base_href = doc.base_href.take().or_else(|| optional(href));
+                    continue;
+                }
+                "L" => match (next(), next(), next()) {
+                    (Some(rel), Some(as_), Some(href)) => Element::Link { rel, as_, href },
+                    _ => break,
+                },
+                "S" => match next() {
+                    Some(src) => Element::Script { src },
+                    None => break,
+                },
+                "P" => match next() {
+                    Some(src) => Element::Poster { src },
+                    None => break,
+                },
+                "M" => match next() {
+                    Some(src) => Element::Media { src },
+                    None => break,
+                },
+                "T" => match next() {
+                    Some(css) => Element::Style { css },
+                    None => break,
+                },
+                "I" => {
+                    let (src, srcset, width) = (fields.next(), fields.next(), fields.next());
+                    let Some(count) = fields.next().and_then(|n| n.parse::<usize>().ok()) else { break };
+                    let mut sources = Vec::new();
+                    for _ in 0..count {
+                        let (Some(srcset), Some(matches)) = (fields.next(), fields.next()) else { break };
+                        sources.push(PictureSource { srcset: optional(Some(srcset)), media_matches: matches == "1" });
+                    }
+                    if sources.len() < count {
+                        break;
+                    }
+                    Element::Img { src: optional(src), srcset: optional(srcset), width: optional(width), sources }
+                }
+                _ => break,
+            };
+            doc.elements.push(element);
+        }
+        doc
+    }
+}
+
 /// One element that may name a subresource.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Element {
@@ -123,6 +183,80 @@ pub fn references(doc: &HtmlDocument, viewport: Viewport) -> (Vec<(String, Kind)
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_shells_flat_document_reads_back_whole_and_a_broken_one_keeps_what_came_before() {
+        // As dom.js writes it for: <base href="/b/"><link rel=stylesheet href=a.css>
+        // <script src=s.js></script><picture><source srcset="w.webp" media="(min-width: 9999px)">
+        // <source srcset=""><img src=i.jpg width=10></picture><img alt=x><video poster=p.png
+        // src=v.mp4></video><p style="background:url(x.png)"></p><style>@import "c.css";</style>
+        let flat = [
+            "B",
+            "=/b/",
+            "L",
+            "stylesheet",
+            "",
+            "a.css",
+            "S",
+            "s.js",
+            "I",
+            "=i.jpg",
+            "",
+            "=10",
+            "2",
+            "=w.webp",
+            "0",
+            "=",
+            "1",
+            "I",
+            "",
+            "",
+            "",
+            "0",
+            "P",
+            "p.png",
+            "M",
+            "v.mp4",
+            "T",
+            "background:url(x.png)",
+            "T",
+            "@import \"c.css\";",
+        ]
+        .join("\0");
+        let doc = HtmlDocument::from_flat(&flat);
+        assert_eq!(doc.base_href.as_deref(), Some("/b/"));
+        assert_eq!(
+            doc.elements,
+            vec![
+                Element::Link { rel: "stylesheet".into(), as_: String::new(), href: "a.css".into() },
+                Element::Script { src: "s.js".into() },
+                Element::Img {
+                    src: Some("i.jpg".into()),
+                    srcset: None,
+                    width: Some("10".into()),
+                    sources: vec![
+                        PictureSource { srcset: Some("w.webp".into()), media_matches: false },
+                        PictureSource { srcset: Some(String::new()), media_matches: true },
+                    ],
+                },
+                Element::Img { src: None, srcset: None, width: None, sources: vec![] },
+                Element::Poster { src: "p.png".into() },
+                Element::Media { src: "v.mp4".into() },
+                Element::Style { css: "background:url(x.png)".into() },
+                Element::Style { css: "@import \"c.css\";".into() },
+            ]
+        );
+        // No base, and a page with nothing: empty.
+        assert_eq!(HtmlDocument::from_flat("B\0"), HtmlDocument::default());
+        assert_eq!(HtmlDocument::from_flat(""), HtmlDocument::default());
+        // Cut short inside a record, or an unknown kind: what came before stays, nothing more.
+        let cut = HtmlDocument::from_flat(&["B", "", "S", "s.js", "I", "=i.jpg", "", "", "2", "=w.webp"].join("\0"));
+        assert_eq!(cut.elements, vec![Element::Script { src: "s.js".into() }]);
+        let unknown = HtmlDocument::from_flat("B\0\0X\0what\0S\0s.js");
+        assert!(unknown.elements.is_empty());
+        let bad_count = HtmlDocument::from_flat("B\0\0S\0s.js\0I\0\0\0\0many");
+        assert_eq!(bad_count.elements, vec![Element::Script { src: "s.js".into() }]);
+    }
 
     #[test]
     fn links_load_by_rel_and_as() {
