@@ -77,10 +77,14 @@ fn save(name: &str, mime: &str, text: &str) -> Result<(), wasm_bindgen::JsValue>
 /// refused with `NotReadableError`): that is not an empty file, and must not be called one.
 pub fn read_text(file: web_sys::File, then: impl FnOnce(String, Result<String, String>) + 'static) {
     let name = file.name();
+    // The read starts now, while the picker still holds the file: the picker clears its
+    // input once the file is handed on (so the same file can be picked again), and a read
+    // that began only after that would rest on the browser keeping the file reachable.
+    // As bytes, copied into wasm memory at once and checked as UTF-8 there: a JS string of
+    // some MB takes several times longer to bring over (about 25 ms per 1.5 MB).
+    let reading = JsFuture::from(file.array_buffer());
     wasm_bindgen_futures::spawn_local(async move {
-        // As bytes, copied into wasm memory at once and checked as UTF-8 there: a JS string
-        // of some MB takes several times longer to bring over (about 25 ms per 1.5 MB).
-        let text = match JsFuture::from(file.array_buffer()).await {
+        let text = match reading.await {
             Ok(buffer) => {
                 let bytes = js_sys::Uint8Array::new(&buffer).to_vec();
                 Ok(String::from_utf8(bytes).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()))
