@@ -2,8 +2,8 @@
 //! reports an event for every fetch, body and timing entry; rendering (and analysing) after
 //! each one would put the view's work between a fetch callback and the next fetch, on the
 //! one thread they share, and show up as gaps in the very waterfall being measured. Events
-//! wait in order, then go over as one batch, in a frame (or, where the page paints no
-//! frames, half a second later without one): often enough to watch a run
+//! wait in order, then go over as one batch, in a task queued from a frame (or, where the
+//! page paints no frames, half a second later without one): often enough to watch a run
 //! progress, seldom enough that a fetch's callback rarely finds a render in its way
 //! (`cargo xtask bench loader` measures the gaps).
 
@@ -58,7 +58,13 @@ impl Batcher {
                 }
             }
         };
-        let on_frame = Closure::once_into_js(deliver.clone());
+        // In a task of its own, queued from the frame: the view's work for a batch (the
+        // render, and the layout its measurements force) would otherwise share one task
+        // with the frame's own style and layout, and a batch that adds hundreds of rows made
+        // that one task 50-60 ms long (Chromium's long-animation-frame entries: a 20 ms
+        // render and a 23 ms forced layout in one frame). One batch a frame still.
+        let in_task = deliver.clone();
+        let on_frame = Closure::once_into_js(move || super::in_own_task(in_task));
         // After BATCH_MS, in the next frame.
         let in_frame = Closure::once_into_js(move || {
             if let Some(w) = web_sys::window() {

@@ -54,6 +54,14 @@ pub async fn yield_now() {
     let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
 }
 
+/// Runs `f` in a task of its own, queued now (see [`yield_now`]).
+pub fn in_own_task(f: impl FnOnce() + 'static) {
+    wasm_bindgen_futures::spawn_local(async move {
+        yield_now().await;
+        f();
+    });
+}
+
 /// Sleeps without blocking the page.
 pub async fn sleep_ms(ms: u32) {
     gloo_timers::future::TimeoutFuture::new(ms).await;

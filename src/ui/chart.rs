@@ -35,7 +35,7 @@ const VIEW_STEP: f64 = 256.0;
 
 /// The part of the chart `svg` (an `<svg>` `WIDTH` units wide) in the window's view, in
 /// its SVG units, in steps of `VIEW_STEP`: measured after each render and on every scroll
-/// or resize, at most once per animation frame.
+/// or resize, at most once per animation frame, and drawn in the task after that frame.
 #[hook]
 pub fn use_view_span(svg: NodeRef) -> Span {
     // Until measured, the top edge only: a chart first drawn below the fold draws no more
@@ -61,7 +61,15 @@ pub fn use_view_span(svg: NodeRef) -> Span {
                 let view_h = view_h.unwrap_or(1000.0);
                 let top = (-rect.top()).max(0.0) / scale;
                 let bottom = (view_h - rect.top()).max(0.0) / scale;
-                span.set(((top / VIEW_STEP).floor() * VIEW_STEP, (bottom / VIEW_STEP).ceil() * VIEW_STEP));
+                let seen = ((top / VIEW_STEP).floor() * VIEW_STEP, (bottom / VIEW_STEP).ceil() * VIEW_STEP);
+                // Measured in the frame, drawn in a task of its own: a chart that grew by
+                // hundreds of rows would otherwise draw them in this frame's task, on top of
+                // the layout the measure forced (Chromium's long-animation-frame entries:
+                // 50-90 ms tasks in a live run of 300 requests).
+                wasm_bindgen_futures::spawn_local(async move {
+                    gloo_timers::future::TimeoutFuture::new(0).await;
+                    span.set(seen);
+                });
             });
             *frame.borrow_mut() = Some(handle);
         })
