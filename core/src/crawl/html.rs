@@ -38,22 +38,15 @@ impl HtmlDocument {
                     (Some(rel), Some(as_), Some(href)) => Element::Link { rel, as_, href },
                     _ => break,
                 },
-                "S" => match next() {
-                    Some(src) => Element::Script { src },
-                    None => break,
-                },
-                "P" => match next() {
-                    Some(src) => Element::Poster { src },
-                    None => break,
-                },
-                "M" => match next() {
-                    Some(src) => Element::Media { src },
-                    None => break,
-                },
-                "T" => match next() {
-                    Some(css) => Element::Style { css },
-                    None => break,
-                },
+                "S" | "P" | "M" | "T" => {
+                    let Some(v) = next() else { break };
+                    match kind {
+                        "S" => Element::Script { src: v },
+                        "P" => Element::Poster { src: v },
+                        "M" => Element::Media { src: v },
+                        _ => Element::Style { css: v },
+                    }
+                }
                 "I" => {
                     let (src, srcset, width) = (fields.next(), fields.next(), fields.next());
                     let Some(count) = fields.next().and_then(|n| n.parse::<usize>().ok()) else { break };
