@@ -224,6 +224,26 @@ async fn checks(b: &Browser, tb: &Testbed) -> Result<()> {
     ensure!(toggle.contains("Browser's record (7)"), "{toggle}");
     ensure!(b.text(".connections .hint").await?.contains("as the browser recorded it"));
 
+    // The app takes its memory at start (`reserve_memory` in src/lib.rs): a run grows it no
+    // more. Read through the module's own init, which hands back the running instance's
+    // exports in Chromium and WebKit; Firefox makes a second instance there, so not in Firefox.
+    if b.engine != Engine::Firefox {
+        let pages = "const done = arguments[arguments.length - 1];
+            const src = [...document.querySelectorAll('link[rel=modulepreload]')].map(l => l.href).find(h => /connscope-[0-9a-f]+\\.js$/.test(h));
+            import(src).then(m => m.default()).then(w => done(w.memory.buffer.byteLength / 65536)).catch(e => done(String(e)));";
+        b.client.goto(&format!("{}?scenario=keepalive", tb.app_url)).await?;
+        b.wait_for_state(&["idle"], SOON).await?;
+        let before = b.client.execute_async(pages, vec![]).await?;
+        b.client.find(Locator::Css("button.primary")).await?.click().await?;
+        b.wait_for_state(DONE, Duration::from_secs(60)).await?;
+        let after = b.client.execute_async(pages, vec![]).await?;
+        ensure!(
+            before.as_f64().is_some_and(|p| p >= 512.0),
+            "{name}: memory at start {before} pages, not the 32 MiB taken"
+        );
+        ensure!(after == before, "{name}: a run grew the memory from {before} to {after} pages");
+    }
+
     // Presentation mode on a projector (1280×720, 1920×1080), in both themes: the key figures
     // and the chart's first rows are on the first screen, the form on one line.
     b.client.goto(&format!("{}?scenario=keepalive&autorun=1", tb.app_url)).await?;
