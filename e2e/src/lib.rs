@@ -98,7 +98,6 @@ pub fn chromium_capabilities(extra: &[String]) -> Value {
     })
 }
 
-/// A port free on loopback right now.
 /// The late-binding excuse the agreement checks take from the testbed's log alone: a
 /// connection to the port of `url` other than `carried_on` (the one the request went on),
 /// which the testbed accepted during the request's connect (`connect`: its start and end,
@@ -122,6 +121,7 @@ pub fn accepted_during_connect<'a>(
     })
 }
 
+/// A port free on loopback right now.
 pub fn free_port() -> Result<u16> {
     Ok(std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
 }

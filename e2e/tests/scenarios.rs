@@ -153,13 +153,13 @@ async fn run(b: &Browser, tb: &Testbed, query: &str, shot: &str) -> Result<Run> 
         Ok(state) => state,
         Err(e) => {
             let _ = b.screenshot(&format!("{}-{shot}-failure", b.engine.name())).await;
-            let timers = if b.timers_run().await { "run" } else { "do not run" };
-            // What the page and the testbed had got to, for the next look at such a case.
+            // What the page and the testbed had got to, for the next look at such a case (the
+            // wait's error already says what the app showed: state, progress, rows, messages).
             let live = b.liveliness().await;
-            let progress = b
+            let entries = b
                 .client
                 .execute(
-                    "const m = document.querySelector('main'); const e = performance.getEntriesByType('resource'); return `state ${m && m.getAttribute('data-run-state')}, ${document.querySelectorAll('[data-request-url]').length} rows, ${e.length} entries, the last ${e.length ? e[e.length - 1].name : 'none'}; ${(document.querySelector('.progress, [role=progressbar]') || {}).textContent || ''}`",
+                    "const e = performance.getEntriesByType('resource'); return `${e.length} entries, the last ${e.length ? e[e.length - 1].name : 'none'}`",
                     vec![],
                 )
                 .await
@@ -172,7 +172,7 @@ async fn run(b: &Browser, tb: &Testbed, query: &str, shot: &str) -> Result<Run> 
                 .map(|s| format!("{} (connection {} #{})", strip_token(&s.target), s.connection, s.request_number))
                 .collect();
             return Err(e.context(format!(
-                "{query}: the run did not end (the page's timers {timers}; {live}); the page: {progress}; the testbed served {} requests, the last: {}",
+                "{query}: the run did not end (the page: {live}; {entries}); the testbed served {} requests, the last: {}",
                 served.len(),
                 last.join(", ")
             )));
