@@ -371,6 +371,9 @@ pub fn site_report(requests: &[Request], analysis: &Analysis, capture: Option<&C
                 Some(UnknownReason::JoinedConnectionBeingSetUp | UnknownReason::WaitedForAConnection) => {
                     "waited for a connection another request was setting up"
                 }
+                Some(UnknownReason::ServerClosesConnections) => {
+                    "waited for a connection at a server that closes its connections"
+                }
                 Some(UnknownReason::Inconsistent) | None => "times that contradict each other",
             };
             *reasons.entry(why).or_default() += 1;

@@ -350,9 +350,14 @@ fn chromium_and_webkit_devtools_hars_carry_the_browsers_connections_and_the_serv
                     assert!(x.verdict.evidence().contains("before"), "{}", x.verdict.evidence());
                 }
                 // A request that waited while the browser handed out connections it had just
-                // set up: timing cannot tell which it got, and says so.
-                Agreement::NotComparable if x.verdict.inference.reason == Some(UnknownReason::WaitedForAConnection) => {
-                }
+                // set up, or at a server seen closing its connections (close's page.html, on a
+                // socket Chromium opened during the navigation): timing cannot tell which it
+                // got, and says so.
+                Agreement::NotComparable
+                    if matches!(
+                        x.verdict.inference.reason,
+                        Some(UnknownReason::WaitedForAConnection | UnknownReason::ServerClosesConnections)
+                    ) => {}
                 other => panic!("{scenario} {}: {other:?}: {}", r.url, x.verdict.evidence()),
             }
         }
@@ -627,6 +632,29 @@ fn firefoxs_hand_over_stamps_in_a_coarse_capture_are_unknown_and_the_rest_agrees
     }
 }
 
+/// A Firefox run of connscope's own (`tests/fixtures/firefox-run-<name>.json`), its entries
+/// marked as the collector marks them (`reuse::mark_hand_over_stamp`), with its document.
+fn firefox_run(name: &str) -> (Value, Vec<Request>) {
+    use connscope_core::probe::Browser;
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(format!("tests/fixtures/firefox-run-{name}.json"));
+    let doc: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    let requests = doc["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .enumerate()
+        .map(|(i, e)| {
+            let mut t: Timing = serde_json::from_value(e.clone()).unwrap();
+            for v in [t.fetch_start, t.connect_start, t.connect_end, t.request_start, t.response_end] {
+                assert!((v / 0.02 - (v / 0.02).round()).abs() < 1e-6, "{name}: {v} is off the 20 µs clock");
+            }
+            connscope_core::reuse::mark_hand_over_stamp(&mut t, Browser::Firefox, 0.02);
+            Request::from_entry(i, t).unwrap()
+        })
+        .collect();
+    (doc, requests)
+}
+
 /// Firefox, connscope's own runs (a cross-origin isolated page: a 20 µs clock, every value
 /// here a multiple of 0.02 ms). There Firefox shows each new connection's connect as taking
 /// time, and a connect that reads 0 ms after fetchStart is its stamp on a request it handed
@@ -638,26 +666,10 @@ fn firefoxs_hand_over_stamps_in_a_coarse_capture_are_unknown_and_the_rest_agrees
 /// Firefox opened while it waited, its connect recorded nowhere) reads reused.
 #[test]
 fn firefoxs_hand_over_stamps_under_a_fine_clock_are_unknown_and_the_rest_agrees() {
-    use connscope_core::probe::Browser;
     let (mut stamps_seen, mut all_exposed, mut all_known) = (0, 0, 0);
     for name in ["max-3-10", "max-3-12", "keepalive-parallel-2", "keepalive-parallel-7"] {
-        let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(format!("tests/fixtures/firefox-run-{name}.json"));
-        let doc: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+        let (doc, requests) = firefox_run(name);
         let served = request_numbers(&doc);
-        let requests: Vec<Request> = doc["entries"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .enumerate()
-            .map(|(i, e)| {
-                let mut t: Timing = serde_json::from_value(e.clone()).unwrap();
-                for v in [t.fetch_start, t.connect_start, t.connect_end, t.request_start, t.response_end] {
-                    assert!((v / 0.02 - (v / 0.02).round()).abs() < 1e-6, "{name}: {v} is off the 20 µs clock");
-                }
-                connscope_core::reuse::mark_hand_over_stamp(&mut t, Browser::Firefox, 0.02);
-                Request::from_entry(i, t).unwrap()
-            })
-            .collect();
         let a = analyse(&requests);
         let (mut exposed, mut known) = (0, 0);
         for (r, x) in requests.iter().zip(&a.requests) {
@@ -707,4 +719,72 @@ fn firefoxs_hand_over_stamps_under_a_fine_clock_are_unknown_and_the_rest_agrees(
     }
     assert!(stamps_seen >= 5, "{stamps_seen} stamps");
     assert!(all_known * 100 >= all_exposed * 80, "{all_known} of {all_exposed} known");
+}
+
+/// A server that closes every connection shows it in timing: the requests that waited while
+/// another request of the origin finished got new connections, where a kept-alive one would
+/// have been handed on. There a request that waited is unknown even where its entry reads
+/// reused: in a fresh-clone CI run Firefox sent the close origin's img-10, after a 10 ms
+/// wait, first on a connection set up during that wait, and clamped its entry's connection
+/// times to fetchStart as for one already open. Here each engine's close and https-close
+/// captures (and a Firefox run of connscope's own) have the entry of their longest-waiting
+/// new request clamped so: it must be unknown for that reason. No keep-alive origin is ever
+/// seen so. (max-3, which does close a connection after its third request, is left out:
+/// there a waiting request may be unknown so by the sign `no_free_connection` reads in
+/// Firefox's 0 ms connects.)
+#[test]
+fn a_waiting_request_at_a_server_closing_every_connection_is_unknown_even_where_its_entry_reads_reused() {
+    let mut closing: Vec<(String, Vec<Request>, String)> = Vec::new();
+    for engine in ENGINES {
+        for scenario in ["close", "https-close"] {
+            let f = load(engine, scenario);
+            closing.push((format!("{engine} {scenario}"), f.requests, f.scenario_origin));
+        }
+    }
+    let (doc, requests) = firefox_run("close-1");
+    let origins = doc["captured"]["origins"].as_object().unwrap();
+    let origin = origins.iter().find(|(_, id)| id.as_str() == Some("close")).map(|(o, _)| o.clone()).unwrap();
+    closing.push(("firefox run close-1".into(), requests, origin));
+    for (name, mut requests, origin) in closing {
+        let waited = |t: &Timing| t.domain_lookup_start - t.fetch_start;
+        let pick = (0..requests.len())
+            .filter(|&i| requests[i].origin == origin)
+            .filter_map(|i| requests[i].timing.as_ref().map(|t| (i, t)))
+            .filter(|(_, t)| t.connect_end > t.connect_start && waited(t) > 1.0)
+            .max_by(|a, b| waited(a.1).total_cmp(&waited(b.1)))
+            .map(|(i, _)| i)
+            .unwrap_or_else(|| panic!("{name}: no new connection was set up after a wait"));
+        let t = requests[pick].timing.as_mut().unwrap();
+        for v in [&mut t.domain_lookup_start, &mut t.domain_lookup_end, &mut t.connect_start, &mut t.connect_end] {
+            *v = t.fetch_start;
+        }
+        t.secure_connection_start = 0.0;
+        assert_eq!(connscope_core::reuse::infer(Some(t)).reuse, Reuse::Reused, "{name}: the clamped entry alone");
+        let v = &analyse(&requests).requests[pick].verdict.inference;
+        assert_eq!(
+            (v.reuse, v.reason),
+            (Reuse::Unknown, Some(UnknownReason::ServerClosesConnections)),
+            "{name}: {}",
+            requests[pick].url
+        );
+    }
+    let mut kept: Vec<(String, Vec<Request>)> = Vec::new();
+    for engine in ENGINES {
+        for scenario in ["keepalive", "https-keepalive", "short-idle", "queue", "opaque", "h2"] {
+            kept.push((format!("{engine} {scenario}"), load(engine, scenario).requests));
+        }
+    }
+    for name in ["keepalive-parallel-2", "keepalive-parallel-7"] {
+        kept.push((format!("firefox run {name}"), firefox_run(name).1));
+    }
+    for (name, requests) in kept {
+        let a = analyse(&requests);
+        let seen = requests
+            .iter()
+            .zip(&a.requests)
+            .filter(|(_, x)| x.verdict.inference.reason == Some(UnknownReason::ServerClosesConnections))
+            .map(|(r, _)| r.url.as_str())
+            .collect::<Vec<_>>();
+        assert!(seen.is_empty(), "{name}: seen closing every connection: {seen:?}");
+    }
 }
