@@ -56,6 +56,7 @@ const MIN_AGREEMENT: f64 = 0.99;
 struct Entry {
     name: String,
     fetch_start: f64,
+    domain_lookup_start: f64,
     connect_start: f64,
     connect_end: f64,
     request_start: f64,
@@ -111,7 +112,7 @@ const ENTRIES_JS: &str = r#"
     const base = performance.timeOrigin + off;
     const at = v => v > 0 ? base + v : 0;
     return performance.getEntriesByType('resource').map(e => ({
-        name: e.name, fetch_start: at(e.fetchStart), connect_start: at(e.connectStart),
+        name: e.name, fetch_start: at(e.fetchStart), domain_lookup_start: at(e.domainLookupStart), connect_start: at(e.connectStart),
         connect_end: at(e.connectEnd), request_start: at(e.requestStart), response_end: at(e.responseEnd), exposed: e.requestStart > 0 || e.connectStart > 0 }));
 "#;
 
@@ -387,10 +388,15 @@ impl Tally {
                     }
                     ensure!(
                         lead >= -CLOCK_MARGIN_MS,
-                        "{scenario}: {} is called reused, but it was the first request on connection {}, which the testbed accepted {:.2} ms AFTER the fetch started\n{}",
+                        "{scenario}: {} is called reused, but it was the first request on connection {}, which the testbed accepted {:.2} ms AFTER the fetch started (its entry, from fetchStart: lookup {:.2}, connect {:.2} to {:.2}, request {:.2} ms; the app's reason: {})\n{}",
                         r.url,
                         r.conn,
                         -lead,
+                        e.domain_lookup_start - e.fetch_start,
+                        e.connect_start - e.fetch_start,
+                        e.connect_end - e.fetch_start,
+                        e.request_start - e.fetch_start,
+                        r.unknown_reason.as_deref().unwrap_or("none"),
                         timeline(run, r)
                     );
                     if lead > CLOCK_MARGIN_MS {
