@@ -54,6 +54,23 @@ pub async fn yield_now() {
     let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
 }
 
+/// Waits until the page has drawn what it shows now: its next frame, then a task after it
+/// (or at most 100 ms, where the page paints no frames).
+pub async fn after_paint() {
+    let promise = js_sys::Promise::new(&mut |resolve, _| {
+        let Some(w) = web_sys::window() else {
+            let _ = resolve.call0(&JsValue::NULL);
+            return;
+        };
+        if w.request_animation_frame(&resolve).is_err() {
+            let _ = resolve.call0(&JsValue::NULL);
+        }
+        let _ = w.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, 100);
+    });
+    let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
+    yield_now().await;
+}
+
 /// Runs `f` in a task of its own, queued now (see [`yield_now`]).
 pub fn in_own_task(f: impl FnOnce() + 'static) {
     wasm_bindgen_futures::spawn_local(async move {
