@@ -280,6 +280,42 @@ impl Browser {
         )
     }
 
+    /// Whether the app's futures still run: everything the app does after start goes through
+    /// wasm-bindgen's queue of futures (Yew's renders too), and were that queue to lose its
+    /// tick the page would answer WebDriver and run its timers while the app stood still
+    /// (see src/browser/watch.js). True where the app has no such hook (it cannot tell).
+    pub async fn futures_run(&self) -> bool {
+        let tick = "window.connscopeFutureRan = false; if (typeof window.connscopeFutureTick !== 'function') return false; window.connscopeFutureTick(); return true;";
+        match self.client.execute(tick, vec![]).await {
+            Ok(Value::Bool(true)) => {}
+            Ok(_) => return true,
+            Err(_) => return false,
+        }
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        matches!(self.client.execute("return window.connscopeFutureRan === true;", vec![]).await, Ok(Value::Bool(true)))
+    }
+
+    /// Whether the page, not the app's own logic, has stopped: its timers no longer fire
+    /// ([`Browser::timers_run`]) or the app's futures no longer run ([`Browser::futures_run`]).
+    /// What stopped, with the page's last uncaught errors; None where both still run.
+    pub async fn page_stopped(&self) -> Option<String> {
+        let stopped = if !self.timers_run().await {
+            "its timers no longer fire"
+        } else if !self.futures_run().await {
+            "the app's futures no longer run, while its timers do"
+        } else {
+            return None;
+        };
+        let errors = self
+            .client
+            .execute("return JSON.stringify(window.connscopeErrors || []);", vec![])
+            .await
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_string))
+            .unwrap_or_default();
+        Some(format!("{stopped}; the page's last uncaught errors: {errors}"))
+    }
+
     /// How alive the page is, for a test's failure message: whether it is visible and
     /// focused, and how many animation frames and 10 ms timers it ran in one second (a
     /// page the browser throttles runs frames rarely or not at all, and timers at most
@@ -363,7 +399,8 @@ impl Browser {
              const rows = document.querySelectorAll('.waterfall [data-request-url]').length; \
              const truth = document.querySelectorAll('.waterfall [data-server-request]').length; \
              return { state: m && m.getAttribute('data-run-state'), progress: p && p.textContent, \
-                      rows, rows_with_server_timing: truth, messages: msgs.slice(-3) };";
+                      rows, rows_with_server_timing: truth, messages: msgs.slice(-3), \
+                      uncaught_errors: window.connscopeErrors || [] };";
         match self.client.execute(script, vec![]).await {
             Ok(v) => format!("the app showed {v}"),
             Err(e) => format!("what the app showed could not be read: {e}"),

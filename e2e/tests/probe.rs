@@ -69,18 +69,18 @@ async fn probe(b: &Browser, tb: &Testbed, scenario: &str) -> Result<Probed> {
                 .ok()
                 .and_then(|v| v.as_str().map(str::to_string))
                 .unwrap_or_default();
-            let timers = b.timers_run().await;
+            let stopped = b.page_stopped().await;
             println!(
-                "{scenario}: timing said (last 30 rows drawn): {}\n  the server saw (last 30): {}\n  the probe showed: {shown}\n  the page's timers {}",
+                "{scenario}: timing said (last 30 rows drawn): {}\n  the server saw (last 30): {}\n  the probe showed: {shown}\n  the page: {}",
                 tail(&inferred),
                 tail(&served),
-                if timers { "run" } else { "do not run" }
+                stopped.as_deref().unwrap_or("runs its timers and the app's futures")
             );
-            if attempt == 1 && !timers {
-                // The browser stopped the page (see `Browser::timers_run`), not the app its
-                // probe: say so, and probe once more.
+            if let (1, Some(why)) = (attempt, &stopped) {
+                // The page stopped (see `Browser::page_stopped`), not the app its probe: say
+                // so, and probe once more.
                 println!(
-                    "note: {} stopped running the page's timers during the probe of {scenario}; probing again",
+                    "note: {} stopped the page during the probe of {scenario} ({why}); probing again",
                     b.engine.name()
                 );
                 continue;

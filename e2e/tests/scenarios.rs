@@ -140,15 +140,17 @@ async fn run(b: &Browser, tb: &Testbed, query: &str, shot: &str) -> Result<Run> 
         b.client.goto(&url).await?;
     }
     let mut state = b.wait_for_state(&["done", "failed"], Duration::from_secs(60)).await;
-    if state.is_err() && !b.timers_run().await {
-        // The browser stopped the page (see `Browser::timers_run`), not the app its run:
-        // say so, and run it once more.
-        let _ = b.screenshot(&format!("{}-{shot}-stopped", b.engine.name())).await;
-        println!("note: {} stopped running the page's timers during {url}; loading it again", b.engine.name());
-        tb.take_served();
-        tb.take_opened();
-        b.client.goto(&url).await?;
-        state = b.wait_for_state(&["done", "failed"], Duration::from_secs(60)).await;
+    if state.is_err() {
+        // The page stopped (see `Browser::page_stopped`), not the app its run: say so, and
+        // run it once more.
+        if let Some(why) = b.page_stopped().await {
+            let _ = b.screenshot(&format!("{}-{shot}-stopped", b.engine.name())).await;
+            println!("note: {} stopped the page during {url} ({why}); loading it again", b.engine.name());
+            tb.take_served();
+            tb.take_opened();
+            b.client.goto(&url).await?;
+            state = b.wait_for_state(&["done", "failed"], Duration::from_secs(60)).await;
+        }
     }
     let state = match state {
         Ok(state) => state,

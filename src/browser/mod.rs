@@ -11,8 +11,34 @@ pub mod loader;
 pub mod page;
 pub mod timing;
 
+use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::JsValue;
+
+#[wasm_bindgen(module = "/src/browser/watch.js")]
+extern "C" {
+    #[wasm_bindgen(js_name = watchErrors)]
+    fn watch_errors_js();
+    #[wasm_bindgen(js_name = exposeFutureTick)]
+    fn expose_future_tick_js(tick: &JsValue);
+}
+
+/// Keeps the page's last uncaught errors (`window.connscopeErrors`), and lets a test ask
+/// whether the app's futures still run (`window.connscopeFutureTick()` spawns one that sets
+/// `window.connscopeFutureRan`): see watch.js.
+pub fn watch() {
+    watch_errors_js();
+    let tick = Closure::<dyn Fn()>::new(|| {
+        wasm_bindgen_futures::spawn_local(async {
+            if let Some(w) = web_sys::window() {
+                let _ = js_sys::Reflect::set(&w, &"connscopeFutureRan".into(), &JsValue::TRUE);
+            }
+        });
+    });
+    expose_future_tick_js(tick.as_ref());
+    // Called at any time for the page's life.
+    tick.forget();
+}
 
 /// A JS exception as text a person can read.
 pub fn js_error_text(e: &JsValue) -> String {
