@@ -359,7 +359,8 @@ pub fn refine(timings: &[Option<&Timing>], origins: &[usize], verdicts: &mut [Ve
             verdicts[i] = judge(inference, t.server_truth());
         }
     }
-    no_free_connection(timings, origins, verdicts);
+    let finished: Vec<&[f64]> = by_origin.iter().map(|m| m.finished.as_slice()).collect();
+    no_free_connection(timings, origins, &finished, verdicts);
     for (i, reason) in handed {
         if let Some(t) = timings[i] {
             let inference = Inference { reuse: Reuse::Unknown, reason: Some(reason), handshake_ms: None };
@@ -390,7 +391,8 @@ pub fn refine(timings: &[Option<&Timing>], origins: &[usize], verdicts: &mut [Ve
 /// right after another had carried its third and last request), and such a 0 ms connect
 /// right after a hand-over is taken for one. (Chromium and WebKit open measured connections while others sit idle, for
 /// their own reasons: no sign there.)
-fn no_free_connection(timings: &[Option<&Timing>], origins: &[usize], verdicts: &mut [Verdict]) {
+/// `finished[o]`: the responseEnd of every request of origin `o`, sorted.
+fn no_free_connection(timings: &[Option<&Timing>], origins: &[usize], finished: &[&[f64]], verdicts: &mut [Verdict]) {
     use crate::phases::order_key;
     use std::collections::BTreeSet;
     /// An origin's connections by when each falls free (a multiset: ties told apart by a
@@ -427,7 +429,7 @@ fn no_free_connection(timings: &[Option<&Timing>], origins: &[usize], verdicts: 
     let sent = |i: usize| timings[i].map_or(0.0, |t| t.request_start);
     order.sort_by(|a, b| sent(*a).total_cmp(&sent(*b)).then(a.cmp(b)));
     let mut by_origin: Vec<Origin> = vec![Origin::default(); origins.iter().max().map_or(0, |m| m + 1)];
-    for (o, seen) in by_origin.iter_mut().zip(seen_closing_every_connection(timings, origins, verdicts)) {
+    for (o, seen) in by_origin.iter_mut().zip(seen_closing_every_connection(timings, origins, finished, verdicts)) {
         o.closes_connections = seen;
     }
     // Origins where the browser records a connection it hands out as a 0 ms connect
@@ -517,17 +519,13 @@ fn no_free_connection(timings: &[Option<&Timing>], origins: &[usize], verdicts: 
 /// idle). In a fresh-clone CI run Firefox sent a request of the close origin, after a 10 ms
 /// wait, first on a connection it set up during that wait, its entry clamped as if the
 /// connection had been open: that request is what this finds.
-fn seen_closing_every_connection(timings: &[Option<&Timing>], origins: &[usize], verdicts: &[Verdict]) -> Vec<bool> {
-    let count = origins.iter().max().map_or(0, |m| m + 1);
-    let mut ended: Vec<Vec<f64>> = vec![Vec::new(); count];
-    for (i, t) in timings.iter().enumerate() {
-        if let Some(t) = t.filter(|t| t.is_one_at_a_time()) {
-            ended[origins[i]].push(t.response_end);
-        }
-    }
-    for e in &mut ended {
-        e.sort_by(f64::total_cmp);
-    }
+fn seen_closing_every_connection(
+    timings: &[Option<&Timing>],
+    origins: &[usize],
+    ended: &[&[f64]],
+    verdicts: &[Verdict],
+) -> Vec<bool> {
+    let count = ended.len();
     let (mut replaced, mut reused_waiting) = (vec![0_usize; count], vec![0_usize; count]);
     for (i, t) in timings.iter().enumerate() {
         let Some(t) = t.filter(|t| t.is_one_at_a_time() && t.request_start > 0.0) else { continue };
