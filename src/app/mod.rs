@@ -46,7 +46,7 @@ async fn load_run(
     // The view of a run begun (the last run's rows cleared, the progress line) is drawn
     // before the first fetch, not while its response is due: that render, and the frame's
     // layout after it, held the page's response back 0.4-2 ms in the loader bench.
-    crate::browser::after_paint().await;
+    crate::browser::after_paint(100).await;
     let d = dispatch.clone();
     loader::load(target, limits, cancel, move |events| d.dispatch(Action::Loader { run, events })).await;
 }

@@ -81,8 +81,9 @@ pub async fn yield_now() {
 }
 
 /// Waits until the page has drawn what it shows now: its next frame, then a task after it
-/// (or at most 100 ms, where the page paints no frames).
-pub async fn after_paint() {
+/// (or `no_frame_ms`, where the page paints no frames: a hidden tab). A timer left over from
+/// a frame that came resolves a promise already resolved: it hurries nothing.
+pub async fn after_paint(no_frame_ms: i32) {
     let promise = js_sys::Promise::new(&mut |resolve, _| {
         let Some(w) = web_sys::window() else {
             let _ = resolve.call0(&JsValue::NULL);
@@ -91,7 +92,7 @@ pub async fn after_paint() {
         if w.request_animation_frame(&resolve).is_err() {
             let _ = resolve.call0(&JsValue::NULL);
         }
-        let _ = w.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, 100);
+        let _ = w.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, no_frame_ms);
     });
     let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
     yield_now().await;
