@@ -1,7 +1,7 @@
 //! The built app in real browsers (Chromium, Firefox and WebKit), used as a person would:
 //! it opens and runs the default scenario, keeps the DOM contract, takes a URL from the
-//! link, switches themes, answers the keyboard, zooms, imports a HAR, fits a phone screen
-//! and explains bad input.
+//! link, switches themes, answers the keyboard, zooms, imports a HAR, fits a phone screen,
+//! explains bad input and says when the WebAssembly engine stopped it.
 
 use anyhow::{ensure, Result};
 use e2e::{start_testbed, Browser, Engine};
@@ -294,6 +294,35 @@ async fn checks(b: &Browser, tb: &Testbed) -> Result<()> {
             b.screenshot(&format!("{name}-{shot}{}", if ready == "run" { "" } else { "-lesson" })).await?;
         }
     }
+
+    // A trap of the page's WebAssembly engine (a real one: a module of one function that runs
+    // `unreachable`, called from a microtask as the app's futures are) ends what the app was
+    // doing: the page says so, once, where the user looks, and a test waiting on the app is
+    // told at once. Only in WebKit does `page_stopped` count it (see there). Not in Firefox:
+    // it runs WebDriver's scripts in a realm apart from the page's, and reports their errors
+    // there, and the page's policy allows no script of the test's own.
+    if b.engine == Engine::Firefox {
+        return Ok(());
+    }
+    b.client.set_window_size(1280, 900).await?;
+    b.client.goto(&tb.app_url).await?;
+    b.wait_for_state(DONE, Duration::from_secs(60)).await?;
+    const TRAP: &str = "const bytes = new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 1, 4, 1, 96, 0, 0, 3, 2, 1, 0, 7, 5, 1, 1, 102, 0, 0, 10, 5, 1, 3, 0, 0, 11]); const f = new WebAssembly.Instance(new WebAssembly.Module(bytes)).exports.f; queueMicrotask(f); queueMicrotask(f);";
+    b.js(TRAP).await?;
+    let waited = b.wait_until("a run that will not come", "return false", SOON).await;
+    let said = format!("{waited:?}");
+    ensure!(
+        said.contains("the app crashed") && said.contains("RuntimeError") && said.contains("reload the page"),
+        "after a trap, a wait is told the app crashed, with the engine's error: {said}"
+    );
+    let banners = b.js("return document.querySelectorAll('[data-crashed]').length").await?;
+    ensure!(banners == 1, "two traps, one banner: {banners}");
+    let stopped = b.page_stopped().await;
+    ensure!(
+        stopped.is_some() == (b.engine == Engine::WebKit),
+        "page_stopped counts a trap in WebKit only: {stopped:?}"
+    );
+    b.screenshot(&format!("{name}-trapped")).await?;
     Ok(())
 }
 

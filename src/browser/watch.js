@@ -1,10 +1,11 @@
-// What the page itself can say when the app stops without a panic, for the end-to-end
-// tests' failure messages (and anyone at the console): the last uncaught errors and
-// unhandled rejections, and a way to ask whether the app's futures still run. Everything
-// the app does after start goes through one queue of futures (wasm-bindgen's, on the
-// microtask queue; Yew renders through it too): were it to lose its tick, the page would go
-// on answering and running timers while nothing of the app moved, as WebKitGTK runs showed
-// (a run with no row drawn while its fetches had gone on).
+// What the page itself can say when the app stops without a panic: the last uncaught errors
+// and unhandled rejections (for the end-to-end tests' failure messages, and anyone at the
+// console), a banner where the WebAssembly engine trapped (below), and a way to ask whether
+// the app's futures still run. Everything the app does after start goes through one queue of
+// futures (wasm-bindgen's, on the microtask queue; Yew renders through it too): were it to
+// lose its tick, the page would go on answering and running timers while nothing of the app
+// moved. WebKitGTK runs showed that (a run with no row drawn while its fetches had gone on);
+// a later one, its errors kept, showed one cause: a trap inside that queue's tick.
 
 export function watchErrors() {
   const errors = (globalThis.connscopeErrors = []);
@@ -12,10 +13,34 @@ export function watchErrors() {
     errors.push(String(what).slice(0, 500));
     if (errors.length > 10) errors.shift();
   };
-  addEventListener('error', (e) => keep(e.message || e.error));
-  addEventListener('unhandledrejection', (e) =>
-    keep('unhandled rejection: ' + ((e.reason && e.reason.message) || e.reason)),
-  );
+  addEventListener('error', (e) => {
+    keep(e.message || e.error);
+    if (e.error instanceof WebAssembly.RuntimeError) trapped(e.error);
+  });
+  addEventListener('unhandledrejection', (e) => {
+    keep('unhandled rejection: ' + ((e.reason && e.reason.message) || e.reason));
+    if (e.reason instanceof WebAssembly.RuntimeError) trapped(e.reason);
+  });
+}
+
+// A trap (WebAssembly.RuntimeError: an out-of-bounds access, say) ends whatever the app was
+// doing mid-step: a RefCell left borrowed, a run's loop gone, with nothing to tell the user,
+// who would watch a run that says "running" for ever. WebKitGTK has done so now and then
+// (an out-of-bounds access in wasm-bindgen's queue of futures, in this app's code that has
+// no `unsafe`), as other Rust apps have reported of it. The page then says so as a panic
+// does (lib.rs, `crashed`), from here, since nothing in the module is to be trusted. A panic
+// ends in a trap too (`unreachable`), after its own banner: one is enough.
+function trapped(error) {
+  if (document.querySelector('[data-crashed]') || !document.body) return;
+  const banner = document.createElement('div');
+  banner.setAttribute('role', 'alert');
+  banner.className = 'crashed';
+  banner.setAttribute('data-crashed', 'engine');
+  banner.textContent =
+    "connscope stopped: the browser's WebAssembly engine ended it mid-step " +
+    `(${error.name}: ${error.message}), and it will not update any more. What is shown stays ` +
+    'as it was; reload the page to start again.';
+  document.body.prepend(banner);
 }
 
 // `tick` spawns a future that sets globalThis.connscopeFutureRan.
