@@ -76,23 +76,31 @@ async fn main() -> Result<()> {
         ("import.css → fonts, bg.svg", "/r/import.css", &["/r/font-", "/r/bg.svg"]),
     ];
     let keepalive = tb.origin("keepalive").context("no keepalive origin")?.to_string();
-    let gaps_of = |entries: &[Entry], per_level: &mut Vec<Vec<f64>>| -> Result<()> {
+    // Per level, the median gap; and at the first level, the median time from one
+    // reference's start to the next: what each start costs, paid once for every reference
+    // started before the median one.
+    let gaps_of = |entries: &[Entry], per_level: &mut Vec<Vec<f64>>, spacing: &mut Vec<f64>| -> Result<()> {
         for (k, (_, parent, children)) in levels.iter().enumerate() {
             let p = entries.iter().find(|e| e.name.contains(parent)).with_context(|| format!("no {parent}"))?;
-            let gaps: Vec<f64> = entries
+            let mut starts: Vec<f64> = entries
                 .iter()
                 .filter(|e| children.iter().any(|c| e.name.contains(c)))
                 .map(|e| e.start - p.end)
                 .collect();
-            per_level[k].push(median(gaps));
+            per_level[k].push(median(starts.clone()));
+            if k == 0 {
+                starts.sort_by(f64::total_cmp);
+                spacing.push(median(starts.windows(2).map(|w| w[1] - w[0]).collect()));
+            }
         }
         Ok(())
     };
     let (mut ours, mut peer) = (vec![Vec::new(); levels.len()], vec![Vec::new(); levels.len()]);
+    let (mut ours_spacing, mut peer_spacing) = (Vec::new(), Vec::new());
     for _ in 0..RUNS {
         tokio::time::sleep(IDLE + Duration::from_millis(400)).await;
         let (entries, _) = run(&b, &tb, "scenario=keepalive").await?;
-        gaps_of(&entries, &mut ours)?;
+        gaps_of(&entries, &mut ours, &mut ours_spacing)?;
         tokio::time::sleep(IDLE + Duration::from_millis(400)).await;
         // In the app's page, once it is idle, as connscope's own runs start.
         b.client.goto(&tb.app_url).await?;
@@ -101,7 +109,7 @@ async fn main() -> Result<()> {
         let out = b.client.execute_async(PEER, vec![format!("{keepalive}/page.html").into()]).await?;
         let entries: Vec<Entry> =
             serde_json::from_value(out.clone()).with_context(|| format!("the peer loader failed: {out}"))?;
-        gaps_of(&entries, &mut peer)?;
+        gaps_of(&entries, &mut peer, &mut peer_spacing)?;
     }
     let range = |v: &[f64]| {
         let min = v.iter().copied().fold(f64::INFINITY, f64::min);
@@ -117,6 +125,13 @@ async fn main() -> Result<()> {
             range(peer),
         );
     }
+    println!(
+        "first level, from one reference's start to the next: {:.2} ms median ({}); plain-JS peer {:.2} ms ({})",
+        median(ours_spacing.clone()),
+        range(&ours_spacing),
+        median(peer_spacing.clone()),
+        range(&peer_spacing),
+    );
     tokio::time::sleep(IDLE + Duration::from_millis(400)).await;
     let page = format!("{keepalive}/page.html?img=290&cdn=40");
     let query: String = form_urlencoded::Serializer::new(String::new()).append_pair("url", &page).finish();
