@@ -365,3 +365,26 @@ async fn batches_go_over_in_a_frame_and_without_one_when_none_comes() {
     let seen = got.borrow().clone();
     assert_eq!(seen.iter().map(|g| g.1).collect::<Vec<_>>(), vec![2, 1, 1], "{seen:?}");
 }
+
+/// A body the crawl does not read is still read to its end (so its entry is whole and its
+/// connection free for the next request): whole where it says it is small, piped into a sink
+/// where it is large (src/browser/fetch.js). Each image's entry counts all its bytes, and
+/// one connection carries each run, one request after another.
+#[wasm_bindgen_test]
+async fn a_discarded_body_is_read_to_its_end_small_or_large() {
+    let keepalive = origin("keepalive").await;
+    // An empty pool, as in the sequential test above.
+    connscope::browser::sleep_ms(5300).await;
+    for kb in [4u32, 2048] {
+        let s = run(format!("{keepalive}/page.html?css=0&js=0&fonts=0&img=3&cdn=0&img_kb={kb}"), sequential()).await;
+        assert_eq!(s.state, RunState::Done, "{kb} KiB: {:?}", s.messages);
+        let images: Vec<_> = s.requests.iter().filter(|r| r.url.contains("/r/img-")).collect();
+        assert_eq!(images.len(), 3, "{kb} KiB: {:?}", s.requests.iter().map(|r| &r.url).collect::<Vec<_>>());
+        for r in images {
+            let size = r.timing.as_ref().map(|t| t.decoded_body_size);
+            assert_eq!(size, Some(f64::from(kb) * 1024.0), "{kb} KiB: {}", r.url);
+        }
+        let a = analyse(&s.requests);
+        assert_eq!(a.truth_connections.len(), 1, "{kb} KiB: {:?}", a.truth_connections);
+    }
+}
