@@ -74,8 +74,8 @@ export async function load(url, keep, timeoutMs, run) {
         // a large one) is piped into a sink that keeps nothing, so no size is ever held. The
         // length is the one sent, before decoding: a compressed body is larger once decoded,
         // held only until it is read, then dropped.
-        const length = Number(response.headers.get('content-length'));
-        const whole = response.headers.has('content-length') && length <= WHOLE_BYTES;
+        const length = response.headers.get('content-length');
+        const whole = length !== null && Number(length) <= WHOLE_BYTES;
         await Promise.race([whole ? response.blob() : response.body.pipeTo(new WritableStream()), aborted]);
         return out;
       }

@@ -21,6 +21,14 @@ extern "C" {
     fn watch_errors_js();
     #[wasm_bindgen(js_name = exposeFutureTick)]
     fn expose_future_tick_js(tick: &JsValue);
+    #[wasm_bindgen(js_name = showCrashed)]
+    fn show_crashed_js(kind: &str, cause: &str);
+}
+
+/// Puts up the banner that says the app stopped on a bug (a panic), with `what` it said: the
+/// one watch.js also shows for a WebAssembly trap.
+pub fn show_crashed(what: &str) {
+    show_crashed_js("bug", &format!("on a bug ({what})"));
 }
 
 /// Keeps the page's last uncaught errors (`window.connscopeErrors`), and lets a test ask

@@ -28,18 +28,25 @@ export function watchErrors() {
 // who would watch a run that says "running" for ever. WebKitGTK has done so now and then
 // (an out-of-bounds access in wasm-bindgen's queue of futures, in this app's code that has
 // no `unsafe`), as other Rust apps have reported of it. The page then says so as a panic
-// does (lib.rs, `crashed`), from here, since nothing in the module is to be trusted. A panic
-// ends in a trap too (`unreachable`), after its own banner: one is enough.
+// does, from here, since nothing in the module is to be trusted.
 function trapped(error) {
+  showCrashed('engine', `because the browser's WebAssembly engine ended it mid-step (${error.name}: ${error.message})`);
+}
+
+// The one banner that says the app stopped, for a panic (lib.rs's hook: kind 'bug') and a
+// trap (above: 'engine'): where the user looks, not only in the console, with what is drawn
+// kept and how to start again. `[data-crashed]` lets the end-to-end tests fail at once, with
+// the message. A panic ends in a trap too (`unreachable`), after its own banner: the first
+// is kept, and no second added.
+export function showCrashed(kind, cause) {
   if (document.querySelector('[data-crashed]') || !document.body) return;
   const banner = document.createElement('div');
   banner.setAttribute('role', 'alert');
   banner.className = 'crashed';
-  banner.setAttribute('data-crashed', 'engine');
+  banner.setAttribute('data-crashed', kind);
   banner.textContent =
-    "connscope stopped: the browser's WebAssembly engine ended it mid-step " +
-    `(${error.name}: ${error.message}), and it will not update any more. What is shown stays ` +
-    'as it was; reload the page to start again.';
+    `connscope stopped ${cause}, and it will not update any more. What is shown stays as ` +
+    'it was; reload the page to start again.';
   document.body.prepend(banner);
 }
 
