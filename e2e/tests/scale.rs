@@ -18,6 +18,44 @@ async fn count(b: &Browser, css: &str) -> Result<u64> {
         .context("a count")
 }
 
+/// As the page scrolls and the drawn rows (or lanes) of the chart `css` finds change at both
+/// ends, the ones still drawn keep their elements, and the focused one its focus: nothing a
+/// screen reader would hear as a new focus, nothing the keyboard's place is lost with.
+/// Scrolled down a little at a time until the first drawn one changes; the focused one, near
+/// the end of those drawn, stays drawn all the way.
+async fn keeps_its_elements(b: &Browser, css: &str, what: &str) -> Result<()> {
+    let css = serde_json::json!(css);
+    let focused_at = b
+        .js(&format!(
+            r#"const rows = [...document.querySelectorAll({css})];
+            const f = rows[Math.max(0, rows.length - 5)];
+            f.focus({{ preventScroll: true }});
+            window.__kept = rows; window.__focusedRow = f;
+            window.__firstDrawn = rows[0].getAttribute('aria-posinset');
+            return f.getAttribute('aria-posinset');"#
+        ))
+        .await?;
+    b.wait_until(
+        &format!("{what}: the first drawn one to change as the page scrolls down"),
+        &format!("if (document.querySelector({css}).getAttribute('aria-posinset') !== window.__firstDrawn) return true; window.scrollBy(0, 60); return null;"),
+        SOON,
+    )
+    .await?;
+    let kept = b
+        .js(&format!(
+            r#"const now = new Map([...document.querySelectorAll({css})].map(r => [r.getAttribute('aria-posinset'), r]));
+            const still = window.__kept.filter(k => now.has(k.getAttribute('aria-posinset')));
+            return [still.length, still.filter(k => now.get(k.getAttribute('aria-posinset')) === k).length,
+                    document.activeElement === window.__focusedRow, window.__focusedRow.isConnected];"#
+        ))
+        .await?;
+    ensure!(
+        kept[0].as_u64().is_some_and(|s| s > 0) && kept[0] == kept[1] && kept[2] == true && kept[3] == true,
+        "{what}, after a scroll: [drawn before and still, of them the same elements, number {focused_at} still focused, its element still in the page] = {kept}"
+    );
+    Ok(())
+}
+
 async fn scale(engine: Engine) -> Result<()> {
     let tb = start_testbed().await?;
     let b = Browser::start(engine, &tb).await?;
@@ -73,6 +111,7 @@ async fn checks(b: &Browser, app_url: &str) -> Result<()> {
         )
         .await?;
         b.screenshot(&format!("{name}-scale-{n}-waterfall")).await?;
+        keeps_its_elements(b, ".waterfall [data-request-url]", &format!("{n} rows")).await?;
 
         // Scrolled to its end, the chart draws its last rows.
         b.js("const s = document.querySelector('.waterfall svg.chart'); const r = s.getBoundingClientRect(); window.scrollBy(0, r.bottom - window.innerHeight + 10);").await?;
@@ -103,6 +142,7 @@ async fn checks(b: &Browser, app_url: &str) -> Result<()> {
         let label = b.js("return document.querySelector('.connections svg.chart').getAttribute('aria-label')").await?;
         ensure!(label.as_str() == Some(format!("{lanes_total} connections").as_str()), "{label}");
         b.screenshot(&format!("{name}-scale-{n}-connections")).await?;
+        keeps_its_elements(b, ".connections .lane", &format!("{n} rows' lanes")).await?;
     }
     Ok(())
 }

@@ -114,7 +114,10 @@ pub fn connection_view(p: &Props) -> Html {
                  onclick={on_click} onkeydown={on_key}
                  aria-label={format!("{} connections", lanes.len())}>
                 { time_axis(&axis, LABEL_W, height) }
-                { for shown.map(|k| {
+                // One keyed list of its own, as the waterfall's rows are: lanes keep their
+                // elements as the page scrolls. Keyed by place in the list: a server's
+                // connection ids are its own, so two origins' servers can both have a "0".
+                { shown.map(|k| {
                     let (c, lane) = (&lanes[k], &layout[k]);
                     let tracks = &lane.tracks;
                     let hosts: Vec<&str> = std::iter::once(&c.origin).chain(&c.other_origins).map(|o| o.split("://").nth(1).unwrap_or(o)).collect();
@@ -122,7 +125,7 @@ pub fn connection_view(p: &Props) -> Html {
                     let origins: Vec<&str> = std::iter::once(&c.origin).chain(&c.other_origins).map(String::as_str).collect();
                     let inner = lane_markup(c, lane, &label, p, &axis);
                     html! {
-                        <g class="lane" key={c.id.clone()} role="listitem" tabindex="0" data-lane={k.to_string()}
+                        <g class="lane" key={k} role="listitem" tabindex="0" data-lane={k.to_string()}
                            aria-setsize={lanes.len().to_string()} aria-posinset={(k + 1).to_string()}
                            data-connection={c.id.clone()} data-origin={c.origin.clone()} data-origins={origins.join(" ")}
                            data-source={match c.source { Source::Truth => "truth", Source::Inferred => "inferred", Source::Upstream => "upstream" }}
@@ -133,7 +136,7 @@ pub fn connection_view(p: &Props) -> Html {
                             { Html::from_html_unchecked(inner.into()) }
                         </g>
                     }
-                }) }
+                }).collect::<Html>() }
             </svg>
             </div>
         </section>

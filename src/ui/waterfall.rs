@@ -279,7 +279,12 @@ pub fn waterfall(p: &Props) -> Html {
                     _ => html! {},
                 } }
                 { time_axis(&axis, bars_x, height) }
-                { for drawn.iter().map(|row| {
+                // The rows are one keyed list of their own (`collect`, not `for`, which the
+                // macro splices among the unkeyed children above): Yew then diffs them by key
+                // and keeps each row's element while the drawn span moves, instead of
+                // matching rows by position from the end and replacing every one (and with
+                // it the focused row) each time the span gained or lost a row at the end.
+                { drawn.iter().map(|row| {
                     let id = row.request;
                     let (r, a) = (&p.requests[id], &p.analysis.requests[id]);
                     let conn = p.analysis.connection_label(id);
@@ -318,7 +323,7 @@ pub fn waterfall(p: &Props) -> Html {
                         }
                     }
                     vtag
-                }) }
+                }).collect::<Html>() }
             </svg>
             </div>
         </section>

@@ -337,7 +337,14 @@ fn run_checks(tools: &tools::Tools, browsers: &tools::Browsers, tally: &mut Tall
         let _ = std::fs::remove_file(agreement_table(engine));
         let _ = std::fs::remove_file(capture_table(engine));
     }
-    let e2e = counted(tally, "cargo", &["test", "-p", "e2e", "--", "--test-threads=1", "--nocapture"], &envs);
+    // Every test file runs even after one fails: a failure in one must not hide what the
+    // others (the agreement tables among them) would have shown.
+    let e2e = counted(
+        tally,
+        "cargo",
+        &["test", "--no-fail-fast", "-p", "e2e", "--", "--test-threads=1", "--nocapture"],
+        &envs,
+    );
     print_agreement();
     e2e.context("step 6 (end-to-end tests) failed")?;
     Ok(())

@@ -1,10 +1,10 @@
 //! Benchmark: drawing at scale, in headless Chromium (real clock), connscope beside
 //! PerfCascade (npm `perf-cascade`, the HAR waterfall people embed) on the same HARs in the
 //! same browser session. `cargo xtask bench` writes the HARs, installs PerfCascade into
-//! `target/tools` and runs this. For each HAR it prints the median of 5 of: file chosen →
-//! waterfall painted, for both, and their ratio; at the largest size it also prints how long
-//! hovering and selecting a row take to show, and, for a HAR only connscope is asked to open
-//! (20,000 requests), the time to painted.
+//! `target/tools` and runs this. For each HAR it prints the median of `RUNS` of: file chosen
+//! → waterfall painted, for both, and their ratio; at the largest size it also prints how
+//! long hovering and selecting a row take to show and what scrolling the waterfall costs;
+//! and, for a HAR only connscope is asked to open (20,000 requests), the time to painted.
 //!
 //! usage: paint-bench <perf-cascade dist folder> <har>:<requests>[:connscope-only] ...
 
@@ -161,6 +161,57 @@ async fn respond(b: &Browser) -> Result<((f64, f64, f64), (f64, f64, f64))> {
     Ok((median(hover), median(select)))
 }
 
+/// With a run of `n` rows open, the page scrolled down the waterfall a step at a time (400
+/// px, more than the chart's view step, so each step draws new rows and drops old ones):
+/// from the scroll to the new rows in the page and laid out, the median of 20 steps; and how
+/// many of the rows drawn both before and after a step kept their elements (the rest were
+/// built again). The time includes the wait for the frame the chart measures its view in.
+async fn scrolling(b: &Browser) -> Result<((f64, f64, f64), u64, u64)> {
+    let out = b
+        .client
+        .execute_async(
+            r#"const done = arguments[0];
+               const frame = () => new Promise(r => requestAnimationFrame(() => r()));
+               const rows = () => [...document.querySelectorAll('.waterfall g[data-request-url]')];
+               document.querySelector('.waterfall svg.chart').scrollIntoView();
+               (async () => {
+                 await frame(); await frame();
+                 const times = []; let both = 0, kept = 0;
+                 for (let i = 0; i < 20; i++) {
+                   await frame();
+                   const ends = rs => rs.length ? rs[0].getAttribute('aria-posinset') + '-' + rs[rs.length - 1].getAttribute('aria-posinset') : '';
+                   const before = rows(), was = ends(before);
+                   const changed = new Promise(r => { const o = new MutationObserver(() => {
+                     if (ends(rows()) !== was) { o.disconnect(); r(); }
+                   }); o.observe(document.querySelector('.waterfall svg.chart'), { childList: true }); });
+                   const t0 = performance.now();
+                   window.scrollBy(0, 400);
+                   const late = await Promise.race([changed.then(() => false), new Promise(r => setTimeout(() => r(true), 2000))]);
+                   if (late) { done('step ' + i + ': no new rows drawn within 2 s of a scroll'); return; }
+                   document.querySelector('.waterfall svg.chart').getBoundingClientRect();
+                   times.push(performance.now() - t0);
+                   const now = new Map(rows().map(r => [r.getAttribute('aria-posinset'), r]));
+                   for (const r of before) {
+                     const p = r.getAttribute('aria-posinset');
+                     if (now.has(p)) { both++; if (now.get(p) === r) kept++; }
+                   }
+                 }
+                 done({ times, both, kept });
+               })();"#,
+            vec![],
+        )
+        .await?;
+    if let Some(error) = out.as_str() {
+        bail!("{error}");
+    }
+    let times: Vec<f64> =
+        out["times"].as_array().map(|a| a.iter().filter_map(serde_json::Value::as_f64).collect()).unwrap_or_default();
+    if times.is_empty() {
+        bail!("no scroll steps timed");
+    }
+    Ok((median(times), out["both"].as_u64().unwrap_or(0), out["kept"].as_u64().unwrap_or(0)))
+}
+
 #[tokio::main]
 async fn main() -> Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -226,6 +277,8 @@ async fn main() -> Result<()> {
         connscope_paint(&b, &tb.app_url, &har, n).await?;
         let ((h, hmin, hmax), (s, smin, smax)) = respond(&b).await?;
         println!("with {n} rows: hover → tooltip laid out {h:.1} ms median of 20 rows ({hmin:.1}–{hmax:.1}); click → details laid out {s:.1} ms ({smin:.1}–{smax:.1})");
+        let ((t, tmin, tmax), both, kept) = scrolling(&b).await?;
+        println!("with {n} rows: scroll 400 px → new rows drawn and laid out {t:.1} ms median of 20 steps ({tmin:.1}–{tmax:.1}), one frame's wait included; of the rows drawn both before and after a step, {kept} of {both} kept their elements");
     }
     b.close().await;
     tb.shutdown(Duration::from_secs(1)).await;
