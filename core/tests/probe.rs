@@ -245,6 +245,40 @@ fn a_cap_on_requests_per_connection_is_counted_exactly_and_does_not_spoil_the_ti
 }
 
 #[test]
+fn a_connection_already_open_when_the_probe_starts_is_counted_from_what_is_seen() {
+    // The browser still holds a connection to the server (the user was just on the site, or
+    // a page before this one probed it: WebKit in the suite kept one through a reload), so
+    // the probe's first requests read reused and their connection's first request is never
+    // seen. Without a cap, counting must still end at the probe's own cap, as "at least":
+    // the connection served at least that many, whatever it served before.
+    for (served_before, max) in [(1, 20), (7, 20), (150, 200)] {
+        let mut world = World::new(Server { idle_ms: Some(800.0), ..KEEPALIVE });
+        world.open = Some((served_before, world.clock - 10.0));
+        let o = probe_in(world, ProbeLimits { max_requests: max, ..ProbeLimits::default() }, None);
+        let s = &o.status;
+        assert_eq!(s.stage, Stage::Done, "{served_before}: {:?}", s.problem);
+        assert_eq!(s.max_requests, Some(Count::AtLeast(max)), "{served_before} served before");
+        assert_idle(s.idle, 800.0);
+        assert!(
+            s.requests_sent <= max as usize + 30,
+            "{served_before} served before: {} requests sent for a cap of {max}",
+            s.requests_sent
+        );
+    }
+    // With a cap, the warm connection runs out first; counting starts on the next one and
+    // finds the cap exactly.
+    for (served_before, cap) in [(3, 10), (9, 10), (1, 5)] {
+        let mut world = World::new(Server { max_requests: Some(cap), idle_ms: Some(1500.0), ..KEEPALIVE });
+        world.open = Some((served_before, world.clock - 10.0));
+        let o = probe_in(world, ProbeLimits::default(), None);
+        let s = &o.status;
+        assert_eq!(s.stage, Stage::Done, "{served_before}: {:?}", s.problem);
+        assert_eq!(s.max_requests, Some(Count::Exactly(cap)), "{served_before} served before, cap {cap}");
+        assert_idle(s.idle, 1500.0);
+    }
+}
+
+#[test]
 fn a_page_slow_to_start_the_next_request_still_narrows_the_timeout() {
     // WebKit under load took ~200 ms from one response to the next request: pauses must be
     // aimed at the gap the server sees, or the bisection stalls above the timeout.

@@ -5,7 +5,10 @@
 //!
 //! 1. **keeps connections?** two requests back to back: is the second reused?
 //! 2. **requests per connection:** requests until one opens a new connection; counted from
-//!    a connection whose first request was seen, up to a cap (then "at least the cap");
+//!    a connection whose first request was seen, up to a cap (then "at least the cap"); a
+//!    connection the browser already held when the probe began counts towards the cap
+//!    from the requests seen on it (it carried at least those), never towards an exact
+//!    figure;
 //! 3. **idle timeout:** from a connection just used, a pause, then a request: reused means
 //!    the server kept it that long. Pauses grow (×2) until one is too long, then the gap is
 //!    bisected to within 10 % or 250 ms. Gaps are measured on the page's clock, from one
@@ -80,6 +83,10 @@ pub struct Probe {
     asked: Asked,
     /// Requests seen on the current connection, when its first one was seen.
     on_connection: Option<u32>,
+    /// Requests seen on the current connection, its first seen or not (a connection the
+    /// browser already held when the probe started): at least what it carried. 0 where no
+    /// connection is known to be open.
+    seen_on_connection: u32,
     /// The status of the response whose timing is being looked up.
     pending_status: u16,
     /// The last response's end on the page's clock, to measure the next gap.
@@ -133,6 +140,7 @@ impl Probe {
             next_id: 0,
             asked: Asked::Count,
             on_connection: None,
+            seen_on_connection: 0,
             pending_status: 0,
             last_end: None,
             survived: 0.0,
@@ -241,11 +249,14 @@ impl Probe {
                 return self.finish(fx);
             }
             // Start from a connection just used, with room for one more request on it.
+            // Where a cap is known, only a connection counted from its first request is
+            // known to have room; without one, any connection just used will do.
             let full = match (self.status.max_requests, self.on_connection) {
                 (Some(Count::Exactly(max)), Some(n)) => n >= max,
+                (Some(Count::Exactly(_)), None) => true,
                 _ => false,
             };
-            if full || self.on_connection.is_none() {
+            if full || self.seen_on_connection == 0 {
                 self.report(fx);
                 return self.send(Asked::Prime, fx);
             }
@@ -272,6 +283,7 @@ impl Probe {
             self.not_survived = Some(self.survived + RESOLUTION_MS.max(self.survived * 0.1));
         }
         self.on_connection = None;
+        self.seen_on_connection = 0;
         self.last_end = None;
         if self.status.problem.is_none() {
             self.status.problem = Some(format!(
@@ -296,13 +308,18 @@ impl Probe {
             (true, Some(n)) => Some(n + 1),
             (true, None) => None,
         };
+        self.seen_on_connection = if reused { self.seen_on_connection + 1 } else { 1 };
         match self.status.stage {
             Stage::KeepsConnections => {
                 if self.status.requests_sent < 2 {
                     return self.next(fx);
                 }
-                self.status.keep_alive = Some(reused);
-                if !reused {
+                // A first request that read reused went on a connection the browser already
+                // held: the server keeps connections, whatever the second one found (that
+                // connection may have run out; counting starts on the one after it).
+                let warm = previous.is_none();
+                self.status.keep_alive = Some(reused || warm);
+                if !reused && !warm {
                     // Two requests, two connections: nothing stays open to count or time.
                     self.status.max_requests = Some(Count::Exactly(1));
                     return self.finish(fx);
@@ -318,7 +335,10 @@ impl Probe {
                         return self.next(fx);
                     }
                 }
-                if self.on_connection.is_some_and(|n| n >= self.limits.max_requests) {
+                // Counted from what is seen: a connection already open when the probe began
+                // (its first request not seen) carried at least as many, so the cap holds
+                // for it as "at least" too, and the count ends.
+                if self.seen_on_connection >= self.limits.max_requests {
                     self.status.max_requests = Some(Count::AtLeast(self.limits.max_requests));
                     self.status.stage = Stage::IdleTimeout;
                 }
