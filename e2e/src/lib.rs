@@ -337,6 +337,17 @@ impl Browser {
         Some(format!("{stopped}; the page's last uncaught errors: {errors}"))
     }
 
+    /// After a step failed: where the page stopped (`page_stopped`), not the app, says so
+    /// (a note naming `during`, and a screenshot `<engine>-<shot>-stopped`) and returns why,
+    /// for the caller to run the step once more; None where the page runs on and the
+    /// failure is the app's. Every test that runs a step again after a stop does it here.
+    pub async fn stopped_so_once_more(&self, during: &str, shot: &str) -> Option<String> {
+        let why = self.page_stopped().await?;
+        let _ = self.screenshot(&format!("{}-{shot}-stopped", self.engine.name())).await;
+        println!("note: {} stopped the page during {during} ({why}); running it once more", self.engine.name());
+        Some(why)
+    }
+
     /// How alive the page is, for a test's failure message: whether it is visible and
     /// focused, and how many animation frames and 10 ms timers it ran in one second (a
     /// page the browser throttles runs frames rarely or not at all, and timers at most

@@ -145,10 +145,8 @@ async fn run(engine: Engine) -> Result<()> {
             // The page stopped (see `Browser::page_stopped`: in WebKit, a trap of its
             // WebAssembly engine), not the comparison: say so, and compare once more, as
             // scenarios.rs runs a scenario again. A second stop in the test fails it.
-            if let Some(why) = b.page_stopped().await {
+            if b.stopped_so_once_more(&format!("the comparison of {a} with {bb}"), "compare").await.is_some() {
                 stopped_once = true;
-                let _ = b.screenshot(&format!("{}-compare-stopped", engine.name())).await;
-                println!("note: {} stopped the page comparing {a} with {bb} ({why}); comparing again", engine.name());
                 compared = compare(&b, &tb, a, bb).await;
             }
         }

@@ -265,9 +265,7 @@ async fn run(engine: Engine) -> Result<()> {
         // The page stopped (see `Browser::page_stopped`: in WebKit, a trap of its WebAssembly
         // engine), not the lesson: say so, and walk it once more, as scenarios.rs runs a
         // scenario again. A second stop, or any other failure, fails the test.
-        if let Some(why) = b.page_stopped().await {
-            let _ = b.screenshot(&format!("{}-lesson-stopped", engine.name())).await;
-            println!("note: {} stopped the page during the lesson ({why}); walking it again", engine.name());
+        if b.stopped_so_once_more("the lesson", "lesson").await.is_some() {
             result = walk(&b, &tb).await;
         }
     }

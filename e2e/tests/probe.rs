@@ -76,13 +76,14 @@ async fn probe(b: &Browser, tb: &Testbed, scenario: &str) -> Result<Probed> {
                 tail(&served),
                 stopped.as_deref().unwrap_or("runs its timers and the app's futures")
             );
-            if let (1, Some(why)) = (attempt, &stopped) {
-                // The page stopped (see `Browser::page_stopped`), not the app its probe: say
-                // so, and probe once more.
-                println!(
-                    "note: {} stopped the page during the probe of {scenario} ({why}); probing again",
-                    b.engine.name()
-                );
+            // The page stopped (see `Browser::page_stopped`), not the app its probe: say so,
+            // and probe once more.
+            if attempt == 1
+                && stopped.is_some()
+                && b.stopped_so_once_more(&format!("the probe of {scenario}"), &format!("probe-{scenario}"))
+                    .await
+                    .is_some()
+            {
                 continue;
             }
             return Err(e);

@@ -143,9 +143,7 @@ async fn run(b: &Browser, tb: &Testbed, query: &str, shot: &str) -> Result<Run> 
     if state.is_err() {
         // The page stopped (see `Browser::page_stopped`), not the app its run: say so, and
         // run it once more.
-        if let Some(why) = b.page_stopped().await {
-            let _ = b.screenshot(&format!("{}-{shot}-stopped", b.engine.name())).await;
-            println!("note: {} stopped the page during {url} ({why}); loading it again", b.engine.name());
+        if b.stopped_so_once_more(&url, shot).await.is_some() {
             tb.take_served();
             tb.take_opened();
             b.client.goto(&url).await?;

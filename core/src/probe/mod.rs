@@ -81,12 +81,11 @@ pub struct Probe {
     next_id: usize,
     /// The request in flight, and what it is to tell.
     asked: Asked,
-    /// Requests seen on the current connection, when its first one was seen.
-    on_connection: Option<u32>,
-    /// Requests seen on the current connection, its first seen or not (a connection the
-    /// browser already held when the probe started): at least what it carried. 0 where no
-    /// connection is known to be open.
+    /// Requests seen on the current connection: at least what it carried, exactly that
+    /// where its first request was seen (`saw_first`; not so for a connection the browser
+    /// already held when the probe began). 0 where no connection is known to be open.
     seen_on_connection: u32,
+    saw_first: bool,
     /// The status of the response whose timing is being looked up.
     pending_status: u16,
     /// The last response's end on the page's clock, to measure the next gap.
@@ -139,8 +138,8 @@ impl Probe {
             },
             next_id: 0,
             asked: Asked::Count,
-            on_connection: None,
             seen_on_connection: 0,
+            saw_first: false,
             pending_status: 0,
             last_end: None,
             survived: 0.0,
@@ -232,6 +231,11 @@ impl Probe {
         self.not_survived.is_some_and(|hi| hi - self.survived <= RESOLUTION_MS.max(self.survived * 0.1))
     }
 
+    /// Requests on the current connection, where its first was seen: an exact count.
+    fn on_connection(&self) -> Option<u32> {
+        self.saw_first.then_some(self.seen_on_connection)
+    }
+
     /// Chooses what the next request asks, once the last one's verdict is in.
     fn next(&mut self, fx: &mut Vec<Effect>) {
         if self.status.stage == Stage::IdleTimeout {
@@ -251,7 +255,7 @@ impl Probe {
             // Start from a connection just used, with room for one more request on it.
             // Where a cap is known, only a connection counted from its first request is
             // known to have room; without one, any connection just used will do.
-            let full = match (self.status.max_requests, self.on_connection) {
+            let full = match (self.status.max_requests, self.on_connection()) {
                 (Some(Count::Exactly(max)), Some(n)) => n >= max,
                 (Some(Count::Exactly(_)), None) => true,
                 _ => false,
@@ -282,8 +286,8 @@ impl Probe {
         if self.not_survived.is_some_and(|hi| hi <= self.survived) {
             self.not_survived = Some(self.survived + RESOLUTION_MS.max(self.survived * 0.1));
         }
-        self.on_connection = None;
         self.seen_on_connection = 0;
+        self.saw_first = false;
         self.last_end = None;
         if self.status.problem.is_none() {
             self.status.problem = Some(format!(
@@ -302,13 +306,9 @@ impl Probe {
             self.status.protocol = Some(p.to_string());
         }
         let reused = reuse == Reuse::Reused;
-        let previous = self.on_connection;
-        self.on_connection = match (reused, previous) {
-            (false, _) => Some(1),
-            (true, Some(n)) => Some(n + 1),
-            (true, None) => None,
-        };
+        let previous = self.on_connection();
         self.seen_on_connection = if reused { self.seen_on_connection + 1 } else { 1 };
+        self.saw_first = self.saw_first || !reused;
         match self.status.stage {
             Stage::KeepsConnections => {
                 if self.status.requests_sent < 2 {
